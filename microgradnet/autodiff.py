@@ -1,0 +1,389 @@
+"""Verification kit: JAX-style grad, higher derivatives, numerical checks and the chain rule.
+
+For anyone checking a gradient derived by hand:
+
+    grad(f, argnums)(*numbers)        d f / d args, as floats
+    value_and_grad(f, argnums)        (f, d f / d args)
+    hessian(f)(*numbers)              the matrix of second derivatives
+    numerical_grad(f, inputs, eps)    central differences (f(x + eps) - f(x - eps)) / 2eps
+    gradcheck(f, inputs, ...)         analytical against numerical, raising GradcheckError
+    explain(root, wrt)                d root / d wrt written out path by path
+
+``f`` takes Values and returns a Value. ``grad`` nests to any order: given Values instead of
+numbers (as when an outer ``grad`` calls it), the returned function builds its gradient as a
+graph (``gradients(..., create_graph=True)``) so it can be differentiated again.
+
+References: JAX's grad / value_and_grad (argnums), torch.autograd.gradcheck (eps, atol, rtol).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from numbers import Real
+from typing import Any
+
+from .engine import Constant, Value, gradients, topological_order
+
+Function = Callable[..., Value]
+
+
+def value_and_grad(f: Function, argnums: int | Sequence[int] = 0) -> Callable[..., tuple[Any, Any]]:
+    """Return a function computing (f(*args), d f / d args[argnums]).
+
+    With numbers in, floats come out; a sequence argnums gives a tuple of gradients. With Values
+    in (a nested call), the value and gradients are Values, differentiable again.
+    """
+    nums, single = _argnums(argnums)
+    names = _parameter_names(f)
+
+    @functools.wraps(f)
+    def value_and_grad_f(*args: Any) -> tuple[Any, Any]:
+        for i in nums:
+            if not -len(args) <= i < len(args):
+                raise IndexError(
+                    f"argnums {i} is out of range for {len(args)} positional arguments"
+                )
+        nested = any(isinstance(a, Value) for a in args)
+        xs = list(args)
+        for i in nums:
+            if not isinstance(xs[i], Value):
+                xs[i] = Value(_number(xs[i], f"argument {i}"), label=_name(names, i, len(args)))
+        out = _call(f, xs)
+        wrt = [xs[i] for i in nums]
+        gs = gradients(out, wrt, create_graph=nested)
+        if nested:
+            value: Any = out
+            gs = [g if isinstance(g, Value) else Constant(g) for g in gs]
+        else:
+            value = out.data
+        return value, gs[0] if single else tuple(gs)
+
+    return value_and_grad_f
+
+
+def grad(f: Function, argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
+    """Return a function computing d f / d args[argnums]; ``grad(grad(f))`` gives f''."""
+    vg = value_and_grad(f, argnums)
+
+    @functools.wraps(f)
+    def grad_f(*args: Any) -> Any:
+        return vg(*args)[1]
+
+    return grad_f
+
+
+def hessian(f: Function) -> Callable[..., list[list[float]]]:
+    """Return a function computing the matrix H[i][j] = d²f / d args[i] d args[j]."""
+    names = _parameter_names(f)
+
+    @functools.wraps(f)
+    def hessian_f(*args: float) -> list[list[float]]:
+        xs = [
+            Value(_number(a, f"argument {i}"), label=_name(names, i, len(args)))
+            for i, a in enumerate(args)
+        ]
+        first = gradients(_call(f, xs), xs, create_graph=True)
+        return [gradients(g, xs) if isinstance(g, Value) else [0.0] * len(xs) for g in first]
+
+    return hessian_f
+
+
+def numerical_grad(f: Function, inputs: Sequence[Value | float], eps: float = 1e-6) -> list[float]:
+    """Central differences (f(x_i + eps) - f(x_i - eps)) / 2eps for each input.
+
+    inputs are numbers (f gets fresh leaves) or leaf Values such as a model's parameters (their
+    data is nudged in place and restored, so a loss that reads them directly works too).
+    """
+    if not eps > 0:
+        raise ValueError(f"numerical_grad: eps must be > 0, got {eps}")
+    points = _inputs(inputs, "numerical_grad")
+    result = []
+    for p in points:
+        saved = p.data
+        try:
+            p.data = saved + eps
+            plus = _evaluate(f, points)
+            p.data = saved - eps
+            minus = _evaluate(f, points)
+        finally:
+            p.data = saved
+        result.append((plus - minus) / (2 * eps))
+    return result
+
+
+class GradcheckError(RuntimeError):
+    """Raised by gradcheck; ``mismatches`` holds (index, label, analytical, numerical) rows."""
+
+    def __init__(
+        self, mismatches: list[tuple[int, str, float, float]], atol: float, rtol: float
+    ) -> None:
+        self.mismatches = mismatches
+        rows = "\n".join(
+            f"  input {i}{f' ({label})' if label else ''}: analytical {a!r}, numerical {n!r}, "
+            f"difference {abs(a - n):.3g}"
+            for i, label, a, n in mismatches
+        )
+        super().__init__(
+            f"gradcheck: {len(mismatches)} gradient(s) differ by more than "
+            f"atol + rtol·|numerical| (atol={atol}, rtol={rtol}):\n{rows}"
+        )
+
+
+def gradcheck(
+    f: Function,
+    inputs: Sequence[Value | float],
+    *,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+) -> bool:
+    """Check backprop's gradients of f at inputs against central differences.
+
+    Passes when |analytical - numerical| <= atol + rtol·|numerical| for every input; otherwise
+    raises GradcheckError naming each mismatch, or returns False if raise_exception is False.
+    """
+    points = _inputs(inputs, "gradcheck")
+    analytical = gradients(_call(f, points), points)
+    numerical = numerical_grad(f, inputs, eps)
+    mismatches = [
+        (i, p.label, a, n)
+        for i, (p, a, n) in enumerate(zip(points, analytical, numerical))
+        if not abs(a - n) <= atol + rtol * abs(n)
+    ]
+    if mismatches and raise_exception:
+        raise GradcheckError(mismatches, atol, rtol)
+    return not mismatches
+
+
+# -- explain: the chain rule path by path -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Path:
+    """One path from wrt up to root: ``nodes`` from root down to wrt, ``factors`` the local
+    derivative on each edge (factors[k] = d nodes[k] / d nodes[k+1]) and their ``product``."""
+
+    nodes: tuple[Value, ...]
+    factors: tuple[float, ...]
+    product: float
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """d root / d wrt as the sum over paths of the product of local derivatives.
+
+    ``paths`` holds up to max_paths of them, ``n_paths`` how many there are in all, ``total``
+    the exact derivative (over every path), equal to wrt.grad after root.backward().
+    """
+
+    root: Value
+    wrt: Value
+    paths: tuple[Path, ...]
+    n_paths: int
+    total: float
+    names: dict[Value, str]
+
+    def __str__(self) -> str:
+        name = self.names.get
+        top, var = name(self.root, "root"), name(self.wrt, "wrt")
+        lhs = f"d{_wrap(top)}/d{_wrap(var)}"
+        if self.n_paths == 0:
+            return f"{lhs} = 0  ({var} does not reach {top})"
+        rows = []
+        for path in self.paths:
+            edges = zip(path.nodes, path.nodes[1:])
+            symbols = _elide([f"d{_wrap(name(a, '?'))}/d{_wrap(name(b, '?'))}" for a, b in edges])
+            numbers = _elide([f"({_fmt(d)})" for d in path.factors])
+            rows.append((symbols, numbers, _fmt(path.product)))
+        if self.n_paths == 1:
+            symbols, numbers, product = rows[0]
+            pad = " " * len(lhs)
+            return f"{lhs} = {symbols}\n{pad} = {numbers}\n{pad} = {product}"
+        lines = [
+            f"{lhs} = sum over {self.n_paths} paths of the product of the local derivatives on each"
+        ]
+        for k, (symbols, numbers, product) in enumerate(rows, 1):
+            lines += [f"  path {k}: {symbols}", f"        = {numbers} = {product}"]
+        if self.n_paths > len(rows):
+            lines.append(f"  ... and {self.n_paths - len(rows)} more paths not shown")
+        lines.append(f"{lhs} = {_fmt(self.total)}")
+        return "\n".join(lines)
+
+
+def explain(root: Value, wrt: Value, *, max_paths: int = 20) -> Explanation:
+    """Write d root / d wrt as the chain rule: one product of local derivatives per path.
+
+    Paths run from root down to wrt and are listed up to max_paths (counted exactly beyond);
+    ``total`` sums every path, by a forward pass of d node / d wrt over the graph.
+    """
+    if not isinstance(root, Value) or not isinstance(wrt, Value):
+        raise TypeError("explain: root and wrt must be Values")
+    order = topological_order(root)
+    count: dict[Value, int] = {wrt: 1}  # paths from node down to wrt
+    deriv: dict[Value, float] = {wrt: 1.0}  # d node / d wrt
+    for node in order:
+        if node is wrt:
+            continue
+        edges = [(c, d) for c, d in zip(node.children, node.local_grads) if count.get(c)]
+        if edges:
+            count[node] = sum(count[c] for c, _ in edges)
+            deriv[node] = sum(d * deriv[c] for c, d in edges)
+    names = expression_names(order)
+    names.setdefault(wrt, wrt.label or "wrt")
+    paths = _enumerate_paths(root, wrt, count, max_paths)
+    return Explanation(root, wrt, paths, count.get(root, 0), deriv.get(root, 0.0), names)
+
+
+def _enumerate_paths(
+    root: Value, wrt: Value, count: dict[Value, int], limit: int
+) -> tuple[Path, ...]:
+    """Up to limit root-to-wrt paths in operand order, depth-first with an explicit stack.
+
+    Each step is a (node, previous step, factor) record, so a path is rebuilt only when it
+    reaches wrt and a long chain costs linear, not quadratic, time.
+    """
+    steps: list[tuple[Value, int, float]] = [(root, -1, 1.0)]
+    stack = [0] if count.get(root) else []
+    found: list[Path] = []
+    while stack and len(found) < limit:
+        k = stack.pop()
+        node = steps[k][0]
+        if node is wrt:
+            nodes, factors = [], []
+            while k >= 0:
+                node, k, d = steps[k]
+                nodes.append(node)
+                factors.append(d)
+            factors = factors[-2::-1]  # drop the root's placeholder, order from root down
+            product = 1.0
+            for d in factors:
+                product *= d
+            found.append(Path(tuple(reversed(nodes)), tuple(factors), product))
+            continue
+        edges = [(c, d) for c, d in zip(node.children, node.local_grads) if count.get(c)]
+        for child, d in reversed(edges):
+            stack.append(len(steps))
+            steps.append((child, k, d))
+    return tuple(found)
+
+
+_INFIX = {"+": 1, "-": 1, "*": 2, "/": 2, "**": 3}
+_PREFIX = {"neg": "-"}
+
+
+def expression_names(order: Sequence[Value], max_len: int = 24) -> dict[Value, str]:
+    """A readable name per node: its label, a constant's value, or the expression that made it
+    (such as ``x*w + b``) while that stays under max_len characters, else ``op#k``."""
+    names: dict[Value, str] = {}
+    precedence: dict[Value, int] = {}
+    unnamed = 0
+    for node in order:
+        prec = 9
+        if node.label:
+            text = node.label
+        elif not node.children:
+            text, prec = _fmt(node.data), 2 if node.data < 0 else 9
+        else:
+            text, prec = _expression(node, names, precedence)
+            if len(text) > max_len:
+                unnamed += 1
+                text, prec = f"{node.op}#{unnamed}", 9
+        names[node], precedence[node] = text, prec
+    return names
+
+
+def _expression(
+    node: Value, names: dict[Value, str], precedence: dict[Value, int]
+) -> tuple[str, int]:
+    args = node.children
+    if node.op in _INFIX:
+        prec, (a, b) = _INFIX[node.op], args
+        right_assoc = node.op == "**"
+        left = _paren(names[a], precedence[a], prec, strict=right_assoc)
+        right = _paren(names[b], precedence[b], prec, strict=not right_assoc)
+        sep = f" {node.op} " if prec == 1 else node.op
+        return f"{left}{sep}{right}", prec
+    if node.op in _PREFIX:
+        return f"-{_paren(names[args[0]], precedence[args[0]], 2, False)}", 2
+    if node.op == "leaky_relu":
+        args = args[:1]
+    return f"{node.op}({', '.join(names[a] for a in args)})", 9
+
+
+def _paren(text: str, inner: int, outer: int, strict: bool) -> str:
+    return f"({text})" if inner < outer or (strict and inner == outer) else text
+
+
+def _elide(factors: list[str], keep: int = 6) -> str:
+    """Join factors with ·, eliding the middle of a long chain."""
+    if len(factors) > 2 * keep:
+        factors = [*factors[:keep], f"…({len(factors) - 2 * keep} more)…", *factors[-keep:]]
+    return " · ".join(factors)
+
+
+def _wrap(name: str) -> str:
+    return name if name.isidentifier() else f"({name})"
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.6g}"
+
+
+def _call(f: Function, args: Sequence[Any]) -> Value:
+    out = f(*args)
+    if not isinstance(out, Value):
+        raise TypeError(
+            f"{getattr(f, '__name__', 'f')} must return a single Value, got {type(out).__name__}"
+        )
+    return out
+
+
+def _evaluate(f: Function, points: Sequence[Value]) -> float:
+    return _call(f, points).data
+
+
+def _inputs(inputs: Sequence[Value | float], where: str) -> list[Value]:
+    """Fresh leaves for numbers; leaf Values as they are (an interior node cannot be nudged)."""
+    points = []
+    for i, x in enumerate(inputs):
+        if isinstance(x, Value):
+            if x.children:
+                raise ValueError(
+                    f"{where}: input {i} is an interior node (op {x.op!r}); "
+                    "pass numbers or leaf Values"
+                )
+            points.append(x)
+        else:
+            points.append(Value(_number(x, f"{where}: input {i}")))
+    return points
+
+
+def _number(x: object, where: str) -> float:
+    if isinstance(x, Real):
+        return float(x)
+    raise TypeError(f"{where} must be a number, got {type(x).__name__}: {x!r:.60}")
+
+
+def _argnums(argnums: int | Sequence[int]) -> tuple[list[int], bool]:
+    if isinstance(argnums, int) and not isinstance(argnums, bool):
+        return [argnums], True
+    if isinstance(argnums, Sequence) and argnums and all(isinstance(i, int) for i in argnums):
+        return list(argnums), False
+    raise TypeError(f"argnums must be an int or a non-empty sequence of ints, got {argnums!r}")
+
+
+def _parameter_names(f: Callable[..., Any]) -> list[str]:
+    try:
+        params = inspect.signature(f).parameters.values()
+    except (TypeError, ValueError):
+        return []
+    return [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+
+
+def _name(names: list[str], i: int, n: int) -> str:
+    i %= n
+    return names[i] if i < len(names) else f"x{i}"
