@@ -1,0 +1,256 @@
+"""The verification kit: grad, value_and_grad, hessian, numerical checks, explain."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from microgradnet import (
+    GradcheckError,
+    Value,
+    explain,
+    grad,
+    gradcheck,
+    hessian,
+    numerical_grad,
+    value_and_grad,
+)
+
+
+def sigmoid(z: float) -> float:
+    return 1 / (1 + math.exp(-z))
+
+
+# -- grad and value_and_grad -------------------------------------------------------------------
+
+
+def test_grad_returns_floats_for_numbers() -> None:
+    def f(x: Value, w: Value, b: Value) -> Value:
+        return (x * w + b) ** 2
+
+    assert grad(f)(2, 3, 1) == 42.0
+    assert grad(f, argnums=(0, 1, 2))(2.0, 3.0, 1.0) == (42.0, 28.0, 14.0)
+    assert grad(f, argnums=[2, 0])(2.0, 3.0, 1.0) == (14.0, 42.0)
+    assert grad(f, argnums=-1)(2.0, 3.0, 1.0) == 14.0
+    value, g = value_and_grad(f, (1,))(2.0, 3.0, 1.0)
+    assert value == 49.0 and g == (28.0,)
+    assert isinstance(value, float)
+
+
+def test_non_differentiated_arguments_pass_through() -> None:
+    def f(x: Value, scale: float) -> Value:
+        return x * x * scale
+
+    assert grad(f)(3.0, 2.0) == 12.0
+
+
+def test_grad_of_a_constant_function_is_zero() -> None:
+    assert grad(lambda x, y: y * 2, argnums=(0, 1))(1.0, 5.0) == (0.0, 2.0)
+
+
+def test_f_must_return_a_single_value() -> None:
+    with pytest.raises(TypeError, match="must return a single Value, got float"):
+        grad(lambda x: 3.0)(1.0)  # type: ignore[arg-type, return-value]
+    with pytest.raises(TypeError, match="must return a single Value, got list"):
+        grad(lambda x: [x, x])(1.0)  # type: ignore[arg-type, return-value]
+
+
+def test_bad_arguments_are_named() -> None:
+    with pytest.raises(TypeError, match="argument 0 must be a number, got str"):
+        grad(lambda x: x)("2")
+    with pytest.raises(IndexError, match="argnums 2 is out of range for 2 positional arguments"):
+        grad(lambda x, y: x, argnums=2)(1.0, 2.0)
+    with pytest.raises(TypeError, match="argnums must be an int or a non-empty sequence of ints"):
+        grad(lambda x: x, argnums=())
+
+
+def test_leaves_are_labelled_with_parameter_names() -> None:
+    seen = {}
+
+    def f(alpha: Value, beta: Value) -> Value:
+        seen["labels"] = (alpha.label, beta.label)
+        return alpha * beta
+
+    grad(f, (0, 1))(1.0, 2.0)
+    assert seen["labels"] == ("alpha", "beta")
+
+
+# -- higher derivatives ------------------------------------------------------------------------
+
+
+def test_second_derivatives() -> None:
+    assert grad(grad(lambda x: x**3))(2.0) == 12.0
+    t = math.tanh(0.5)
+    assert grad(grad(lambda x: x.tanh()))(0.5) == pytest.approx(-2 * t * (1 - t * t), rel=1e-12)
+
+
+def test_third_and_fourth_derivatives() -> None:
+    s = sigmoid(0.3)
+    third = grad(grad(grad(lambda x: x.sigmoid())))(0.3)
+    assert third == pytest.approx(s * (1 - s) * (1 - 6 * s + 6 * s * s), rel=1e-12)
+    assert grad(grad(grad(grad(lambda x: x**4))))(1.7) == pytest.approx(24.0)
+    assert grad(grad(grad(lambda x: x.exp() * x)))(0.5) == pytest.approx(math.exp(0.5) * 3.5)
+
+
+def test_higher_derivatives_of_every_op() -> None:
+    cases = [
+        (lambda x: x.log(), lambda x: -1 / x**2),
+        (lambda x: x.sqrt(), lambda x: -0.25 * x**-1.5),
+        (lambda x: 1 / x, lambda x: 2 / x**3),
+        (lambda x: 2**x, lambda x: math.log(2) ** 2 * 2**x),
+        (lambda x: x**x, lambda x: x**x * ((math.log(x) + 1) ** 2 + 1 / x)),
+        (lambda x: (-x).exp() - x, lambda x: math.exp(-x)),
+        (lambda x: x.relu() * x, lambda x: 2.0),
+        (lambda x: x.leaky_relu(0.2) * x, lambda x: 2.0),
+    ]
+    for x in (0.7, 1.9):
+        for f, f2 in cases:
+            assert grad(grad(f))(x) == pytest.approx(f2(x), rel=1e-9)
+    assert grad(grad(lambda x: x.leaky_relu(0.2) * x))(-1.0) == pytest.approx(0.4)
+
+
+def test_second_derivative_of_number_power_at_negative_base() -> None:
+    assert grad(grad(lambda x: x**3))(-2.0) == -12.0
+
+
+def test_hessian_matches_hand_derivation() -> None:
+    def f(x: Value, y: Value) -> Value:
+        return x * x * y + y.exp() + (x * y).tanh()
+
+    x, y = 0.4, -0.8
+    t = math.tanh(x * y)
+    s = 1 - t * t  # tanh'
+    dd = -2 * t * s  # tanh''
+    expected = [
+        [2 * y + y * y * dd, 2 * x + s + x * y * dd],
+        [2 * x + s + x * y * dd, math.exp(y) + x * x * dd],
+    ]
+    H = hessian(f)(x, y)
+    for row, want in zip(H, expected):
+        assert row == pytest.approx(want, rel=1e-12)
+
+
+def test_hessian_of_a_linear_function_is_zero() -> None:
+    assert hessian(lambda x, y: 3 * x + y)(1.0, 2.0) == [[0.0, 0.0], [0.0, 0.0]]
+
+
+# -- numerical checks --------------------------------------------------------------------------
+
+
+def test_numerical_grad_central_differences() -> None:
+    g = numerical_grad(lambda x, w, b: (x * w + b) ** 2, [2.0, 3.0, 1.0])
+    assert g == pytest.approx([42.0, 28.0, 14.0], rel=1e-8)
+
+
+def test_numerical_grad_on_leaf_values_restores_them() -> None:
+    w = Value(0.3, "w")
+    b = Value(-0.1, "b")
+
+    def loss(*_: Value) -> Value:
+        return (w * 2.0 + b).tanh()
+
+    g = numerical_grad(loss, [w, b], eps=1e-5)
+    assert (w.data, b.data) == (0.3, -0.1)
+    d = 1 - math.tanh(0.5) ** 2
+    assert g == pytest.approx([2 * d, d], rel=1e-8)
+
+
+def test_numerical_grad_validation() -> None:
+    with pytest.raises(ValueError, match="eps must be > 0, got 0"):
+        numerical_grad(lambda x: x, [1.0], eps=0)
+    x = Value(1.0)
+    with pytest.raises(ValueError, match="input 0 is an interior node \\(op '\\*'\\)"):
+        numerical_grad(lambda v: v, [x * 2])
+    with pytest.raises(TypeError, match="numerical_grad: input 1 must be a number, got str"):
+        numerical_grad(lambda a, b: a, [1.0, "b"])  # type: ignore[list-item]
+
+
+def test_gradcheck_passes_on_correct_gradients() -> None:
+    assert gradcheck(lambda x, y: (x * y).sigmoid() * x.exp() / (y * y + 1), [0.3, -1.2])
+
+
+def test_gradcheck_reports_a_wrong_gradient() -> None:
+    def detached(x: Value) -> Value:  # a classic bug: part of the function leaves the graph
+        return Value(x.data**2) + x
+
+    with pytest.raises(GradcheckError) as err:
+        gradcheck(detached, [3.0])
+    assert err.value.mismatches == [(0, "", 1.0, pytest.approx(7.0))]
+    assert "input 0: analytical 1.0, numerical 7.0" in str(err.value)
+    assert isinstance(err.value, RuntimeError)
+    assert gradcheck(detached, [3.0], raise_exception=False) is False
+
+
+def test_gradcheck_tolerances() -> None:
+    f = lambda x: x * x  # noqa: E731
+    assert gradcheck(f, [1e3], eps=1e-3)
+    # numerical 2.0 is exact for x² by central differences; a shifted function is not:
+    g = lambda x: x * x * x  # noqa: E731
+    assert not gradcheck(g, [1.0], eps=0.1, atol=0.0, rtol=1e-6, raise_exception=False)
+    assert gradcheck(g, [1.0], eps=0.1, atol=0.011, rtol=0.0)
+
+
+# -- explain -----------------------------------------------------------------------------------
+
+
+def masha(x: float, y: float, w: tuple[float, float, float]) -> dict[str, Value]:
+    """Seed 002: y_hat = f(f(x·w1)·w2)·w3 with f = sigmoid, L = ½(y - y_hat)²."""
+    w1, w2, w3 = (Value(v, f"w{i}") for i, v in enumerate(w, 1))
+    h1 = x * w1
+    o1 = h1.sigmoid()
+    h2 = o1 * w2
+    o2 = h2.sigmoid()
+    y_hat = o2 * w3
+    L = 0.5 * (y - y_hat) ** 2
+    for name, v in [("h1", h1), ("o1", o1), ("h2", h2), ("o2", o2), ("y_hat", y_hat), ("L", L)]:
+        v.label = name
+    return {"w1": w1, "w2": w2, "w3": w3, "o1": o1, "o2": o2, "y_hat": y_hat, "L": L}
+
+
+def test_explain_writes_the_seed002_chain() -> None:
+    g = masha(1.5, 2.0, (0.4, -0.7, 1.3))
+    g["L"].backward()
+    e = explain(g["L"], g["w1"])
+    assert e.n_paths == 1 and e.total == pytest.approx(g["w1"].grad, rel=1e-12)
+    (path,) = e.paths
+    assert [v.label for v in path.nodes] == ["L", "", "", "y_hat", "o2", "h2", "o1", "h1", "w1"]
+    text = str(e)
+    assert text.splitlines()[0] == (
+        "dL/dw1 = dL/d((2 - y_hat)**2) · d((2 - y_hat)**2)/d(2 - y_hat) · d(2 - y_hat)/dy_hat"
+        " · dy_hat/do2 · do2/dh2 · dh2/do1 · do1/dh1 · dh1/dw1"
+    )
+    assert text.splitlines()[1].startswith("       = (0.5) · (2.98887) · (-1) · (1.3) · ")
+    assert text.splitlines()[-1].strip() == f"= {g['w1'].grad:.6g}"
+    assert math.prod(path.factors) == pytest.approx(path.product) == pytest.approx(e.total)
+
+
+def test_explain_sums_over_paths_and_caps_them() -> None:
+    x = Value(1.1, "x")
+    y = x
+    for _ in range(12):
+        y = y * y * 1.0  # every level doubles the number of paths
+    y.label = "y"
+    y.backward()
+    e = explain(y, x, max_paths=5)
+    assert e.n_paths == 2**12 and len(e.paths) == 5
+    assert e.total == pytest.approx(x.grad, rel=1e-9)
+    assert "... and 4091 more paths not shown" in str(e)
+
+
+def test_explain_when_wrt_is_not_in_the_graph() -> None:
+    x, z = Value(1.0, "x"), Value(2.0, "z")
+    e = explain(x * 3, z)
+    assert (e.n_paths, e.total, e.paths) == (0, 0.0, ())
+    assert str(e).startswith("d(x*3)/dz = 0  (z does not reach x*3)")
+
+
+def test_explain_on_a_long_chain_is_linear_and_elided() -> None:
+    x = Value(0.5, "x")
+    y = x
+    for _ in range(20_000):
+        y = y * 1.0001
+    e = explain(y, x)
+    assert e.n_paths == 1 and len(e.paths[0].nodes) == 20_001
+    assert e.total == pytest.approx(1.0001**20_000)
+    assert "…(19988 more)…" in str(e)
