@@ -67,31 +67,31 @@ class Value:
     # -- arithmetic: a plain number operand becomes a Constant leaf ------------------------
 
     def __add__(self, other: Value | float) -> Value:
-        o = _operand(other)
-        return NotImplemented if o is None else _make("+", self.data + o.data, self, o)
+        o = other if isinstance(other, Value) else _operand(other)
+        return NotImplemented if o is None else _make2("+", self.data + o.data, self, o)
 
     def __radd__(self, other: float) -> Value:
         o = _operand(other)
-        return NotImplemented if o is None else _make("+", o.data + self.data, o, self)
+        return NotImplemented if o is None else _make2("+", o.data + self.data, o, self)
 
     def __sub__(self, other: Value | float) -> Value:
-        o = _operand(other)
-        return NotImplemented if o is None else _make("-", self.data - o.data, self, o)
+        o = other if isinstance(other, Value) else _operand(other)
+        return NotImplemented if o is None else _make2("-", self.data - o.data, self, o)
 
     def __rsub__(self, other: float) -> Value:
         o = _operand(other)
-        return NotImplemented if o is None else _make("-", o.data - self.data, o, self)
+        return NotImplemented if o is None else _make2("-", o.data - self.data, o, self)
 
     def __mul__(self, other: Value | float) -> Value:
-        o = _operand(other)
-        return NotImplemented if o is None else _make("*", self.data * o.data, self, o)
+        o = other if isinstance(other, Value) else _operand(other)
+        return NotImplemented if o is None else _make2("*", self.data * o.data, self, o)
 
     def __rmul__(self, other: float) -> Value:
         o = _operand(other)
-        return NotImplemented if o is None else _make("*", o.data * self.data, o, self)
+        return NotImplemented if o is None else _make2("*", o.data * self.data, o, self)
 
     def __truediv__(self, other: Value | float) -> Value:
-        o = _operand(other)
+        o = other if isinstance(other, Value) else _operand(other)
         return NotImplemented if o is None else _divide(self, o)
 
     def __rtruediv__(self, other: float) -> Value:
@@ -99,7 +99,7 @@ class Value:
         return NotImplemented if o is None else _divide(o, self)
 
     def __pow__(self, other: Value | float) -> Value:
-        o = _operand(other)
+        o = other if isinstance(other, Value) else _operand(other)
         return NotImplemented if o is None else _power(self, o)
 
     def __rpow__(self, other: float) -> Value:
@@ -107,40 +107,40 @@ class Value:
         return NotImplemented if o is None else _power(o, self)
 
     def __neg__(self) -> Value:
-        return _make("neg", -self.data, self)
+        return _make1("neg", -self.data, self)
 
     # -- functions ---------------------------------------------------------------------------
 
     def exp(self) -> Value:
         """e**x; overflows to inf."""
-        return _make("exp", _exp(self.data), self)
+        return _make1("exp", _exp(self.data), self)
 
     def log(self) -> Value:
         """Natural logarithm, for x > 0."""
         x = self.data
         if x <= 0:
             raise ValueError(f"log: input must be > 0, got {x}{_named(self)}")
-        return _make("log", math.log(x), self)
+        return _make1("log", math.log(x), self)
 
     def sqrt(self) -> Value:
         """Square root, for x >= 0 (its derivative at 0 is inf)."""
         x = self.data
         if x < 0:
             raise ValueError(f"sqrt: input must be >= 0, got {x}{_named(self)}")
-        return _make("sqrt", math.sqrt(x), self)
+        return _make1("sqrt", math.sqrt(x), self)
 
     def tanh(self) -> Value:
         """Hyperbolic tangent; tanh' = 1 - tanh**2."""
-        return _make("tanh", math.tanh(self.data), self)
+        return _make1("tanh", math.tanh(self.data), self)
 
     def sigmoid(self) -> Value:
         """Logistic function 1 / (1 + e**-x), without overflow for any x; s' = s(1 - s)."""
-        return _make("sigmoid", _sigmoid(self.data), self)
+        return _make1("sigmoid", _sigmoid(self.data), self)
 
     def relu(self) -> Value:
         """max(0, x), with relu'(0) = 0 (NaN stays NaN)."""
         x = self.data
-        return _make("relu", 0.0 if x <= 0 else x, self)
+        return _make1("relu", 0.0 if x <= 0 else x, self)
 
     def leaky_relu(self, alpha: float = 0.01) -> Value:
         """x for x > 0, else alpha·x; leaky_relu'(0) = alpha; alpha becomes a Constant child."""
@@ -148,7 +148,7 @@ class Value:
         if a is None or type(a) is not Constant:
             raise TypeError(f"leaky_relu: alpha must be a number, got {type(alpha).__name__}")
         x = self.data
-        return _make("leaky_relu", x if x > 0 else a.data * x, self, a)
+        return _make2("leaky_relu", x if x > 0 else a.data * x, self, a)
 
     # -- backpropagation ---------------------------------------------------------------------
 
@@ -296,16 +296,31 @@ RULES: dict[str, Rule] = {
 _new = object.__new__
 
 
-def _make(op: str, out: float, *children: Value) -> Value:
-    """A new node for op with result out; its local derivatives come from RULES[op]."""
+def _node(op: str, out: float, children: tuple[Value, ...], local_grads: tuple[Any, ...]) -> Value:
+    """A new interior node; every operation ends here."""
     node: Value = _new(Value)
     node.data = out
     node.grad = 0.0
     node.label = ""
     node.op = op
     node.children = children
-    node.local_grads = RULES[op](out, *[c.data for c in children])
+    node.local_grads = local_grads
     return node
+
+
+def _make(op: str, out: float, *children: Value) -> Value:
+    """A node for op with result out, its local derivatives given by RULES[op]."""
+    return _node(op, out, children, RULES[op](out, *[c.data for c in children]))
+
+
+def _make1(op: str, out: float, x: Value) -> Value:
+    """_make for one operand, spelled out: the hot path."""
+    return _node(op, out, (x,), RULES[op](out, x.data))
+
+
+def _make2(op: str, out: float, x: Value, y: Value) -> Value:
+    """_make for two operands, spelled out: the hot path."""
+    return _node(op, out, (x, y), RULES[op](out, x.data, y.data))
 
 
 def _local_grads_as_values(node: Value) -> tuple[Any, ...]:
@@ -318,31 +333,35 @@ def _local_grads_as_values(node: Value) -> tuple[Any, ...]:
     return RULES[node.op](node, *operands)
 
 
+_EXIT = object()  # stack marker: the node below it has had all its children visited
+
+
 def _postorder(root: Value, *, leaves: bool) -> list[Value]:
     """root's graph children-first, by iterative depth-first search; leaves only if asked."""
     if not (leaves or root.children):
         return []
     order: list[Value] = []
     seen: set[Value] = set()
-    stack: list[tuple[Value, bool]] = [(root, False)]
-    push, pop = stack.append, stack.pop
+    stack: list[Any] = [root]
+    push, pop, visit, emit = stack.append, stack.pop, seen.add, order.append
     while stack:
-        node, expanded = pop()
-        if expanded:
-            order.append(node)
+        node = pop()
+        if node is _EXIT:
+            emit(pop())
         elif node not in seen:
-            seen.add(node)
-            push((node, True))
+            visit(node)
+            push(node)
+            push(_EXIT)
             for child in node.children:
                 if child not in seen and (leaves or child.children):
-                    push((child, False))
+                    push(child)
     return order
 
 
 def _divide(a: Value, b: Value) -> Value:
     if b.data == 0:
         raise ZeroDivisionError(f"/: division by zero, {a.data} / {b.data}{_named(b)}")
-    return _make("/", a.data / b.data, a, b)
+    return _make2("/", a.data / b.data, a, b)
 
 
 def _power(base: Value, exponent: Value) -> Value:
@@ -358,7 +377,7 @@ def _power(base: Value, exponent: Value) -> Value:
             f"**: negative base {x}{_named(base)} with a Value exponent{_named(exponent)}: "
             "d/d exponent = x**y·ln(x) is undefined for x < 0; use a number exponent"
         )
-    return _make("**", _pow(x, y), base, exponent)
+    return _make2("**", _pow(x, y), base, exponent)
 
 
 def _pow(x: float, y: float) -> float:
@@ -404,6 +423,10 @@ def _to_float(x: object, where: str) -> float:
 def _operand(x: object) -> Value | None:
     if isinstance(x, Value):
         return x
+    if type(x) is float or type(x) is int:
+        c = _new(Constant)
+        c.data, c.grad, c.label, c.op, c.children, c.local_grads = float(x), 0.0, "", "", (), ()
+        return c
     if isinstance(x, Real):
         return Constant(float(x))
     return None
