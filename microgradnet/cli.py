@@ -1,0 +1,333 @@
+"""The ``microgradnet`` command: check a gradient from the shell, and run the demo.
+
+    microgradnet grad "(x*w + b)**2" x=2 w=3 b=1          f and df/dx, df/dw, df/db
+    microgradnet grad "tanh(x*w)" x=0.5 w=-2 --hessian    with second derivatives
+    microgradnet grad "(x*w + b)**2" x=2 w=3 b=1 --explain x --svg graph.svg
+    microgradnet demo --out demo-output
+
+The formula is parsed by ``microgradnet.expr`` (Python's ``ast``, never eval). Every user error
+(a bad NAME=VALUE, a refused formula, log(-1), an unwritable file, no Graphviz) ends in one line
+on stderr and exit status 2; ``main(argv)`` returns the status instead of exiting.
+
+References: argparse; seed 001 (the (x·w + b)² worked example and its forward/backward graph).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import keyword
+import math
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from . import __version__
+from .autodiff import Explanation, explain
+from .engine import Value, gradients
+from .expr import FUNCTIONS, MAX_LENGTH, ExpressionError, normalize_name, parse_expression
+
+EXAMPLES = f"""\
+examples:
+  microgradnet grad "(x*w + b)**2" x=2 w=3 b=1
+  microgradnet grad "sigmoid(x*w1)*w2" x=1 w1=0.5 w2=-2 --hessian
+  microgradnet grad "(x*w + b)**2" x=2 w=3 b=1 --explain x --svg graph.svg
+  microgradnet grad "log(x) + leaky_relu(x - 3, 0.1)" x=2 --json
+  microgradnet grad -- "-x**2" x=3        (put -- before a formula that starts with -)
+  microgradnet demo --out demo-output
+
+formulas: numbers, the declared names, + - * / ** and unary -, and the functions
+  {", ".join(FUNCTIONS)} (leaky_relu(x) or leaky_relu(x, alpha));
+  at most {MAX_LENGTH} characters. The formula is parsed, never run by Python.
+--json writes inf and nan as the strings "inf", "-inf", "nan".
+"""
+
+
+class CliError(Exception):
+    """A user error: main prints it on one line and returns 2."""
+
+    def __init__(self, message: str, prog: str | None = None) -> None:
+        super().__init__(message)
+        self.prog = prog  # the (sub)command, when argparse knows it before main does
+
+
+class _Exit(Exception):
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports errors as one line and never calls sys.exit."""
+
+    def error(self, message: str) -> NoReturn:
+        raise CliError(f"{message} (see '{self.prog} --help')", prog=self.prog)
+
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
+        if message:
+            sys.stderr.write(message)
+        raise _Exit(status)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with argv (default sys.argv[1:]); return the exit status."""
+    parser = _parser()
+    prog = parser.prog
+    try:
+        args, extra = parser.parse_known_args(argv)
+        prog = args.prog
+        if args.command == "grad":  # NAME=VALUE given after an option lands in extra
+            args.assignments = [*args.assignments, *(a for a in extra if a[:1] != "-")]
+            extra = [a for a in extra if a[:1] == "-"]
+        if extra:
+            raise CliError(_unrecognized(extra, args.prog))
+        if args.command == "grad":
+            return _grad(args)
+        demo(args.out)
+        return 0
+    except _Exit as e:
+        return e.status
+    except ExpressionError as e:
+        _fail(prog, "refused", str(e))
+    except CliError as e:
+        _fail(e.prog or prog, "error", str(e))
+    except (ArithmeticError, ValueError) as e:  # the engine's math domain errors
+        _fail(prog, "error", str(e))
+    except OSError as e:
+        where = f" {e.filename!r}" if e.filename else ""
+        _fail(prog, "error", f"cannot write{where}: {e.strerror or e}")
+    return 2
+
+
+def demo(out_dir: str | Path = "demo-output") -> list[Path]:
+    """Run the demo, print what it computes and return the files it wrote into out_dir.
+
+    Seed 001's worked example: L = (x·w + b)² at x = 2, w = 3, b = 1, its gradients, the chain
+    rule for x, and its graph with forward (blue) and backward (red dashed) arrows.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    return [_seed001_example(out)]
+
+
+def _seed001_example(out: Path) -> Path:
+    x, w, b = Value(2.0, "x"), Value(3.0, "w"), Value(1.0, "b")
+    L = (x * w + b) ** 2
+    L.label = "L"
+    L.backward()
+    print("seed 001 worked example: L = (x*w + b)**2 at x = 2, w = 3, b = 1")
+    print(f"L = {_fmt(L.data)}")
+    for v in (x, w, b):
+        print(f"dL/d{v.label} = {_fmt(v.grad)}")
+    print(f"chain rule for x:\n{explain(L, x)}")
+    path = _write_graph(L, out / "seed001_graph.svg", dot_source_fallback=True)
+    print(f"wrote {path}")
+    return path
+
+
+# -- grad ---------------------------------------------------------------------------------------
+
+
+def _grad(args: argparse.Namespace) -> int:
+    values = _assignments(args.assignments)
+    variables = {name: Value(x, label=name) for name, x in values.items()}
+    wrt = None
+    if args.explain is not None:
+        wrt = variables.get(normalize_name(args.explain))
+        if wrt is None:
+            declared = ", ".join(variables) or "none"
+            raise CliError(
+                f"--explain {args.explain}: not a declared variable (declared: {declared})"
+            )
+    f = parse_expression(args.expr, variables)
+    if f.children and not f.label:
+        f.label = "f"
+    f.backward()  # fills .grad on every node, for the gradient and the drawing
+    xs = list(variables.values())
+    gradient = {name: v.grad for name, v in variables.items()}
+    hessian = _hessian(f, xs) if args.hessian else None
+    explanation = explain(f, wrt) if wrt is not None else None
+    if args.svg is not None:
+        _write_graph(f, Path(args.svg), dot_source_fallback=False)
+    if args.json:
+        print(json.dumps(_as_json(args, f, gradient, hessian, explanation), ensure_ascii=False))
+        return 0
+    print(f"f = {_fmt(f.data)}")
+    for name, g in gradient.items():
+        print(f"df/d{name} = {_fmt(g)}")
+    if hessian is not None:
+        names = list(variables)
+        for i, a in enumerate(names):
+            for j in range(i, len(names)):
+                print(f"d2f/d{a} d{names[j]} = {_fmt(hessian[i][j])}")
+    if explanation is not None:
+        print(explanation)
+    if args.svg is not None:
+        print(f"wrote {args.svg}")
+    return 0
+
+
+def _assignments(items: Sequence[str]) -> dict[str, float]:
+    """NAME=VALUE arguments as an ordered dict, each name a fresh identifier, each value finite."""
+    values: dict[str, float] = {}
+    for item in items:
+        raw_name, sep, raw_value = item.partition("=")
+        shown = repr(item) if len(item) <= 60 else repr(item[:59] + "…")
+        if not sep:
+            raise CliError(f"{shown} is not of the form NAME=VALUE (such as x=2)")
+        name = normalize_name(raw_name.strip())
+        if not name.isidentifier() or keyword.iskeyword(name):
+            raise CliError(f"{shown}: {raw_name!r} is not a valid variable name")
+        if name in FUNCTIONS:
+            raise CliError(f"{shown}: {name!r} is a function name; choose another variable name")
+        if name in values:
+            raise CliError(f"{shown}: {name!r} is declared twice")
+        try:
+            x = float(raw_value)
+        except ValueError:
+            raise CliError(f"{shown}: {raw_value!r} is not a number") from None
+        if not math.isfinite(x):
+            raise CliError(f"{shown}: the value must be a finite number")
+        values[name] = x
+    return values
+
+
+def _hessian(f: Value, xs: list[Value]) -> list[list[float]]:
+    """H[i][j] = d²f / dx_i dx_j: gradients of the gradient graph (create_graph=True)."""
+    first = gradients(f, xs, create_graph=True)
+    return [gradients(g, xs) if isinstance(g, Value) else [0.0] * len(xs) for g in first]
+
+
+def _as_json(
+    args: argparse.Namespace,
+    f: Value,
+    gradient: dict[str, float],
+    hessian: list[list[float]] | None,
+    explanation: Explanation | None,
+) -> dict[str, Any]:
+    """Everything computed, with inf and nan as the strings "inf", "-inf", "nan"."""
+    names = list(gradient)
+    doc: dict[str, Any] = {
+        "expression": args.expr,
+        "variables": names,
+        "value": _number(f.data),
+        "gradient": {name: _number(g) for name, g in gradient.items()},
+    }
+    if hessian is not None:
+        doc["hessian"] = {
+            a: {b: _number(h) for b, h in zip(names, row)} for a, row in zip(names, hessian)
+        }
+    if explanation is not None:
+        label = explanation.names.get
+        doc["explanation"] = {
+            "wrt": label(explanation.wrt, "wrt"),
+            "paths": [
+                {
+                    "nodes": [label(node, "?") for node in path.nodes],
+                    "factors": [_number(d) for d in path.factors],
+                    "product": _number(path.product),
+                }
+                for path in explanation.paths
+            ],
+            "n_paths": explanation.n_paths,
+            "total": _number(explanation.total),
+        }
+    if args.svg is not None:
+        doc["svg"] = args.svg
+    return doc
+
+
+# -- shared -------------------------------------------------------------------------------------
+
+
+def _write_graph(root: Value, path: Path, *, dot_source_fallback: bool) -> Path:
+    """Save root's graph with forward and backward arrows as SVG; return the file written.
+
+    Without Graphviz's ``dot`` program, write the DOT source next to it (``.gv``) if
+    dot_source_fallback, else raise CliError.
+    """
+    try:
+        from graphviz import ExecutableNotFound
+
+        from . import viz
+    except ImportError as e:
+        raise CliError(f"cannot draw the graph: {e}") from None
+    try:
+        viz.save_svg(root, path, show_backward=True)
+        return path
+    except ExecutableNotFound:
+        if not dot_source_fallback:
+            raise CliError(
+                f"cannot write {str(path)!r}: Graphviz's 'dot' program was not found on PATH; "
+                "install Graphviz (https://graphviz.org/download/)"
+            ) from None
+    source = path.with_suffix(".gv")
+    source.write_text(viz.draw(root, show_backward=True).source, encoding="utf-8")
+    print(f"Graphviz's 'dot' program was not found: wrote the DOT source {source} instead of SVG")
+    return source
+
+
+def _unrecognized(extra: list[str], prog: str) -> str:
+    message = f"unrecognized arguments: {' '.join(extra)} (see '{prog} --help')"
+    if prog.endswith("grad") and any(a[1:2] not in ("", "-") for a in extra):
+        message += '; put -- before a formula that starts with -, as in: grad -- "-x" x=1'
+    return message
+
+
+def _fmt(x: float) -> str:
+    """Integers without a decimal point (49, not 49.0); other floats in full (repr)."""
+    if math.isfinite(x) and x.is_integer() and abs(x) < 1e16:
+        return str(int(x))
+    return repr(x)
+
+
+def _number(x: float) -> float | str:
+    return x if math.isfinite(x) else repr(x)
+
+
+def _fail(prog: str, kind: str, message: str) -> None:
+    one_line = message.replace("\r", " ").replace("\n", " ")
+    print(f"{prog}: {kind}: {one_line}", file=sys.stderr)
+
+
+def _parser() -> _Parser:
+    parser = _Parser(
+        prog="microgradnet",
+        description="A scalar autograd engine to learn, teach and check backpropagation.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.set_defaults(prog=parser.prog)
+    parser.add_argument("--version", action="version", version=f"microgradnet {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    grad = commands.add_parser(
+        "grad",
+        help="value, gradient (and Hessian, chain rule, graph) of a formula",
+        description="Print f and df/dNAME for each declared variable, in the order declared.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    grad.set_defaults(prog=grad.prog)
+    grad.add_argument("expr", metavar="EXPR", help='the formula, such as "(x*w + b)**2"')
+    grad.add_argument(
+        "assignments", metavar="NAME=VALUE", nargs="*", default=[], help="a variable and its value"
+    )
+    grad.add_argument("--svg", metavar="FILE", help="write the graph, forward and backward, as SVG")
+    grad.add_argument(
+        "--explain", metavar="NAME", help="print the chain rule path by path for NAME"
+    )
+    grad.add_argument("--hessian", action="store_true", help="add the second derivatives")
+    grad.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+
+    run_demo = commands.add_parser(
+        "demo",
+        help="the worked example of seed 001, printed and drawn",
+        description="Print seed 001's worked example and write its graph into DIR.",
+    )
+    run_demo.set_defaults(prog=run_demo.prog)
+    run_demo.add_argument(
+        "--out", metavar="DIR", default="demo-output", help="output folder (default: demo-output)"
+    )
+    return parser

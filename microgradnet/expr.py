@@ -1,0 +1,267 @@
+"""A safe parser from formula text, such as ``(x*w + b)**2``, to a Value graph.
+
+The text is parsed by Python's ``ast`` (``mode="eval"``), never run: a first pass walks the tree
+and refuses everything but numbers, the declared variables, ``+ - * / **``, unary ``-`` and ``+``,
+and calls of the functions in ``FUNCTIONS``; a second pass evaluates the tree into Values.
+Both passes use an explicit stack, so nothing recurses, and inputs longer than ``MAX_LENGTH``
+characters or nested deeper than ``MAX_DEPTH`` levels are refused before any arithmetic.
+
+Numbers are floats from the start (``9**9**9**9`` overflows to inf at once instead of computing a
+huge integer), and a subexpression of numbers alone is folded into one number by the engine's own
+rules, so ``x ** -1`` has the number exponent -1 and ``1/0`` raises the engine's error.
+
+References: Python's ``ast`` module; the engine's ``Value`` and ``Constant``.
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+import unicodedata
+import warnings
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from .engine import Constant, Value
+
+MAX_LENGTH = 2000
+MAX_DEPTH = 100
+FUNCTIONS = ("exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu")
+
+_BINARY: dict[type[ast.operator], tuple[str, Callable[[Any, Any], Any]]] = {
+    ast.Add: ("+", operator.add),
+    ast.Sub: ("-", operator.sub),
+    ast.Mult: ("*", operator.mul),
+    ast.Div: ("/", operator.truediv),
+    ast.Pow: ("**", operator.pow),
+}
+_OPERATOR_SYMBOLS: dict[type[ast.AST], str] = {
+    ast.FloorDiv: "//",
+    ast.Mod: "%",
+    ast.MatMult: "@",
+    ast.LShift: "<<",
+    ast.RShift: ">>",
+    ast.BitAnd: "&",
+    ast.BitOr: "|",
+    ast.BitXor: "^",
+    ast.Not: "not",
+    ast.Invert: "~",
+}
+_REFUSED: dict[type[ast.AST], str] = {
+    ast.Attribute: "attribute access",
+    ast.Subscript: "subscript",
+    ast.Slice: "slice",
+    ast.Lambda: "lambda",
+    ast.JoinedStr: "f-string",
+    ast.FormattedValue: "f-string",
+    ast.ListComp: "comprehension",
+    ast.SetComp: "comprehension",
+    ast.DictComp: "comprehension",
+    ast.GeneratorExp: "generator expression",
+    ast.Compare: "comparison",
+    ast.BoolOp: "boolean operator",
+    ast.IfExp: "conditional expression",
+    ast.NamedExpr: "assignment expression",
+    ast.List: "list",
+    ast.Tuple: "tuple",
+    ast.Dict: "dict",
+    ast.Set: "set",
+    ast.Starred: "starred expression",
+    ast.Await: "await",
+    ast.Yield: "yield",
+    ast.YieldFrom: "yield",
+}
+
+
+class ExpressionError(ValueError):
+    """The formula text was refused: its message names the construct and quotes the text."""
+
+
+def parse_expression(text: str, variables: Mapping[str, Value]) -> Value:
+    """Build the Value graph of ``text`` with ``variables`` (name -> Value) as its leaves.
+
+    Raises ExpressionError for anything outside the grammar (the message names it), and the
+    engine's ValueError or ZeroDivisionError for a math domain error such as ``log(-1)``.
+    A formula of numbers alone gives a Constant.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"parse_expression: text must be a str, got {type(text).__name__}")
+    for name in variables:
+        if name in FUNCTIONS:
+            raise ExpressionError(f"variable name {name!r} is a function name; choose another")
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(f"expression is {len(text)} characters long, over {MAX_LENGTH}")
+    text = text.strip()  # Python's eval mode refuses leading blanks as an indent
+    tree = _parse(text)
+    nodes = _check(tree, text, variables)
+    result = _evaluate(nodes, text, variables)
+    return result if isinstance(result, Value) else Constant(result)
+
+
+def normalize_name(name: str) -> str:
+    """The name as Python's parser reads it (NFKC), so a declared ``ｘ`` matches ``x``."""
+    return unicodedata.normalize("NFKC", name)
+
+
+# -- pass 0: text to syntax tree ----------------------------------------------------------------
+
+
+def _parse(text: str) -> ast.Expression:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarnings about string escapes and the like
+            return ast.parse(text, mode="eval")
+    except SyntaxError as e:
+        where = f" at column {e.offset}" if e.offset else ""
+        raise ExpressionError(f"not a valid expression{where}: {e.msg}") from None
+    except (RecursionError, MemoryError):
+        raise ExpressionError("expression is too deeply nested for Python's parser") from None
+    except ValueError as e:  # null bytes, on Python < 3.12
+        raise ExpressionError(f"not a valid expression: {e}") from None
+
+
+# -- pass 1: refuse everything outside the grammar ----------------------------------------------
+
+
+def _check(tree: ast.Expression, text: str, variables: Mapping[str, Value]) -> list[ast.expr]:
+    """Every node of tree.body, parents before children (pre-order), once each is allowed."""
+    nodes: list[ast.expr] = []
+    stack: list[tuple[ast.expr, int]] = [(tree.body, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ExpressionError(f"expression is nested more than {MAX_DEPTH} operations deep")
+        children = _allowed_children(node, text, variables)
+        nodes.append(node)
+        stack.extend((child, depth + 1) for child in reversed(children))
+    return nodes
+
+
+def _allowed_children(node: ast.expr, text: str, variables: Mapping[str, Value]) -> list[ast.expr]:
+    """The operands of node if node is in the grammar; otherwise an ExpressionError."""
+    if isinstance(node, ast.Constant):
+        _number(node, text)
+        return []
+    if isinstance(node, ast.Name):
+        if node.id in variables:
+            return []
+        if node.id in FUNCTIONS:
+            raise ExpressionError(f"function {node.id!r} must be called, as {node.id}(x)")
+        raise ExpressionError(
+            f"name {node.id!r} is not declared; give it a value as {node.id}=VALUE"
+        )
+    if isinstance(node, ast.BinOp):
+        if type(node.op) not in _BINARY:
+            raise ExpressionError(
+                f"operator {_symbol(node.op)!r} is not allowed (in {_quote(node, text)})"
+            )
+        return [node.left, node.right]
+    if isinstance(node, ast.UnaryOp):
+        if not isinstance(node.op, (ast.USub, ast.UAdd)):
+            raise ExpressionError(
+                f"operator {_symbol(node.op)!r} is not allowed (in {_quote(node, text)})"
+            )
+        return [node.operand]
+    if isinstance(node, ast.Call):
+        return _call_arguments(node, text)
+    kind = _REFUSED.get(type(node), f"{type(node).__name__} expression")
+    raise ExpressionError(f"{kind} {_quote(node, text)} is not allowed")
+
+
+def _call_arguments(node: ast.Call, text: str) -> list[ast.expr]:
+    func = node.func
+    if not isinstance(func, ast.Name):
+        raise ExpressionError(f"call of {_quote(func, text)} is not allowed")
+    name = func.id
+    if name not in FUNCTIONS:
+        raise ExpressionError(
+            f"call of {name!r} is not allowed; the functions are {', '.join(FUNCTIONS)}"
+        )
+    if node.keywords:
+        raise ExpressionError(
+            f"keyword argument in {_quote(node, text)} is not allowed; pass arguments by position"
+        )
+    most = 2 if name == "leaky_relu" else 1
+    if not 1 <= len(node.args) <= most:
+        wanted = "leaky_relu(x) or leaky_relu(x, alpha)" if most == 2 else f"{name}(x)"
+        raise ExpressionError(
+            f"{name} takes {'1 or 2 arguments' if most == 2 else '1 argument'}, "
+            f"got {len(node.args)} in {_quote(node, text)}; write {wanted}"
+        )
+    return list(node.args)
+
+
+def _number(node: ast.Constant, text: str) -> float:
+    """A literal as a float; anything but an int or float literal is refused."""
+    value = node.value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        kinds = {bool: "boolean", complex: "complex number", str: "string", bytes: "bytes"}
+        kind = kinds.get(type(value), "constant")
+        raise ExpressionError(f"{kind} {_quote(node, text)} is not allowed; only real numbers")
+    try:
+        x = float(value)
+    except OverflowError:
+        raise ExpressionError(f"number {_quote(node, text)} is too large for a float") from None
+    if x in (float("inf"), float("-inf")):
+        raise ExpressionError(f"number {_quote(node, text)} is too large for a float")
+    return x
+
+
+# -- pass 2: evaluate, children before parents --------------------------------------------------
+
+
+def _evaluate(nodes: list[ast.expr], text: str, variables: Mapping[str, Value]) -> Value | float:
+    """Reversed pre-order puts each node after its operands: one loop, no recursion."""
+    results: dict[ast.expr, Value | float] = {}
+    for node in reversed(nodes):
+        out: Value | float
+        if isinstance(node, ast.Constant):
+            out = _number(node, text)
+        elif isinstance(node, ast.Name):
+            out = variables[node.id]
+        elif isinstance(node, ast.UnaryOp):
+            a = results.pop(node.operand)
+            out = -a if isinstance(node.op, ast.USub) else a
+        elif isinstance(node, ast.BinOp):
+            a, b = results.pop(node.left), results.pop(node.right)
+            out = _fold(_BINARY[type(node.op)][1], a, b)
+        else:
+            assert isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            args = [results.pop(arg) for arg in node.args]
+            out = _function(node.func.id, args, node, text)
+        results[node] = out
+    return results[nodes[0]]
+
+
+def _fold(op: Callable[[Any, Any], Any], a: Value | float, b: Value | float) -> Value | float:
+    """a op b; two numbers go through a Constant, so the engine's rules and errors apply."""
+    if isinstance(a, Value) or isinstance(b, Value):
+        out: Value = op(a, b)
+        return out
+    return float(op(Constant(a), b).data)
+
+
+def _function(name: str, args: list[Value | float], node: ast.Call, text: str) -> Value | float:
+    x, extra = args[0], args[1:]
+    if extra and isinstance(extra[0], Value):
+        raise ExpressionError(
+            f"leaky_relu's alpha must be a number, not an expression of variables, "
+            f"in {_quote(node, text)}"
+        )
+    out: Value = getattr(Constant(x) if not isinstance(x, Value) else x, name)(*extra)
+    return out if isinstance(x, Value) else out.data
+
+
+# -- messages -----------------------------------------------------------------------------------
+
+
+def _quote(node: ast.AST, text: str, limit: int = 40) -> str:
+    """The source of node, quoted on one line (repr escapes newlines) and cut to limit chars."""
+    segment = ast.get_source_segment(text, node) or type(node).__name__
+    if len(segment) > limit:
+        segment = segment[: limit - 1] + "…"
+    return repr(segment)
+
+
+def _symbol(op: ast.AST) -> str:
+    return _OPERATOR_SYMBOLS.get(type(op), type(op).__name__)

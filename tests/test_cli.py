@@ -1,0 +1,441 @@
+"""Tests of the `microgradnet` command line: output, errors as one line, no execution of text."""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import contextlib
+import io
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from microgradnet import __version__
+from microgradnet.cli import demo, main
+
+EXAMPLE = ["grad", "(x*w + b)**2", "x=2", "w=3", "b=1"]
+EXAMPLE_OUTPUT = "f = 49\ndf/dx = 42\ndf/dw = 28\ndf/db = 14\n"
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def assert_one_line_error(status: int, out: str, err: str, fragment: str) -> None:
+    assert status == 2
+    assert out == ""
+    assert err.count("\n") == 1 and err.endswith("\n")
+    assert fragment in err
+    assert "Traceback" not in err
+
+
+# -- grad ----------------------------------------------------------------------------------------
+
+
+def test_grad_prints_the_seed001_example_exactly(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, *EXAMPLE) == (0, EXAMPLE_OUTPUT, "")
+
+
+def test_grad_hessian_matches_hand_derivatives(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(capsys, *EXAMPLE, "--hessian")
+    # f = (xw + b)²: f_xx = 2w², f_xw = 2(2xw + b), f_xb = 2w, f_ww = 2x², f_wb = 2x, f_bb = 2
+    assert status == 0
+    assert out == EXAMPLE_OUTPUT + (
+        "d2f/dx dx = 18\nd2f/dx dw = 26\nd2f/dx db = 6\n"
+        "d2f/dw dw = 8\nd2f/dw db = 4\nd2f/db db = 2\n"
+    )
+
+
+def test_grad_explain_writes_the_chain_rule(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(capsys, *EXAMPLE, "--explain", "x")
+    assert status == 0
+    assert out.startswith(EXAMPLE_OUTPUT)
+    explanation = out[len(EXAMPLE_OUTPUT) :].splitlines()
+    assert explanation[0] == "df/dx = df/d(x*w + b) · d(x*w + b)/d(x*w) · d(x*w)/dx"
+    assert explanation[1].split() == ["=", "(14)", "·", "(1)", "·", "(3)"]
+    assert explanation[2].split() == ["=", "42"]
+
+
+def test_grad_json_holds_everything(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(capsys, *EXAMPLE, "--json", "--hessian", "--explain", "w")
+    assert status == 0
+    assert json.loads(out) == {
+        "expression": "(x*w + b)**2",
+        "variables": ["x", "w", "b"],
+        "value": 49,
+        "gradient": {"x": 42, "w": 28, "b": 14},
+        "hessian": {
+            "x": {"x": 18, "w": 26, "b": 6},
+            "w": {"x": 26, "w": 8, "b": 4},
+            "b": {"x": 6, "w": 4, "b": 2},
+        },
+        "explanation": {
+            "wrt": "w",
+            "paths": [
+                {"nodes": ["f", "x*w + b", "x*w", "w"], "factors": [14, 1, 2], "product": 28}
+            ],
+            "n_paths": 1,
+            "total": 28,
+        },
+    }
+
+
+def test_grad_json_writes_inf_as_a_string(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(capsys, "grad", "x * 9**9**9**9", "x=1", "--json")
+    assert status == 0
+    doc = json.loads(out, parse_constant=lambda name: pytest.fail(f"non-standard JSON {name}"))
+    assert (doc["value"], doc["gradient"]) == ("inf", {"x": "inf"})
+
+
+def test_grad_explain_counts_every_path(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(capsys, "grad", "x*x*x", "x=2", "--explain", "x")
+    assert status == 0
+    assert out.startswith("f = 8\ndf/dx = 12\n")  # 3x²
+    assert "sum over 3 paths" in out and out.endswith("df/dx = 12\n")
+
+
+def test_grad_accepts_options_between_assignments(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(capsys, "grad", "x*w", "x=2", "--json", "w=3")
+    assert status == 0
+    assert json.loads(out)["gradient"] == {"x": 3, "w": 2}
+
+
+def test_grad_formula_starting_with_minus_after_double_dash(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert run(capsys, "grad", "--", "-x**2", "x=3") == (0, "f = -9\ndf/dx = -6\n", "")
+    status, out, err = run(capsys, "grad", "-x**2", "x=3")
+    assert_one_line_error(status, out, err, "put -- before a formula that starts with -")
+
+
+def test_grad_unused_and_constant(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "grad", "x*2", "x=1", "y=5") == (0, "f = 2\ndf/dx = 2\ndf/dy = 0\n", "")
+    assert run(capsys, "grad", "1/4 + 1") == (0, "f = 1.25\n", "")
+    assert run(capsys, "grad", "x", "x=0.1") == (0, "f = 0.1\ndf/dx = 1\n", "")
+
+
+def test_main_reads_sys_argv(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "argv", ["microgradnet", *EXAMPLE])
+    assert main() == 0
+    assert capsys.readouterr().out == EXAMPLE_OUTPUT
+
+
+# -- errors ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["x", "x"], "microgradnet grad: error: 'x' is not of the form NAME=VALUE"),
+        (["x", "x=a"], "error: 'x=a': 'a' is not a number"),
+        (["x", "x=nan"], "error: 'x=nan': the value must be a finite number"),
+        (["x", "x=1e999"], "the value must be a finite number"),
+        (["x", "1x=2"], "error: '1x=2': '1x' is not a valid variable name"),
+        (["x", "lambda=2"], "'lambda' is not a valid variable name"),
+        (["x", "x=1", "x=2"], "error: 'x=2': 'x' is declared twice"),
+        (["exp(x)", "x=1", "exp=2"], "'exp' is a function name; choose another variable name"),
+        (["x*y", "x=1"], "refused: name 'y' is not declared; give it a value as y=VALUE"),
+        (["x", "x=1", "--explain", "y"], "--explain y: not a declared variable (declared: x)"),
+        (["x.__class__", "x=1"], "refused: attribute access 'x.__class__' is not allowed"),
+        (["log(-1)"], "microgradnet grad: error: log: input must be > 0, got -1.0"),
+        (["log(x)", "x=0"], "error: log: input must be > 0, got 0.0 (label 'x')"),
+        (["1/0"], "error: /: division by zero"),
+        (["sqrt(-1)"], "error: sqrt: input must be >= 0, got -1.0"),
+        (["x", "x=1", "--frob"], "unrecognized arguments: --frob (see 'microgradnet grad --help')"),
+        (["x", "x=1", "--svg"], "argument --svg: expected one argument"),
+        ([], "microgradnet grad: error: the following arguments are required: EXPR"),
+    ],
+)
+def test_grad_errors_are_one_line(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    assert_one_line_error(*run(capsys, "grad", *argv), message)
+
+
+def test_refusal_message_is_exactly_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = run(capsys, "grad", "x.__class__", "x=1")
+    assert (status, err) == (
+        2,
+        "microgradnet grad: refused: attribute access 'x.__class__' is not allowed\n",
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        ([], "microgradnet: error: the following arguments are required: COMMAND"),
+        (["frob"], "argument COMMAND: invalid choice: 'frob'"),
+        (["--frob"], "microgradnet: error:"),
+    ],
+)
+def test_usage_errors_are_one_line(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    assert_one_line_error(*run(capsys, *argv), message)
+
+
+def test_help_has_examples_and_version_prints(capsys: pytest.CaptureFixture[str]) -> None:
+    for argv in (["--help"], ["grad", "--help"]):
+        status, out, _ = run(capsys, *argv)
+        assert status == 0
+        assert 'microgradnet grad "(x*w + b)**2" x=2 w=3 b=1' in out
+    assert run(capsys, "--version") == (0, f"microgradnet {__version__}\n", "")
+
+
+def test_python_dash_m_runs_the_same_command(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "microgradnet", *EXAMPLE],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (0, EXAMPLE_OUTPUT, "")
+    bad = subprocess.run(
+        [sys.executable, "-m", "microgradnet", "grad", "log(x)", "x=-1"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert (bad.returncode, bad.stdout) == (2, "")
+    assert bad.stderr == "microgradnet grad: error: log: input must be > 0, got -1.0 (label 'x')\n"
+
+
+# -- graphs: --svg and demo ---------------------------------------------------------------------
+
+
+def without_dot(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+
+
+def test_grad_svg_writes_the_graph(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "graph.svg"
+    status, out, err = run(capsys, *EXAMPLE, "--svg", str(path))
+    assert (status, err) == (0, "")
+    assert out == EXAMPLE_OUTPUT + f"wrote {path}\n"
+    svg = path.read_text(encoding="utf-8")
+    assert "<svg" in svg and "49" in svg
+
+
+def test_grad_svg_to_an_unwritable_path(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    status, out, err = run(capsys, *EXAMPLE, "--svg", str(blocker / "graph.svg"))
+    assert_one_line_error(status, out, err, "microgradnet grad: error: cannot write")
+
+
+def test_grad_svg_without_graphviz(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    without_dot(monkeypatch, tmp_path)
+    status, out, err = run(capsys, *EXAMPLE, "--svg", str(tmp_path / "graph.svg"))
+    assert_one_line_error(status, out, err, "Graphviz's 'dot' program was not found")
+    assert not (tmp_path / "graph.svg").exists()
+
+
+def test_demo_prints_the_example_and_draws_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    out_dir = tmp_path / "demo-output"
+    assert demo(out_dir) == [out_dir / "seed001_graph.svg"]
+    out = capsys.readouterr().out
+    for line in (
+        "L = 49",
+        "dL/dx = 42",
+        "dL/dw = 28",
+        "dL/db = 14",
+        f"wrote {out_dir / 'seed001_graph.svg'}",
+    ):
+        assert line in out.splitlines()
+    assert "(14) · (1) · (3)" in out
+    assert "<svg" in (out_dir / "seed001_graph.svg").read_text(encoding="utf-8")
+    assert main(["demo", "--out", str(tmp_path / "again")]) == 0
+    assert (tmp_path / "again" / "seed001_graph.svg").exists()
+
+
+def test_demo_without_graphviz_writes_dot_source(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    without_dot(monkeypatch, tmp_path)
+    assert demo(tmp_path) == [tmp_path / "seed001_graph.gv"]
+    assert "digraph" in (tmp_path / "seed001_graph.gv").read_text(encoding="utf-8")
+    assert "'dot' program was not found" in capsys.readouterr().out
+    assert not (tmp_path / "seed001_graph.svg").exists()
+
+
+def test_demo_into_an_unwritable_folder(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    status, _, err = run(capsys, "demo", "--out", str(blocker / "out"))
+    assert status == 2
+    assert err.count("\n") == 1 and "microgradnet demo: error: cannot write" in err
+
+
+# -- hostile input: refused or computed, never run, never a traceback ----------------------------
+
+
+class Executed(BaseException):
+    """Raised by the guards; a BaseException so no `except Exception` can swallow it."""
+
+
+# what argparse and Python's tokenizer import on their own (all loaded before the guard is set)
+ALLOWED_IMPORTS = frozenset({"_io", "errno", "gettext", "locale", "re", "shutil", "textwrap"})
+ALLOWED_IMPORTS |= {"unicodedata"}
+
+
+@contextlib.contextmanager
+def nothing_runs() -> Iterator[list[str]]:
+    """Make eval, exec, compile-to-code, new imports and process spawning fail loudly."""
+    calls: list[str] = []
+    real_compile, real_import = builtins.compile, builtins.__import__
+
+    def guard(name: str) -> Callable[..., Any]:
+        def refuse(*args: Any, **kwargs: Any) -> Any:
+            calls.append(name)
+            raise Executed(name)
+
+        return refuse
+
+    def guarded_import(name: str, *args: Any, **kwargs: Any) -> Any:
+        if name not in ALLOWED_IMPORTS or name not in sys.modules:
+            calls.append(f"import {name}")
+            raise Executed(f"import {name}")
+        return real_import(name, *args, **kwargs)
+
+    def ast_only_compile(source: Any, filename: Any, mode: str, flags: int = 0, **k: Any) -> Any:
+        if not flags & ast.PyCF_ONLY_AST:
+            calls.append("compile")
+            raise Executed("compile")
+        return real_compile(source, filename, mode, flags, **k)
+
+    patches = [
+        (builtins, "eval", guard("eval")),
+        (builtins, "exec", guard("exec")),
+        (builtins, "__import__", guarded_import),
+        (builtins, "compile", ast_only_compile),
+        (builtins, "open", guard("open")),
+        (os, "system", guard("os.system")),
+        (subprocess, "Popen", guard("subprocess.Popen")),
+    ]
+    saved = [(obj, name, getattr(obj, name)) for obj, name, _ in patches]
+    try:
+        for obj, name, replacement in patches:
+            setattr(obj, name, replacement)
+        yield calls
+    finally:
+        for obj, name, original in saved:
+            setattr(obj, name, original)
+
+
+def binary(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    ops = [
+        "+",
+        "-",
+        "*",
+        "/",
+        "**",
+        "//",
+        "%",
+        "@",
+        "<<",
+        " and ",
+        " or ",
+        "<",
+        "==",
+        " if x else ",
+    ]
+    return st.tuples(inner, st.sampled_from(ops), inner).map("".join)
+
+
+def call(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    names = ["exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu"]
+    names += ["print", "__import__", "eval", "exec", "getattr", "open", "x", "(lambda: 0)"]
+    arguments = st.lists(st.one_of(inner, inner.map(lambda a: f"alpha={a}")), max_size=3)
+    return st.tuples(st.sampled_from(names), arguments).map(lambda t: f"{t[0]}({', '.join(t[1])})")
+
+
+ATOMS = st.one_of(
+    st.sampled_from(["x", "w", "z", "exp", "__import__", "os", "__builtins__", "_"]),
+    st.sampled_from(["'a'", "b''", "f'{x}'", "None", "True", "...", "[1]", "()", "{}", "1j"]),
+    st.sampled_from(["1e999", "0x1F", "1_000", "0.5", "2", "1e-300", "9" * 400]),
+    st.integers(0, 10**30).map(str),
+    st.floats(allow_nan=False, allow_infinity=False).map(repr),
+)
+
+GRAMMAR = st.recursive(
+    ATOMS,
+    lambda inner: st.one_of(
+        binary(inner),
+        call(inner),
+        st.tuples(st.sampled_from(["-", "+", "not ", "~"]), inner).map("".join),
+        inner.map(lambda a: f"({a})"),
+        inner.map(lambda a: f"({a}).__class__"),
+        inner.map(lambda a: f"{a}.__dict__"),
+        st.tuples(inner, inner).map(lambda t: f"{t[0]}[{t[1]}]"),
+        inner.map(lambda a: f"lambda: {a}"),
+        inner.map(lambda a: f"[{a} for x in (1,)]"),
+        inner.map(lambda a: f"f'{{{a}}}'"),
+        inner.map(lambda a: f"(y := {a})"),
+    ),
+    max_leaves=12,
+)
+
+HOSTILE = st.sampled_from(
+    [
+        "__import__('os').system('x')",
+        "().__class__",
+        "().__class__.__base__.__subclasses__()",
+        "x.__dict__",
+        "[1]*10**9",
+        "9**9**9**9",
+        "10**10**10",
+        "lambda: 0",
+        "f'{x}'",
+        "open('/etc/passwd').read()",
+        "exec('import os')",
+        "eval('1')",
+        "x" * 5000,
+        "1" * 1999,
+    ]
+)
+
+NESTED = st.tuples(
+    st.sampled_from([("(", ")"), ("-", ""), ("exp(", ")"), ("x**", ""), ("x+", ""), ("[", "]")]),
+    st.integers(1, 1500),
+).map(lambda t: t[0][0] * t[1] + "x" + t[0][1] * t[1])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(GRAMMAR, HOSTILE, NESTED, st.text(max_size=300)))
+def test_hostile_text_is_refused_or_computed_never_run(text: str) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    with nothing_runs() as calls, contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = main(["grad", "--", text, "x=1.5", "w=-0.5"])
+    assert calls == []
+    if status == 0:
+        assert out.getvalue().startswith("f = ") and err.getvalue() == ""
+    else:
+        assert status == 2 and out.getvalue() == ""
+        assert err.getvalue().startswith("microgradnet grad: ")
+        assert err.getvalue().count("\n") == 1
+
+
+def test_the_guards_catch_execution() -> None:
+    with nothing_runs() as calls, pytest.raises(Executed):
+        __import__("subprocess")  # the harness must be able to fail
+    assert calls == ["import subprocess"]
