@@ -1,0 +1,674 @@
+"""Neural networks built from Values: Module, Neuron, Layer, MLP, Sequential, BatchNorm1d, Dropout.
+
+A Neuron computes its pre-activation z = Σ w_i·x_i + b as ONE fused ``dot`` node of the engine,
+then its activation (relu, tanh, sigmoid, leaky_relu or none), so a network's graph has about
+two nodes per neuron and every gradient of the lecture notes can be read off it:
+``z.grad`` is the error delta_j of seed 000, ``w.grad`` is dJ/dW_jk = delta_j·a_k.
+
+Calling conventions
+- Per-sample modules (Neuron, Layer, MLP, Dropout, Sequential) take one sample: a list (or numpy
+  row, or for one input a number) of numbers or Values. ``forward(x)`` always returns a list of
+  Values; ``module(x)`` returns the same list, or a single Value when the output width is 1 (as
+  micrograd does), so ``loss = (mlp(x) - y) ** 2`` works for a one-output network.
+- ``forward_batch(X)`` takes a batch (a list of samples) and returns one output list per sample.
+  Per-sample modules map ``forward`` over the batch; BatchNorm1d needs the whole batch, so
+  Sequential.forward_batch hands the batch to each module in turn: per-sample modules see each
+  sample, BatchNorm1d sees them all. ``BatchNorm1d(batch)`` itself takes a batch. Called on one
+  sample (``Sequential(...)(x)``), BatchNorm1d works in eval mode only (running estimates).
+- Parameters are named as in PyTorch, by attribute path: ``layers.0.neurons.3.w.1`` is weight 1
+  of neuron 3 of layer 0, ``layers.0.neurons.3.b`` its bias; every parameter's ``label`` is its
+  name (set when a module is constructed), so a drawn graph reads by these names.
+- state_dict() holds parameters and buffers (BatchNorm1d's running estimates) as name -> float;
+  save / load write and read it as JSON, atomically, never with pickle.
+
+References: karpathy/micrograd nn.py (Neuron, Layer, MLP; init "uniform"), PyTorch torch.nn
+(Module, named_parameters, state_dict, BatchNorm1d, Dropout, Sequential), He et al. 2015 and
+Glorot & Bengio 2010 (init "he", "xavier"); the seeds' formulas (000: layers and batch norm).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from numbers import Real
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from .engine import Constant, Value, dot, vsum
+
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "linear")
+INITS = ("he", "xavier", "uniform")
+STATE_FORMAT = "microgradnet.state_dict"
+STATE_VERSION = 1
+
+Seed = int | np.random.Generator | None
+Activation = Callable[[Value], Value] | None
+
+
+class LoadResult(NamedTuple):
+    """What load_state_dict(strict=False) skipped: keys the model has and keys it does not."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
+
+
+class _Labelled(type):
+    """Metaclass: once any module is constructed, label its parameters by their names."""
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        module = super().__call__(*args, **kwargs)
+        module.label_parameters()
+        return module
+
+
+class Module(metaclass=_Labelled):
+    """Base class: parameters, names, train/eval mode, state_dict, save and load.
+
+    A subclass stores parameters (Values) and submodules as attributes, alone or in lists, and
+    defines ``forward(x) -> list[Value]``. Attributes whose names start with "_" are private and
+    not walked. Buffers (non-trained numbers in the state) are lists of floats named in
+    ``_buffer_names``.
+    """
+
+    training: bool = True
+    _buffer_names: tuple[str, ...] = ()
+    _nonnegative_buffers: tuple[str, ...] = ()
+
+    def __call__(self, x: Any) -> Any:
+        """Run forward on one sample; a single Value when the output width is 1."""
+        return _unwrap(self.forward(x))
+
+    def forward(self, x: Any) -> list[Value]:
+        """One sample in, the list of output Values out."""
+        if type(self).__call__ is not Module.__call__:
+            return _as_list(self(x))
+        raise NotImplementedError(f"{type(self).__name__} must define forward(x)")
+
+    def forward_batch(self, batch: Sequence[Any]) -> list[list[Value]]:
+        """A batch (a list of samples) in, one output list per sample out."""
+        return [self.forward(x) for x in _samples(batch, self)]
+
+    # -- parameters and names ------------------------------------------------------------------
+
+    def named_modules(self) -> list[tuple[str, Module]]:
+        """Every module once, self first (name ""), depth first in attribute order."""
+        out: list[tuple[str, Module]] = []
+        seen: set[Module] = set()
+        stack: list[tuple[str, Module]] = [("", self)]
+        while stack:
+            name, module = stack.pop()
+            if module in seen:
+                continue
+            seen.add(module)
+            out.append((name, module))
+            children = [
+                (f"{name}.{key}" if name else key, obj)
+                for key, obj in module._members()
+                if isinstance(obj, Module)
+            ]
+            stack.extend(reversed(children))
+        return out
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """(dotted name, parameter) pairs, each parameter once: a module's own, then its
+        children's, as in PyTorch. Parameters are the leaf Values held in attributes
+        (Constants and computed nodes are not trained)."""
+        out: list[tuple[str, Value]] = []
+        seen: set[Value] = set()
+        for prefix, module in self.named_modules():
+            for key, obj in module._members():
+                if (
+                    isinstance(obj, Value)
+                    and type(obj) is not Constant
+                    and not obj.children
+                    and obj not in seen
+                ):
+                    seen.add(obj)
+                    out.append((f"{prefix}.{key}" if prefix else key, obj))
+        return out
+
+    def parameters(self) -> list[Value]:
+        """The trainable leaf Values, in named_parameters order."""
+        return [p for _, p in self.named_parameters()]
+
+    def label_parameters(self) -> None:
+        """Set every parameter's label to its dotted name (done on construction)."""
+        for name, p in self.named_parameters():
+            p.label = name
+
+    def zero_grad(self) -> None:
+        """Set every parameter's grad to 0."""
+        for p in self.parameters():
+            p.grad = 0.0
+
+    def train(self, mode: bool = True) -> Module:
+        """Set training mode (batch statistics, dropout on) on self and all submodules."""
+        if not isinstance(mode, bool):
+            raise TypeError(f"train(mode) must be a bool, got {type(mode).__name__}")
+        for _, module in self.named_modules():
+            module.training = mode
+        return self
+
+    def eval(self) -> Module:
+        """Set evaluation mode (running statistics, dropout off); same as train(False)."""
+        return self.train(False)
+
+    # -- state -----------------------------------------------------------------------------------
+
+    def state_dict(self) -> dict[str, float]:
+        """Parameters and buffers by name, as plain floats."""
+        state = {name: p.data for name, p in self.named_parameters()}
+        for name, (values, k, _) in self._named_buffer_slots():
+            state[name] = values[k]
+        return state
+
+    def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> LoadResult:
+        """Copy values from state into the parameters and buffers.
+
+        Every value must be a finite number (running variances also >= 0). With strict, the
+        keys must match exactly. Any error is raised before anything is written, and names the
+        keys at fault, so a failed load changes nothing.
+        """
+        if not isinstance(state, Mapping):
+            raise TypeError(f"load_state_dict: expected a dict, got {type(state).__name__}")
+        params = dict(self.named_parameters())
+        buffers = dict(self._named_buffer_slots())
+        expected = params.keys() | buffers.keys()
+        missing = sorted(expected - state.keys(), key=_natural)
+        unexpected = sorted((str(k) for k in state.keys() - expected), key=_natural)
+        if strict and (missing or unexpected):
+            parts = []
+            if missing:
+                parts.append(f"missing keys {_listing(missing)}")
+            if unexpected:
+                parts.append(f"unexpected keys {_listing(unexpected)}")
+            raise ValueError(f"load_state_dict: {' and '.join(parts)} for {type(self).__name__}")
+        values: dict[str, float] = {}
+        bad = []
+        for key in sorted(expected & state.keys(), key=_natural):
+            value = state[key]
+            if isinstance(value, bool) or not isinstance(value, Real) or not _finite(value):
+                bad.append(f"{key}={value!r:.40}")
+            elif key in buffers and buffers[key][2] and value < 0:
+                bad.append(f"{key}={value!r} (must be >= 0)")
+            else:
+                values[key] = float(value)
+        if bad:
+            raise ValueError(
+                f"load_state_dict: values must be finite numbers; bad entries: {_listing(bad)}"
+            )
+        for key, value in values.items():
+            if key in params:
+                params[key].data = value
+            else:
+                slot, k, _ = buffers[key]
+                slot[k] = value
+        return LoadResult(missing, unexpected)
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write state_dict() to path as JSON, atomically (a temporary file, then a rename)."""
+        state = self.state_dict()
+        bad = [k for k, v in state.items() if not math.isfinite(v)]
+        if bad:
+            raise ValueError(f"save: non-finite values cannot be saved: {_listing(bad)}")
+        document = {
+            "format": STATE_FORMAT,
+            "version": STATE_VERSION,
+            "model": type(self).__name__,
+            "state": state,
+        }
+        target = Path(path)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump(document, f, indent=1)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def load(self, path: str | os.PathLike[str], strict: bool = True) -> LoadResult:
+        """Read a file written by save() into this model; a bad file changes nothing."""
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+            document = json.loads(text)
+        except (UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise ValueError(f"load: {os.fspath(path)!r} is not a JSON state file ({e})") from None
+        if not (
+            isinstance(document, dict)
+            and document.get("format") == STATE_FORMAT
+            and isinstance(document.get("state"), dict)
+        ):
+            raise ValueError(
+                f"load: {os.fspath(path)!r} is not a microgradnet state file "
+                f"(expected a JSON object with format {STATE_FORMAT!r} and a 'state' object)"
+            )
+        if document.get("version") != STATE_VERSION:
+            raise ValueError(
+                f"load: {os.fspath(path)!r} has version {document.get('version')!r}; "
+                f"this microgradnet reads version {STATE_VERSION}"
+            )
+        return self.load_state_dict(document["state"], strict=strict)
+
+    # -- internals -------------------------------------------------------------------------------
+
+    def _members(self) -> Iterator[tuple[str, Any]]:
+        """(name, object) for public attributes, list items named attr.i."""
+        for attr, obj in vars(self).items():
+            if attr.startswith("_") or attr in self._buffer_names:
+                continue
+            if isinstance(obj, list | tuple):
+                for i, item in enumerate(obj):
+                    yield f"{attr}.{i}", item
+            else:
+                yield attr, obj
+
+    def _named_buffer_slots(self) -> list[tuple[str, tuple[list[float], int, bool]]]:
+        """(name, (the buffer list, index, must be >= 0)) for every buffer entry."""
+        out = []
+        for prefix, module in self.named_modules():
+            for attr in module._buffer_names:
+                values = getattr(module, attr)
+                base = f"{prefix}.{attr}" if prefix else attr
+                nonneg = attr in module._nonnegative_buffers
+                out += [(f"{base}.{k}", (values, k, nonneg)) for k in range(len(values))]
+        return out
+
+    def _where(self) -> str:
+        """The module's type and, inside a model, its name there (read off its labels)."""
+        named = self.named_parameters()
+        name = ""
+        if named:
+            relative, p = named[0]
+            if p.label.endswith("." + relative):
+                name = p.label[: -len(relative) - 1]
+        return f"{type(self).__name__} {name!r}" if name else type(self).__name__
+
+
+class Neuron(Module):
+    """z = Σ w_i·x_i + b (one ``dot`` node), then the activation: a = f(z).
+
+    init: "he" N(0, 2/nin) (seed 001), "xavier" U(±sqrt(6/(nin + fan_out))), "uniform"
+    U(-1, 1) (micrograd); the bias starts at 0. alpha is leaky_relu's negative slope.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        activation: str | None = "relu",
+        bias: bool = True,
+        *,
+        init: str = "he",
+        seed: Seed = None,
+        alpha: float = 0.01,
+        fan_out: int = 1,
+    ) -> None:
+        nin = _positive_int(nin, "Neuron(nin)")
+        self.activation = _activation_name(activation, "Neuron")
+        self.alpha = _alpha(alpha, "Neuron")
+        weights = _init_weights(_rng(seed, "Neuron"), nin, _positive_int(fan_out, "fan_out"), init)
+        self.w = [Value(w) for w in weights]
+        self.b = Value(0.0) if bias else None
+        self._act = _activation(self.activation, self.alpha)
+
+    def forward(self, x: Any) -> list[Value]:
+        xs = _inputs(x, len(self.w), self)
+        z = dot(self.w, xs, self.b)
+        return [z if self._act is None else self._act(z)]
+
+    def __repr__(self) -> str:
+        return f"Neuron({len(self.w)}, {self.activation}{'' if self.b else ', bias=False'})"
+
+
+class Layer(Module):
+    """nout neurons reading the same nin inputs: a = f(W x + b)."""
+
+    def __init__(
+        self,
+        nin: int,
+        nout: int,
+        activation: str | None = "relu",
+        bias: bool = True,
+        *,
+        init: str = "he",
+        seed: Seed = None,
+        alpha: float = 0.01,
+    ) -> None:
+        self.nin = _positive_int(nin, "Layer(nin)")
+        self.nout = _positive_int(nout, "Layer(nout)")
+        self.activation = _activation_name(activation, "Layer")
+        self.alpha = _alpha(alpha, "Layer")
+        rng = _rng(seed, "Layer")
+        self.neurons = [
+            Neuron(nin, self.activation, bias, init=init, seed=rng, alpha=alpha, fan_out=nout)
+            for _ in range(self.nout)
+        ]
+        self._act = _activation(self.activation, self.alpha)
+
+    def forward(self, x: Any) -> list[Value]:
+        return self._forward(_inputs(x, self.nin, self))
+
+    def _forward(self, xs: list[Value]) -> list[Value]:
+        """xs already Values of the right width: one dot node per neuron, then f."""
+        zs = [dot(n.w, xs, n.b) for n in self.neurons]
+        act = self._act
+        return zs if act is None else [act(z) for z in zs]
+
+    def __repr__(self) -> str:
+        bias = "" if self.neurons[0].b else ", bias=False"
+        return f"Layer({self.nin}, {self.nout}, {self.activation}{bias})"
+
+
+class MLP(Module):
+    """A multilayer perceptron: Layer(nin, nouts[0]), Layer(nouts[0], nouts[1]), ...
+
+    Hidden layers use ``activation`` (one name, or one per hidden layer), the last layer
+    ``output_activation`` (None: linear, as in micrograd, for logits or regression).
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        activation: str | Sequence[str | None] | None = "relu",
+        output_activation: str | None = None,
+        bias: bool = True,
+        *,
+        init: str = "he",
+        seed: Seed = None,
+        alpha: float = 0.01,
+    ) -> None:
+        nin = _positive_int(nin, "MLP(nin)")
+        if isinstance(nouts, int | str) or not isinstance(nouts, Sequence) or not nouts:
+            raise ValueError(f"MLP(nouts) must be a non-empty list of layer widths, got {nouts!r}")
+        sizes = [nin] + [_positive_int(n, "MLP(nouts)") for n in nouts]
+        hidden = len(nouts) - 1
+        if activation is None or isinstance(activation, str):
+            acts: list[str | None] = [activation] * hidden
+        else:
+            acts = list(activation)
+            if len(acts) != hidden:
+                raise ValueError(
+                    f"MLP(activation): needs one activation per hidden layer ({hidden}), "
+                    f"got {len(acts)}"
+                )
+        acts.append(output_activation)
+        rng = _rng(seed, "MLP")
+        self.layers = [
+            Layer(sizes[i], sizes[i + 1], acts[i], bias, init=init, seed=rng, alpha=alpha)
+            for i in range(len(nouts))
+        ]
+
+    def forward(self, x: Any) -> list[Value]:
+        layers = self.layers
+        xs = _inputs(x, layers[0].nin, self)
+        for layer in layers:
+            xs = layer._forward(xs)
+        return xs
+
+    def __repr__(self) -> str:
+        acts = [layer.activation for layer in self.layers]
+        widths = [layer.nout for layer in self.layers]
+        return f"MLP({self.layers[0].nin}, {widths}, activations={acts})"
+
+
+class Dropout(Module):
+    """Inverted dropout: in training each input is zeroed with probability p and the others are
+    scaled by 1/(1 - p) (one ``*`` node each, so the mask shows in the graph); identity in eval.
+    """
+
+    def __init__(self, p: float = 0.5, *, seed: Seed = None) -> None:
+        self.p = _real(p, "Dropout(p)", lambda v: 0 <= v <= 1, "a probability in [0, 1]")
+        self._rng = _rng(seed, "Dropout")
+
+    def forward(self, x: Any) -> list[Value]:
+        xs = _inputs(x, None, self)
+        if not self.training or self.p == 0:
+            return xs
+        keep = 0.0 if self.p == 1 else 1 / (1 - self.p)
+        dropped = self._rng.random(len(xs)) < self.p
+        return [v * (0.0 if d else keep) for v, d in zip(xs, dropped.tolist())]
+
+    def __repr__(self) -> str:
+        return f"Dropout(p={self.p})"
+
+
+class BatchNorm1d(Module):
+    """Batch normalization over a batch of samples with num_features values each (seed 000).
+
+    Training: per feature k, mu = mean over the batch, var = biased batch variance,
+    z_hat = (z - mu) / sqrt(var + eps), out = gamma_k·z_hat + beta_k, all in the graph (so
+    gradients flow through mu and var); the running estimates move by ``momentum`` toward mu and
+    the unbiased variance (PyTorch's convention). Eval: mu and var are the running estimates.
+    """
+
+    _buffer_names = ("running_mean", "running_var")
+    _nonnegative_buffers = ("running_var",)
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1) -> None:
+        self.num_features = _positive_int(num_features, "BatchNorm1d(num_features)")
+        self.eps = _real(eps, "BatchNorm1d(eps)", lambda v: 0 < v < math.inf, "a finite number > 0")
+        self.momentum = _real(momentum, "BatchNorm1d(momentum)", lambda v: 0 <= v <= 1, "in [0, 1]")
+        self.gamma = [Value(1.0) for _ in range(self.num_features)]
+        self.beta = [Value(0.0) for _ in range(self.num_features)]
+        self.running_mean = [0.0] * self.num_features
+        self.running_var = [1.0] * self.num_features
+
+    def __call__(self, batch: Any) -> list[list[Value]]:
+        """Normalize a batch (a list of samples): the module works on whole batches."""
+        return self.forward_batch(batch)
+
+    def forward(self, x: Any) -> list[Value]:
+        """One sample, with the running estimates: eval mode only."""
+        if self.training:
+            raise ValueError(
+                f"{self._where()}: in training mode batch norm needs the whole batch; call "
+                "forward_batch(batch) (Sequential.forward_batch does) or switch to eval()"
+            )
+        return self._normalize_eval([_inputs(x, self.num_features, self)])[0]
+
+    def forward_batch(self, batch: Sequence[Any]) -> list[list[Value]]:
+        rows = [_inputs(x, self.num_features, self) for x in _samples(batch, self)]
+        if not self.training:
+            return self._normalize_eval(rows)
+        m = len(rows)
+        if m < 2:
+            raise ValueError(
+                f"{self._where()}: training needs a batch of at least 2 samples, got {m} "
+                "(the batch variance of one sample is 0)"
+            )
+        out: list[list[Value]] = [[] for _ in rows]
+        for k in range(self.num_features):
+            column = [row[k] for row in rows]
+            mu = vsum(column) / m
+            centred = [z - mu for z in column]
+            var = dot(centred, centred) / m  # biased: (1/m) Σ (z - mu)^2
+            inv_std = (var + self.eps) ** -0.5
+            gamma, beta = self.gamma[k], self.beta[k]
+            for row_out, c in zip(out, centred):
+                row_out.append(gamma * (c * inv_std) + beta)
+            r = self.momentum
+            self.running_mean[k] = (1 - r) * self.running_mean[k] + r * mu.data
+            self.running_var[k] = (1 - r) * self.running_var[k] + r * var.data * m / (m - 1)
+        return out
+
+    def _normalize_eval(self, rows: list[list[Value]]) -> list[list[Value]]:
+        scale = [1 / math.sqrt(v + self.eps) for v in self.running_var]
+        mean, gamma, beta = self.running_mean, self.gamma, self.beta
+        return [
+            [gamma[k] * ((z - mean[k]) * scale[k]) + beta[k] for k, z in enumerate(row)]
+            for row in rows
+        ]
+
+    def __repr__(self) -> str:
+        return f"BatchNorm1d({self.num_features}, eps={self.eps}, momentum={self.momentum})"
+
+
+class Sequential(Module):
+    """Modules applied in order; stored in ``layers``, so names read ``layers.2.neurons.0.w.1``.
+
+    ``forward(x)`` runs one sample through every module (BatchNorm1d then needs eval mode);
+    ``forward_batch(X)`` runs a batch, each per-sample module on every sample and BatchNorm1d
+    on the whole batch, which is what training with batch norm needs.
+    """
+
+    def __init__(self, *modules: Module) -> None:
+        for i, m in enumerate(modules):
+            if not isinstance(m, Module):
+                raise TypeError(f"Sequential: item {i} is a {type(m).__name__}, not a Module")
+        if not modules:
+            raise ValueError("Sequential: needs at least one module")
+        self.layers = list(modules)
+
+    def forward(self, x: Any) -> list[Value]:
+        xs: Any = x
+        for module in self.layers:
+            xs = module.forward(xs)
+        return list(xs)
+
+    def forward_batch(self, batch: Sequence[Any]) -> list[list[Value]]:
+        rows: Any = _samples(batch, self)
+        for module in self.layers:
+            rows = module.forward_batch(rows)
+        return list(rows)
+
+    def __repr__(self) -> str:
+        inner = "".join(f"\n  ({i}): {m!r}" for i, m in enumerate(self.layers))
+        return f"Sequential({inner}\n)"
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def _activation(name: str, alpha: float) -> Activation:
+    """The activation as a function of z, or None for linear (no extra node)."""
+    if name == "linear":
+        return None
+    if name == "leaky_relu":
+        return lambda z: z.leaky_relu(alpha)
+    method: Callable[[Value], Value] = getattr(Value, name)
+    return method
+
+
+def _activation_name(activation: str | None, where: str) -> str:
+    name = "linear" if activation is None else activation
+    if name not in ACTIVATIONS:
+        raise ValueError(
+            f"{where}: unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}"
+            " or None"
+        )
+    return name
+
+
+def _alpha(alpha: object, where: str) -> float:
+    return _real(alpha, f"{where}(alpha)", math.isfinite, "a finite number")
+
+
+def _real(x: object, where: str, ok: Callable[[float], bool], rule: str) -> float:
+    """x as a float if it is a real number (not a bool) with ok(x), else a ValueError."""
+    if isinstance(x, bool) or not isinstance(x, Real) or not ok(float(x)):
+        raise ValueError(f"{where} must be {rule}, got {x!r:.60}")
+    return float(x)
+
+
+def _init_weights(rng: np.random.Generator, nin: int, fan_out: int, init: str) -> list[float]:
+    if init == "he":
+        weights = rng.normal(0.0, math.sqrt(2.0 / nin), nin)
+    elif init == "xavier":
+        a = math.sqrt(6.0 / (nin + fan_out))
+        weights = rng.uniform(-a, a, nin)
+    elif init == "uniform":
+        weights = rng.uniform(-1.0, 1.0, nin)
+    else:
+        raise ValueError(f"init: unknown scheme {init!r}; choose one of {', '.join(INITS)}")
+    result: list[float] = weights.tolist()
+    return result
+
+
+def _rng(seed: Seed, where: str) -> np.random.Generator:
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is None or (isinstance(seed, int) and not isinstance(seed, bool) and seed >= 0):
+        return np.random.default_rng(seed)
+    raise ValueError(f"{where}: seed must be an int >= 0, a numpy Generator or None; got {seed!r}")
+
+
+def _positive_int(n: object, where: str) -> int:
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
+        raise ValueError(f"{where} must be a positive int, got {n!r}")
+    return int(n)
+
+
+def _inputs(x: Any, width: int | None, module: Module) -> list[Value]:
+    """One sample as a list of Values (numbers become input leaves once per call)."""
+    if isinstance(x, Value):
+        xs: list[Any] = [x]
+    elif isinstance(x, Real):
+        xs = [x]
+    elif isinstance(x, np.ndarray):
+        if x.ndim != 1:
+            raise ValueError(f"{module._where()}: a sample must be 1-D, got shape {x.shape}")
+        xs = x.tolist()
+    elif isinstance(x, Sequence) and not isinstance(x, str):
+        xs = list(x)
+    else:
+        raise TypeError(
+            f"{module._where()}: a sample must be a list of numbers or Values, "
+            f"got {type(x).__name__}"
+        )
+    if width is not None and len(xs) != width:
+        raise ValueError(f"{module._where()}: expected {width} inputs, got {len(xs)}")
+    try:
+        return [v if isinstance(v, Value) else Value(v) for v in xs]
+    except TypeError as e:
+        raise TypeError(f"{module._where()}: bad input: {e}") from None
+
+
+def _samples(batch: Any, module: Module) -> list[Any]:
+    """A batch as a list of samples (a 2-D numpy array becomes rows of floats)."""
+    if isinstance(batch, np.ndarray):
+        if batch.ndim != 2:
+            raise ValueError(
+                f"{module._where()}: a batch must be 2-D (samples × features), got {batch.shape}"
+            )
+        result: list[Any] = batch.tolist()
+        return result
+    if isinstance(batch, Sequence) and not isinstance(batch, str):
+        return list(batch)
+    raise TypeError(
+        f"{module._where()}: a batch must be a list of samples, got {type(batch).__name__}"
+    )
+
+
+def _unwrap(out: list[Value]) -> Value | list[Value]:
+    return out[0] if len(out) == 1 else out
+
+
+def _as_list(out: Any) -> list[Value]:
+    if isinstance(out, Value):
+        return [out]
+    return list(out)
+
+
+def _finite(x: Real) -> bool:
+    try:
+        return math.isfinite(x)
+    except OverflowError:  # an int too large for a float
+        return False
+
+
+def _natural(key: str) -> list[Any]:
+    """Sort key with numbers compared as numbers: w.2 before w.10."""
+    return [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in key.split(".")]
+
+
+def _listing(keys: list[str], limit: int = 10) -> str:
+    shown = ", ".join(keys[:limit])
+    return shown + (f", ... ({len(keys) - limit} more)" if len(keys) > limit else "")

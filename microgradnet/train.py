@@ -1,0 +1,456 @@
+"""Training loop: fit a model with mini-batches, recording loss, accuracy and gradient norms.
+
+    history = fit(model, X, y, loss="bce_with_logits", optimizer=Adam(model, lr=0.05),
+                  epochs=50, batch_size=32, seed=0, validation=(X_val, y_val))
+    history.loss, history.accuracy, history.grad_norms["layers.0"], history.val_accuracy
+
+One step of a mini-batch is ``forward_backward``: the graph of the batch is built, the loss
+back-propagated, and the parameters' ``grad`` filled; fit then records the gradient norm of each
+layer (seed 001's study of vanishing and exploding gradients) and lets the optimizer update.
+Losses are named ("mse", "bce", "bce_with_logits", "cross_entropy", "hinge") or any callable
+loss(predictions, targets) -> Value; predictions are one Value per sample for a one-output
+model, else one list of Values per sample.
+
+Ctrl-C stops cleanly: the first interrupt ends training after the current batch (an epoch cut
+short is not recorded) and fit returns the History so far with ``interrupted`` set; a second
+Ctrl-C stops at once. A loss or gradient that is not finite stops training before the update,
+with a warning and ``stop_reason`` set, so the parameters stay finite.
+
+References: Keras Model.fit / History (per-epoch metrics, validation), PyTorch training loops
+(zero_grad, backward, step), seed 001 (mini-batches, gradient norms, accuracy).
+"""
+
+from __future__ import annotations
+
+import math
+import signal
+import threading
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from types import FrameType
+from typing import Any
+
+import numpy as np
+
+from .engine import Value
+from .losses import bce_loss, bce_with_logits, cross_entropy, hinge_loss, mse_loss
+from .nn import Module
+from .optim import SGD, Optimizer
+
+LossFn = Callable[[Any, np.ndarray], Value]
+AccuracyFn = Callable[[np.ndarray, np.ndarray], float]
+StepFn = Callable[[Module, LossFn, list[list[float]], np.ndarray], tuple[float, np.ndarray]]
+
+LOSSES: dict[str, LossFn] = {
+    "mse": mse_loss,
+    "bce": bce_loss,
+    "bce_with_logits": bce_with_logits,
+    "cross_entropy": cross_entropy,
+    "hinge": hinge_loss,
+}
+
+
+@dataclass
+class History:
+    """Per-epoch training record.
+
+    loss / accuracy: the mean over the epoch's batches, measured during training (accuracy is
+    empty when the task has none); val_loss / val_accuracy: on the validation data, in eval
+    mode; grad_norms: layer name -> the mean over the epoch's batches of the L2 norm of that
+    layer's parameter gradients (layers named as in named_parameters, e.g. "layers.0").
+    """
+
+    loss: list[float] = field(default_factory=list)
+    accuracy: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_accuracy: list[float] = field(default_factory=list)
+    grad_norms: dict[str, list[float]] = field(default_factory=dict)
+    interrupted: bool = False
+    stop_reason: str = ""
+
+    @property
+    def epochs(self) -> int:
+        """The number of completed epochs."""
+        return len(self.loss)
+
+    def __repr__(self) -> str:
+        last = f", loss={self.loss[-1]:.4g}" if self.loss else ""
+        acc = f", accuracy={self.accuracy[-1]:.4g}" if self.accuracy else ""
+        flags = ", interrupted" if self.interrupted else ""
+        stop = f", stopped: {self.stop_reason}" if self.stop_reason else ""
+        return f"History(epochs={self.epochs}{last}{acc}{flags}{stop})"
+
+
+def forward_backward(
+    model: Module, loss: LossFn, xb: list[list[float]], yb: np.ndarray
+) -> tuple[float, np.ndarray]:
+    """One mini-batch through the Value graph: forward, loss, backward (filling p.grad).
+
+    Returns the loss and the outputs as an array (batch × output width). Parameters' grads
+    accumulate, so zero them first. This is the step that a compiled path can replace.
+    """
+    out = model.forward_batch(xb)
+    value = loss(_predictions(out), yb)
+    if not isinstance(value, Value):
+        raise TypeError(f"fit: the loss must return a Value, got {type(value).__name__}")
+    value.backward()
+    return value.data, np.array([[v.data for v in row] for row in out])
+
+
+def fit(
+    model: Module,
+    X: Any,
+    y: Any,
+    *,
+    loss: str | LossFn = "mse",
+    optimizer: Optimizer | None = None,
+    epochs: int = 100,
+    batch_size: int | None = None,
+    seed: int | None = None,
+    shuffle: bool = True,
+    validation: tuple[Any, Any] | None = None,
+    accuracy: AccuracyFn | None = None,
+    progress: bool = True,
+) -> History:
+    """Train model on (X, y) for some epochs of mini-batches and return the History.
+
+    X: samples × features (a list of lists or a numpy array); y: one target per sample (class
+    indices for cross_entropy). optimizer defaults to SGD(lr=0.1) over model's parameters;
+    batch_size None means the full batch; seed fixes the shuffling. accuracy(outputs, targets)
+    overrides the built-in rule (argmax for cross_entropy, threshold for bce, bce_with_logits,
+    hinge, and mse with 0/1 or ±1 targets). The model trains in training mode and is put back
+    in its previous mode at the end. progress shows a tqdm bar (tqdm.auto).
+    """
+    loss_fn, name = _loss(loss)
+    Xs, ys = _dataset(X, y, name, "fit")
+    epochs = _count(epochs, "fit(epochs)")
+    n = len(Xs)
+    size = n if batch_size is None else min(_count(batch_size, "fit(batch_size)"), n)
+    acc_fn = accuracy if accuracy is not None else _accuracy_rule(name, ys)
+    val = None
+    if validation is not None:
+        if not isinstance(validation, tuple | list) or len(validation) != 2:
+            raise ValueError("fit(validation) must be a pair (X_val, y_val)")
+        val = _dataset(validation[0], validation[1], name, "fit(validation)")
+    if optimizer is None:
+        optimizer = SGD(model, lr=0.1)
+    elif not isinstance(optimizer, Optimizer):
+        raise TypeError(f"fit(optimizer) must be an Optimizer, got {type(optimizer).__name__}")
+    run = _Run(model, loss_fn, acc_fn, optimizer, Xs, ys, size)
+    rng = np.random.default_rng(seed)
+    bar = _progress_bar(epochs) if progress else None
+    history = History(grad_norms={layer: [] for layer in run.layer_names})
+    was_training = model.training
+    model.train()
+    try:
+        with _stop_on_interrupt() as interrupt:
+            for _ in range(epochs):
+                order = rng.permutation(n) if shuffle else np.arange(n)
+                if not run.epoch(order, interrupt, history):
+                    history.interrupted = interrupt.requested
+                    break
+                if val is not None:
+                    val_loss, val_acc = _evaluate(model, *val, loss_fn, acc_fn, 256)
+                    history.val_loss.append(val_loss)
+                    if val_acc is not None:
+                        history.val_accuracy.append(val_acc)
+                if bar is not None:
+                    bar.set_postfix(_postfix(history), refresh=False)
+                    bar.update(1)
+                if interrupt.requested:
+                    history.interrupted = True
+                    break
+    except KeyboardInterrupt:
+        history.interrupted = True
+    finally:
+        model.train(was_training)
+        if bar is not None:
+            bar.close()
+    if history.interrupted and not history.stop_reason:
+        history.stop_reason = f"interrupted after {history.epochs} epochs"
+    return history
+
+
+class _Run:
+    """The state of one fit: what to train, on what, and how to measure it."""
+
+    def __init__(
+        self,
+        model: Module,
+        loss_fn: LossFn,
+        acc_fn: AccuracyFn | None,
+        optimizer: Optimizer,
+        Xs: list[list[float]],
+        ys: np.ndarray,
+        size: int,
+    ) -> None:
+        self.model, self.loss_fn, self.acc_fn, self.optimizer = model, loss_fn, acc_fn, optimizer
+        self.Xs, self.ys, self.size = Xs, ys, size
+        self.params = model.parameters()
+        known = set(self.params)  # the optimizer may also hold parameters outside the model
+        self.to_zero = self.params + [p for p in optimizer.params if p not in known]
+        self.layer_names, self.layer_of = _layers(model)
+        self.step: StepFn = forward_backward
+
+    def epoch(self, order: np.ndarray, interrupt: _Interrupt, history: History) -> bool:
+        """One pass over the data in the given order; record it and return True, or return
+        False (recording nothing) when stopped by a non-finite value or an interrupt."""
+        n, size, params, ys = len(order), self.size, self.params, self.ys
+        total = correct = 0.0
+        norms = np.zeros(len(self.layer_names))
+        for start in range(0, n, size):
+            idx = order[start : start + size]
+            for p in self.to_zero:
+                p.grad = 0.0
+            value, out = self.step(self.model, self.loss_fn, [self.Xs[i] for i in idx], ys[idx])
+            grads = np.fromiter((p.grad for p in params), float, len(params))
+            with np.errstate(over="ignore", invalid="ignore"):
+                batch_norms = np.sqrt(np.bincount(self.layer_of, grads * grads, len(norms)))
+            if not (math.isfinite(value) and np.isfinite(batch_norms).all()):
+                what = "a gradient norm" if math.isfinite(value) else "the loss"
+                history.stop_reason = (
+                    f"{what} became non-finite in epoch {history.epochs + 1} (the update was "
+                    "not applied); try a smaller learning rate"
+                )
+                warnings.warn(f"fit stopped: {history.stop_reason}", RuntimeWarning, 3)
+                return False
+            self.optimizer.step()
+            total += value * len(idx)
+            if self.acc_fn is not None:
+                correct += self.acc_fn(out, ys[idx]) * len(idx)
+            norms += batch_norms
+            if interrupt.requested and start + size < n:
+                return False
+        history.loss.append(total / n)
+        if self.acc_fn is not None:
+            history.accuracy.append(correct / n)
+        batches = -(-n // size)
+        for layer, norm in zip(self.layer_names, (norms / batches).tolist()):
+            history.grad_norms[layer].append(norm)
+        return True
+
+
+def evaluate(
+    model: Module,
+    X: Any,
+    y: Any,
+    *,
+    loss: str | LossFn = "mse",
+    accuracy: AccuracyFn | None = None,
+    batch_size: int = 256,
+) -> tuple[float, float | None]:
+    """(mean loss, accuracy or None) of model on (X, y) in eval mode, without training."""
+    loss_fn, name = _loss(loss)
+    Xs, ys = _dataset(X, y, name, "evaluate")
+    acc_fn = accuracy if accuracy is not None else _accuracy_rule(name, ys)
+    return _evaluate(model, Xs, ys, loss_fn, acc_fn, _count(batch_size, "evaluate(batch_size)"))
+
+
+def _evaluate(
+    model: Module,
+    Xs: list[list[float]],
+    ys: np.ndarray,
+    loss_fn: LossFn,
+    acc_fn: AccuracyFn | None,
+    size: int,
+) -> tuple[float, float | None]:
+    was_training = model.training
+    model.eval()
+    try:
+        total = correct = 0.0
+        for start in range(0, len(Xs), size):
+            xb, yb = Xs[start : start + size], ys[start : start + size]
+            out = model.forward_batch(xb)
+            total += loss_fn(_predictions(out), yb).data * len(xb)
+            if acc_fn is not None:
+                correct += acc_fn(np.array([[v.data for v in row] for row in out]), yb) * len(xb)
+    finally:
+        model.train(was_training)
+    return total / len(Xs), (correct / len(Xs) if acc_fn is not None else None)
+
+
+def predict(model: Module, X: Any) -> np.ndarray:
+    """The model's outputs on X in eval mode: shape (n,) for one output, else (n, width)."""
+    Xs = _features(X, "predict")
+    was_training = model.training
+    model.eval()
+    try:
+        out = np.array([[v.data for v in row] for row in model.forward_batch(Xs)])
+    finally:
+        model.train(was_training)
+    result: np.ndarray = out[:, 0] if out.shape[1] == 1 else out
+    return result
+
+
+# -- accuracy rules -----------------------------------------------------------------------------
+
+
+def _accuracy_rule(name: str, ys: np.ndarray) -> AccuracyFn | None:
+    """How to count correct predictions for a named loss (None: a regression, no accuracy)."""
+    if name == "cross_entropy":
+        return _argmax_accuracy
+    if name == "bce":
+        return _threshold_accuracy(0.5, 0.5)
+    if name in ("bce_with_logits", "hinge"):
+        return _threshold_accuracy(0.0, 0.5 if name == "bce_with_logits" else 0.0)
+    if name == "mse":
+        labels = set(np.unique(ys).tolist())
+        if labels <= {0.0, 1.0}:
+            if ys.ndim == 2 and ys.shape[1] > 1 and (ys.sum(axis=1) == 1).all():
+                return _onehot_accuracy
+            return _threshold_accuracy(0.5, 0.5)
+        if labels <= {-1.0, 1.0}:
+            return _threshold_accuracy(0.0, 0.0)
+    return None
+
+
+def _argmax_accuracy(out: np.ndarray, y: np.ndarray) -> float:
+    return float((out.argmax(axis=1) == y).mean())
+
+
+def _onehot_accuracy(out: np.ndarray, y: np.ndarray) -> float:
+    return float((out.argmax(axis=1) == y.argmax(axis=1)).mean())
+
+
+def _threshold_accuracy(output_cut: float, target_cut: float) -> AccuracyFn:
+    def accuracy(out: np.ndarray, y: np.ndarray) -> float:
+        return float(((out.reshape(y.shape) > output_cut) == (y > target_cut)).mean())
+
+    return accuracy
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def _loss(loss: str | LossFn) -> tuple[LossFn, str]:
+    if isinstance(loss, str):
+        if loss not in LOSSES:
+            raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
+        return LOSSES[loss], loss
+    if not callable(loss):
+        raise TypeError(f"loss must be a name or a callable, got {type(loss).__name__}")
+    name = next((k for k, f in LOSSES.items() if f is loss), "")
+    return loss, name
+
+
+def _dataset(X: Any, y: Any, loss: str, where: str) -> tuple[list[list[float]], np.ndarray]:
+    """Samples as lists of floats and targets as an array, checked to match."""
+    Xs = _features(X, where)
+    try:
+        ys = np.asarray(y, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{where}: y must be numbers (a list or numpy array)") from None
+    if ys.ndim == 0 or ys.ndim > 2 or len(ys) != len(Xs):
+        raise ValueError(
+            f"{where}: needs one target per sample: X has {len(Xs)} samples, y has shape {ys.shape}"
+        )
+    if not np.isfinite(ys).all():
+        raise ValueError(f"{where}: y contains NaN or inf")
+    if loss == "cross_entropy":
+        if ys.ndim != 1 or not (ys == np.round(ys)).all():
+            raise ValueError(f"{where}: cross_entropy needs y as a 1-D array of class indices")
+        return Xs, ys.astype(int)
+    return Xs, ys
+
+
+def _features(X: Any, where: str) -> list[list[float]]:
+    try:
+        array = np.asarray(X, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"{where}: X must be a rectangular list of numbers or a numpy array"
+        ) from None
+    if array.ndim == 1:
+        array = array.reshape(-1, 1)
+    if array.ndim != 2 or len(array) == 0:
+        raise ValueError(f"{where}: X must be 2-D (samples × features), got shape {array.shape}")
+    if not np.isfinite(array).all():
+        raise ValueError(f"{where}: X contains NaN or inf")
+    rows: list[list[float]] = array.tolist()
+    return rows
+
+
+def _count(n: object, where: str) -> int:
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
+        raise ValueError(f"{where} must be a positive int, got {n!r}")
+    return int(n)
+
+
+def _predictions(out: list[list[Value]]) -> Any:
+    """One Value per sample for a one-output model, else the rows."""
+    return [row[0] for row in out] if len(out[0]) == 1 else out
+
+
+def layer_name(parameter_name: str) -> str:
+    """The layer a parameter belongs to: the part before ".neurons." ("layers.0" for
+    "layers.0.neurons.3.w.1"), else its module ("layers.1" for "layers.1.gamma.3")."""
+    head, sep, _ = parameter_name.partition(".neurons.")
+    if sep:
+        return head
+    if parameter_name.startswith("neurons."):
+        return ""
+    parts = parameter_name.split(".")
+    if len(parts) > 1 and parts[-1].isdigit():
+        parts.pop()
+    return ".".join(parts[:-1])
+
+
+def _layers(model: Module) -> tuple[list[str], np.ndarray]:
+    """Layer names in order and, for each parameter, the index of its layer."""
+    names: dict[str, int] = {}
+    ids = []
+    for name, _ in model.named_parameters():
+        layer = layer_name(name) or "model"
+        ids.append(names.setdefault(layer, len(names)))
+    return list(names), np.array(ids, dtype=int)
+
+
+def _postfix(history: History) -> dict[str, str]:
+    post = {"loss": f"{history.loss[-1]:.4f}"}
+    if history.accuracy:
+        post["acc"] = f"{history.accuracy[-1]:.3f}"
+    if history.val_loss:
+        post["val_loss"] = f"{history.val_loss[-1]:.4f}"
+    if history.val_accuracy:
+        post["val_acc"] = f"{history.val_accuracy[-1]:.3f}"
+    return post
+
+
+def _progress_bar(epochs: int) -> Any:
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        raise ImportError(
+            'fit(progress=True) needs tqdm: pip install "microgradnet[notebook]" '
+            "(or pass progress=False)"
+        ) from None
+    return tqdm(total=epochs, desc="fit", unit="epoch")
+
+
+class _Interrupt:
+    requested = False
+
+
+@contextmanager
+def _stop_on_interrupt() -> Iterator[_Interrupt]:
+    """Turn the first Ctrl-C (SIGINT) into a request to stop after the current batch; the
+    previous handler is back for a second Ctrl-C. Outside the main thread, nothing changes."""
+    state = _Interrupt()
+    if threading.current_thread() is not threading.main_thread():
+        yield state
+        return
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is None:  # installed from C: the default is the closest Python equivalent
+        previous = signal.SIG_DFL
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        state.requested = True
+        signal.signal(signal.SIGINT, previous)
+
+    signal.signal(signal.SIGINT, request_stop)
+    try:
+        yield state
+    finally:
+        signal.signal(signal.SIGINT, previous)
