@@ -17,7 +17,7 @@ from .autodiff import (
     numerical_grad,
     value_and_grad,
 )
-from .engine import Constant, Value, dot, gradients, topological_order, vsum
+from .engine import Constant, Value, dot, gradients, linear, topological_order, vsum
 
 __version__ = "0.1.0"
 
@@ -34,6 +34,7 @@ __all__ = [
     "gradcheck",
     "gradients",
     "hessian",
+    "linear",
     "numerical_grad",
     "topological_order",
     "value_and_grad",

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sequence
+from itertools import repeat
 from numbers import Real
 from operator import mul
 from typing import Any
@@ -194,25 +195,60 @@ def dot(
     A neuron's pre-activation in a single node: the local derivatives are x_i for w_i, w_i for
     x_i and 1 for the bias, so the graph of a network has a node per neuron, not per multiply.
     """
-    ws, xs = _operands(weights, "dot(weights)"), _operands(inputs, "dot(inputs)")
-    if len(ws) != len(xs) or not ws:
-        raise ValueError(
-            f"dot: needs as many weights as inputs, at least one; got {len(ws)} and {len(xs)}"
-        )
-    out = sum(map(mul, [w.data for w in ws], [x.data for x in xs]))
-    children = (*ws, *xs)
-    if bias is not None:
-        children += tuple(_operands([bias], "dot(bias)"))
-        out += children[-1].data
-    return _make("dot", out, *children)
+    return _linear([weights], inputs, None if bias is None else [bias], "dot")[0]
+
+
+def linear(
+    weights: Sequence[Sequence[Value | float]],
+    inputs: Sequence[Value | float],
+    biases: Sequence[Value | float] | None = None,
+) -> list[Value]:
+    """z = W x (+ b): one ``dot`` node per row of W, the inputs checked and read once.
+
+    A layer's pre-activations; ``dot(w, x, b)`` is the one-row case.
+    """
+    return _linear(weights, inputs, biases, "linear")
+
+
+def _linear(
+    weights: Sequence[Sequence[Value | float]],
+    inputs: Sequence[Value | float],
+    biases: Sequence[Value | float] | None,
+    name: str,
+) -> list[Value]:
+    """linear, its errors naming the public function that was called."""
+    xs = tuple(_operands(inputs, f"{name}(inputs)"))
+    bs = [None] * len(weights) if biases is None else _operands(biases, f"{name}(biases)")
+    if not xs:
+        raise ValueError(f"{name}: needs at least one input")
+    if len(bs) != len(weights):
+        raise ValueError(f"{name}: got {len(weights)} rows of weights but {len(bs)} biases")
+    xd = [x.data for x in xs]
+    zs = []
+    where = f"{name}(weights)"
+    for row, b in zip(weights, bs):
+        ws = _operands(row, where)
+        if len(ws) != len(xs):
+            raise ValueError(
+                f"{name}: needs as many weights as inputs; got {len(ws)} and {len(xs)}"
+            )
+        wd = [w.data for w in ws]
+        z = sum(map(mul, wd, xd))
+        if b is None:
+            zs.append(_node("dot", z, (*ws, *xs), _dot_locals(wd, xd, False)))
+        else:
+            z += b.data
+            zs.append(_node("dot", z, (*ws, *xs, b), _dot_locals(wd, xd, True)))
+    return zs
 
 
 def vsum(values: Iterable[Value | float]) -> Value:
     """Σ values as one node whose local derivatives are all 1."""
-    children = _operands(values, "vsum")
+    children = tuple(_operands(values, "vsum"))
     if not children:
         raise ValueError("vsum: needs at least one value")
-    return _make("sum", sum(c.data for c in children), *children)
+    out = sum([c.data for c in children])
+    return _node("sum", out, children, RULES["sum"](out, *children))
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -263,10 +299,15 @@ def _d_pow(out: Any, x: Any, y: Any) -> tuple[Any, Any]:
     return dx, dy
 
 
+def _dot_locals(ws: Sequence[Any], xs: Sequence[Any], bias: bool) -> tuple[Any, ...]:
+    """z = Σ w_i·x_i (+ b): dz/dw_i = x_i, dz/dx_i = w_i, dz/db = 1."""
+    return (*xs, *ws, 1.0) if bias else (*xs, *ws)
+
+
 def _d_dot(out: Any, *operands: Any) -> tuple[Any, ...]:
-    """dz/dw_i = x_i, dz/dx_i = w_i, dz/db = 1 for operands (w_1..w_n, x_1..x_n[, b])."""
+    """_dot_locals for operands (w_1..w_n, x_1..x_n[, b])."""
     n = len(operands) // 2
-    return operands[n : 2 * n] + operands[:n] + ((1.0,) if len(operands) % 2 else ())
+    return _dot_locals(operands[:n], operands[n : 2 * n], len(operands) % 2 == 1)
 
 
 RULES: dict[str, Rule] = {
@@ -353,7 +394,7 @@ def _postorder(root: Value, *, leaves: bool) -> list[Value]:
             push(node)
             push(_EXIT)
             for child in node.children:
-                if child not in seen and (leaves or child.children):
+                if (leaves or child.children) and child not in seen:
                     push(child)
     return order
 
@@ -432,7 +473,10 @@ def _operand(x: object) -> Value | None:
     return None
 
 
-def _operands(xs: Iterable[Value | float], where: str) -> list[Value]:
+def _operands(xs: Iterable[Value | float], where: str) -> Sequence[Value]:
+    """xs as Values (numbers become Constants); a list or tuple of Values comes back as is."""
+    if type(xs) in (list, tuple) and all(map(isinstance, xs, repeat(Value))):
+        return xs  # type: ignore[return-value]
     out = []
     for x in xs:
         v = _operand(x)

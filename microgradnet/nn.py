@@ -39,7 +39,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .engine import Constant, Value, dot, vsum
+from .engine import Constant, Value, dot, linear, vsum
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "linear")
 INITS = ("he", "xavier", "uniform")
@@ -357,7 +357,9 @@ class Layer(Module):
 
     def _forward(self, xs: list[Value]) -> list[Value]:
         """xs already Values of the right width: one dot node per neuron, then f."""
-        zs = [dot(n.w, xs, n.b) for n in self.neurons]
+        neurons = self.neurons
+        biases = [n.b for n in neurons if n.b is not None] or None
+        zs = linear([n.w for n in neurons], xs, biases)
         act = self._act
         return zs if act is None else [act(z) for z in zs]
 

@@ -9,7 +9,7 @@ import weakref
 import numpy as np
 import pytest
 
-from microgradnet import Constant, Value, dot, gradients, topological_order, vsum
+from microgradnet import Constant, Value, dot, gradients, linear, topological_order, vsum
 
 
 def leaf(x: float, label: str = "") -> Value:
@@ -156,10 +156,12 @@ def test_dot_and_vsum_are_single_fused_nodes() -> None:
 
 
 def test_dot_and_vsum_errors() -> None:
-    with pytest.raises(
-        ValueError, match="dot: needs as many weights as inputs, at least one; got 2 and 1"
-    ):
+    with pytest.raises(ValueError, match="dot: needs as many weights as inputs; got 2 and 1"):
         dot([1.0, 2.0], [1.0])
+    with pytest.raises(ValueError, match="dot: needs at least one input"):
+        dot([], [])
+    with pytest.raises(ValueError, match="linear: got 2 rows of weights but 1 biases"):
+        linear([[1.0], [2.0]], [1.0], [0.5])
     with pytest.raises(ValueError, match="vsum: needs at least one value"):
         vsum([])
     with pytest.raises(TypeError, match="dot\\(inputs\\): expected Values or numbers, got str"):
