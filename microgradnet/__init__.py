@@ -1,11 +1,16 @@
 """microgradnet: a scalar autograd engine to learn, teach and check backpropagation.
 
-from microgradnet import Value
-x, w, b = Value(2.0, "x"), Value(3.0, "w"), Value(1.0, "b")
-L = (x * w + b) ** 2
-L.backward()          # x.grad = 42, w.grad = 28, b.grad = 14
+    from microgradnet import Value, explain
+    x, w, b = Value(2.0, "x"), Value(3.0, "w"), Value(1.0, "b")
+    L = (x * w + b) ** 2
+    L.backward()          # x.grad = 42, w.grad = 28, b.grad = 14
+    print(explain(L, x))  # dL/dx as the chain rule, path by path
+
+Modules: engine (Value, backprop), autodiff (grad, gradcheck, explain), nn, losses, optim,
+train (fit), datasets, viz (draw, SVG, step-through), compile (numpy replay), cli.
 """
 
+from . import datasets
 from .autodiff import (
     Explanation,
     GradcheckError,
@@ -18,24 +23,61 @@ from .autodiff import (
     value_and_grad,
 )
 from .engine import Constant, Value, dot, gradients, linear, topological_order, vsum
+from .losses import (
+    bce_loss,
+    bce_with_logits,
+    cross_entropy,
+    hinge_loss,
+    l2_penalty,
+    log_softmax,
+    mse_loss,
+    softmax,
+)
+from .nn import MLP, BatchNorm1d, Dropout, Layer, LoadResult, Module, Neuron, Sequential
+from .optim import SGD, Adam, Optimizer
+from .train import History, evaluate, fit, predict
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "MLP",
+    "SGD",
+    "Adam",
+    "BatchNorm1d",
     "Constant",
+    "Dropout",
     "Explanation",
     "GradcheckError",
+    "History",
+    "Layer",
+    "LoadResult",
+    "Module",
+    "Neuron",
+    "Optimizer",
     "Path",
+    "Sequential",
     "Value",
     "__version__",
+    "bce_loss",
+    "bce_with_logits",
+    "cross_entropy",
+    "datasets",
     "dot",
+    "evaluate",
     "explain",
+    "fit",
     "grad",
     "gradcheck",
     "gradients",
     "hessian",
+    "hinge_loss",
+    "l2_penalty",
     "linear",
+    "log_softmax",
+    "mse_loss",
     "numerical_grad",
+    "predict",
+    "softmax",
     "topological_order",
     "value_and_grad",
     "vsum",
