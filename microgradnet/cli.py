@@ -84,7 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise CliError(_unrecognized(extra, args.prog))
         if args.command == "grad":
             return _grad(args)
-        demo(args.out)
+        demo(args.out, epochs=args.epochs)
         return 0
     except _Exit as e:
         return e.status
@@ -100,15 +100,63 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 2
 
 
-def demo(out_dir: str | Path = "demo-output") -> list[Path]:
+def demo(out_dir: str | Path = "demo-output", *, epochs: int = 60) -> list[Path]:
     """Run the demo, print what it computes and return the files it wrote into out_dir.
 
-    Seed 001's worked example: L = (x·w + b)² at x = 2, w = 3, b = 1, its gradients, the chain
-    rule for x, and its graph with forward (blue) and backward (red dashed) arrows.
+    Seed 001's worked example, L = (x·w + b)² at x = 2, w = 3, b = 1: its gradients, the chain
+    rule for x and its graph with forward (blue) and backward (red dashed) arrows; then seed
+    001's section 8: an MLP trained on the two moons, its decision boundary, its loss and
+    gradient-norm curves, and the graph of one sample's loss collapsed by neuron.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    return [_seed001_example(out)]
+    return [_seed001_example(out), *_moons(out, epochs)]
+
+
+def _moons(out: Path, epochs: int) -> list[Path]:
+    from matplotlib.figure import Figure
+
+    from . import datasets, plot
+    from .losses import bce_with_logits
+    from .nn import MLP
+    from .optim import Adam
+    from .train import fit
+
+    X, y = datasets.make_moons(300, noise=0.2, seed=42)
+    X_train, X_test, y_train, y_test = datasets.train_test_split(X, y, test_size=0.2, seed=42)
+    model = MLP(2, [16, 16, 1], seed=0)
+    print(
+        "\nseed 001, section 8: MLP(2, [16, 16, 1]) learns the two moons (300 samples, noise 0.2)"
+    )
+    history = fit(
+        model,
+        X_train,
+        y_train,
+        loss="bce_with_logits",
+        optimizer=Adam(model, lr=0.01),
+        epochs=epochs,
+        batch_size=32,
+        seed=0,
+        validation=(X_test, y_test),
+    )
+    print(
+        f"accuracy: training {history.accuracy[-1]:.1%}, test {history.val_accuracy[-1]:.1%} "
+        f"(final loss {history.loss[-1]:.4f})"
+    )
+    boundary = Figure(figsize=(6, 5))
+    plot.decision_boundary(model, X_test, y_test, ax=boundary.subplots(), title="test set")
+    curves = Figure(figsize=(11, 4))
+    plot.training_curves(history, axes=curves.subplots(1, 2))
+    files = [out / "moons_decision_boundary.png", out / "moons_training_curves.png"]
+    boundary.savefig(files[0], dpi=100, bbox_inches="tight")
+    curves.savefig(files[1], dpi=100, bbox_inches="tight")
+    loss = bce_with_logits(model(X_test[0].tolist()), [float(y_test[0])])
+    loss.label = "loss"
+    loss.backward()
+    files.append(_write_graph(loss, out / "moons_sample_graph.svg", collapse="neuron"))
+    for path in files:
+        print(f"wrote {path}")
+    return files
 
 
 def _seed001_example(out: Path) -> Path:
@@ -241,7 +289,9 @@ def _as_json(
 # -- shared -------------------------------------------------------------------------------------
 
 
-def _write_graph(root: Value, path: Path, *, dot_source_fallback: bool) -> Path:
+def _write_graph(
+    root: Value, path: Path, *, dot_source_fallback: bool = True, collapse: str | None = None
+) -> Path:
     """Save root's graph with forward and backward arrows as SVG; return the file written.
 
     Without Graphviz's ``dot`` program, write the DOT source next to it (``.gv``) if
@@ -254,7 +304,7 @@ def _write_graph(root: Value, path: Path, *, dot_source_fallback: bool) -> Path:
     except ImportError as e:
         raise CliError(f"cannot draw the graph: {e}") from None
     try:
-        viz.save_svg(root, path, show_backward=True)
+        viz.save_svg(root, path, show_backward=True, collapse=collapse)
         return path
     except ExecutableNotFound:
         if not dot_source_fallback:
@@ -263,7 +313,7 @@ def _write_graph(root: Value, path: Path, *, dot_source_fallback: bool) -> Path:
                 "install Graphviz (https://graphviz.org/download/)"
             ) from None
     source = path.with_suffix(".gv")
-    source.write_text(viz.draw(root, show_backward=True).source, encoding="utf-8")
+    source.write_text(viz.draw(root, show_backward=True, collapse=collapse).source, "utf-8")
     print(f"Graphviz's 'dot' program was not found: wrote the DOT source {source} instead of SVG")
     return source
 
@@ -273,6 +323,12 @@ def _unrecognized(extra: list[str], prog: str) -> str:
     if prog.endswith("grad") and any(a[1:2] not in ("", "-") for a in extra):
         message += '; put -- before a formula that starts with -, as in: grad -- "-x" x=1'
     return message
+
+
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return int(text)
 
 
 def _fmt(x: float) -> str:
@@ -323,11 +379,17 @@ def _parser() -> _Parser:
 
     run_demo = commands.add_parser(
         "demo",
-        help="the worked example of seed 001, printed and drawn",
-        description="Print seed 001's worked example and write its graph into DIR.",
+        help="seed 001's worked example, then an MLP trained on the two moons",
+        description=(
+            "Print seed 001's worked example and draw its graph, then train an MLP on the two "
+            "moons; write the graphs (SVG) and plots (PNG) into DIR."
+        ),
     )
     run_demo.set_defaults(prog=run_demo.prog)
     run_demo.add_argument(
         "--out", metavar="DIR", default="demo-output", help="output folder (default: demo-output)"
+    )
+    run_demo.add_argument(
+        "--epochs", metavar="N", type=_positive_int, default=60, help="training epochs (default 60)"
     )
     return parser

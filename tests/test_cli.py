@@ -8,6 +8,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -248,34 +249,53 @@ def test_grad_svg_without_graphviz(
     assert not (tmp_path / "graph.svg").exists()
 
 
-def test_demo_prints_the_example_and_draws_it(
+DEMO_FILES = [
+    "seed001_graph.svg",
+    "moons_decision_boundary.png",
+    "moons_training_curves.png",
+    "moons_sample_graph.svg",
+]
+
+
+def test_demo_prints_the_example_trains_and_draws(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     out_dir = tmp_path / "demo-output"
-    assert demo(out_dir) == [out_dir / "seed001_graph.svg"]
+    assert demo(out_dir, epochs=2) == [out_dir / name for name in DEMO_FILES]
     out = capsys.readouterr().out
-    for line in (
-        "L = 49",
-        "dL/dx = 42",
-        "dL/dw = 28",
-        "dL/db = 14",
-        f"wrote {out_dir / 'seed001_graph.svg'}",
-    ):
+    for line in ("L = 49", "dL/dx = 42", "dL/dw = 28", "dL/db = 14"):
         assert line in out.splitlines()
     assert "(14) · (1) · (3)" in out
+    assert re.search(r"^accuracy: training \d+\.\d%, test \d+\.\d%", out, re.M)
+    for name in DEMO_FILES:
+        assert f"wrote {out_dir / name}" in out.splitlines()
     assert "<svg" in (out_dir / "seed001_graph.svg").read_text(encoding="utf-8")
-    assert main(["demo", "--out", str(tmp_path / "again")]) == 0
-    assert (tmp_path / "again" / "seed001_graph.svg").exists()
+    sample = (out_dir / "moons_sample_graph.svg").read_text(encoding="utf-8")
+    assert "layers.1.neurons.15" in sample and "loss" in sample  # collapsed by neuron
+    for name in DEMO_FILES[1:3]:
+        assert (out_dir / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert main(["demo", "--out", str(tmp_path / "again"), "--epochs", "1"]) == 0
+    assert sorted(p.name for p in (tmp_path / "again").iterdir()) == sorted(DEMO_FILES)
+
+
+def test_demo_epochs_must_be_positive(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    status, _, err = run(capsys, "demo", "--out", str(tmp_path), "--epochs", "0")
+    assert status == 2 and "'0' is not a positive whole number" in err
+    assert not any(tmp_path.iterdir())
 
 
 def test_demo_without_graphviz_writes_dot_source(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     without_dot(monkeypatch, tmp_path)
-    assert demo(tmp_path) == [tmp_path / "seed001_graph.gv"]
+    files = demo(tmp_path, epochs=1)
+    assert (
+        files[0] == tmp_path / "seed001_graph.gv"
+        and files[-1] == tmp_path / "moons_sample_graph.gv"
+    )
     assert "digraph" in (tmp_path / "seed001_graph.gv").read_text(encoding="utf-8")
     assert "'dot' program was not found" in capsys.readouterr().out
-    assert not (tmp_path / "seed001_graph.svg").exists()
+    assert not list(tmp_path.glob("*.svg"))
 
 
 def test_demo_into_an_unwritable_folder(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
