@@ -35,7 +35,9 @@ from .losses import (
 )
 from .nn import MLP, BatchNorm1d, Dropout, Layer, LoadResult, Module, Neuron, Sequential
 from .optim import SGD, Adam, Optimizer
+from .steps import BackwardStep, ForwardStep, Push, backward_steps, forward_steps
 from .train import History, evaluate, fit, predict
+from .viz import Drawing, Frame, GraphvizNotFoundError, Stepper, draw, save_svg, to_svg
 
 __version__ = "0.1.0"
 
@@ -43,11 +45,16 @@ __all__ = [
     "MLP",
     "SGD",
     "Adam",
+    "BackwardStep",
     "BatchNorm1d",
     "Constant",
+    "Drawing",
     "Dropout",
     "Explanation",
+    "ForwardStep",
+    "Frame",
     "GradcheckError",
+    "GraphvizNotFoundError",
     "History",
     "Layer",
     "LoadResult",
@@ -55,17 +62,22 @@ __all__ = [
     "Neuron",
     "Optimizer",
     "Path",
+    "Push",
     "Sequential",
+    "Stepper",
     "Value",
     "__version__",
+    "backward_steps",
     "bce_loss",
     "bce_with_logits",
     "cross_entropy",
     "datasets",
     "dot",
+    "draw",
     "evaluate",
     "explain",
     "fit",
+    "forward_steps",
     "grad",
     "gradcheck",
     "gradients",
@@ -77,7 +89,9 @@ __all__ = [
     "mse_loss",
     "numerical_grad",
     "predict",
+    "save_svg",
     "softmax",
+    "to_svg",
     "topological_order",
     "value_and_grad",
     "vsum",

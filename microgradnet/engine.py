@@ -178,6 +178,12 @@ class Value:
         for node in topological_order(self):
             node.grad = 0.0
 
+    def draw(self, **kwargs: Any) -> Any:
+        """The graph below self as a graphviz.Digraph: ``microgradnet.viz.draw(self, **kwargs)``."""
+        from .viz import draw
+
+        return draw(self, **kwargs)
+
 
 class Constant(Value):
     """A leaf made from a plain number operand, as the 2 in ``2 * x``: drawn, never trained."""

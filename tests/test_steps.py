@@ -1,0 +1,249 @@
+"""Step-through of forward and backward: each step's numbers and text, and that replaying the
+steps gives exactly backward()'s gradients (seed 001, reused nodes, random graphs)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from microgradnet.engine import Constant, Value, dot, topological_order, vsum
+from microgradnet.steps import BackwardStep, backward_steps, forward_steps, grads_after
+
+
+def seed001() -> tuple[Value, Value, Value, Value]:
+    """L = (x*w + b)**2 at x=2, w=3, b=1 (seed 001, section 3)."""
+    x, w, b = Value(2.0, "x"), Value(3.0, "w"), Value(1.0, "b")
+    return x, w, b, (x * w + b) ** 2
+
+
+def replay(steps: list[BackwardStep], root: Value, start: dict[Value, float]) -> dict[Value, float]:
+    """Apply the steps as backward() does: child.grad += local * grad, in step order."""
+    grads = dict(start)
+    grads[root] = 1.0 if root.children else grads.get(root, 0.0) + 1.0
+    for step in steps:
+        assert step.grad == grads.get(step.node, 0.0)  # the gradient held when reached
+        for p in step.pushes:
+            assert p.contribution == p.local * step.grad
+            grads[p.child] = grads.get(p.child, 0.0) + p.contribution
+            assert p.total == grads[p.child]
+    return grads
+
+
+def same(a: float, b: float) -> bool:
+    return a == b or (math.isnan(a) and math.isnan(b))
+
+
+def assert_steps_match_backward(root: Value) -> None:
+    """Replaying a fresh pass's steps gives, bit for bit, zero_grad() + backward()."""
+    steps = list(backward_steps(root))
+    order = topological_order(root)
+    assert [s.node for s in steps] == order[::-1]
+    assert [s.k for s in steps] == list(range(1, len(order) + 1))
+    replayed = replay(steps, root, {})
+    root.zero_grad()
+    root.backward()
+    for v in order:
+        assert same(replayed.get(v, 0.0), v.grad), (v, replayed.get(v), v.grad)
+
+
+# -- backward ------------------------------------------------------------------------------------
+
+
+def test_seed001_backward_steps() -> None:
+    x, w, b, L = seed001()
+    steps = list(backward_steps(L))
+    assert len(steps) == 7  # x, w, b, 2, x*w, x*w + b, L
+    first = steps[0]
+    assert first.node is L and first.grad == 1.0
+    to_sum = first.pushes[0]
+    assert (to_sum.child.data, to_sum.local, to_sum.contribution) == (7.0, 14.0, 14.0)
+    by_node = {s.node: s for s in steps}
+    xw = L.children[0].children[0]
+    assert by_node[xw].grad == 14.0
+    assert {p.child: p.contribution for p in by_node[xw].pushes} == {x: 42.0, w: 28.0}
+    assert {p.child: p.local for p in by_node[xw].pushes} == {x: 3.0, w: 2.0}
+    assert (by_node[x].grad, by_node[w].grad, by_node[b].grad) == (42.0, 28.0, 14.0)
+    assert by_node[x].pushes == ()
+    assert_steps_match_backward(L)
+
+
+def test_steps_touch_no_grad() -> None:
+    L = seed001()[3]
+    for v in topological_order(L):
+        v.grad = -5.0
+    list(backward_steps(L))
+    list(forward_steps(L))
+    assert all(v.grad == -5.0 for v in topological_order(L))
+
+
+def test_seed001_step_text() -> None:
+    L = seed001()[3]
+    texts = [s.text() for s in backward_steps(L)]
+    assert texts[0] == "step 1: L is reached with dL/dL = 1\n  dL/d(x*w + b) += 14 × 1 = 14"
+    assert "  dL/dx += 3 × 14 = 42\n  dL/dw += 2 × 14 = 28" in texts[2]
+    assert texts[3] == "step 4: x is reached with dL/dx = 42 (a leaf: nothing to pass on)"
+    assert str(list(backward_steps(L))[1]) == texts[1]
+    L.label = "loss"
+    assert next(iter(backward_steps(L))).text().startswith("step 1: loss is reached with dloss")
+
+
+def test_reused_node_accumulates() -> None:
+    """y = x*x: x receives two pushes of x·1 each; the second says the total."""
+    x = Value(3.0, "x")
+    y = x * x
+    (step, leaf) = list(backward_steps(y))
+    assert [(p.child, p.local, p.contribution, p.total) for p in step.pushes] == [
+        (x, 3.0, 3.0, 3.0),
+        (x, 3.0, 3.0, 6.0),
+    ]
+    assert leaf.node is x and leaf.grad == 6.0
+    assert step.text().splitlines()[1:] == [
+        "  dL/dx += 3 × 1 = 3",
+        "  dL/dx += 3 × 1 = 3, so dL/dx = 6",
+    ]
+    assert_steps_match_backward(y)
+
+
+def test_leaf_shared_by_several_parents() -> None:
+    """A leaf used by three ops, one of them reused deeper: the order of the += matters for
+    bit-exactness, and the steps follow backward()'s."""
+    a, b = Value(0.1, "a"), Value(0.7, "b")
+    u = a * b + a.tanh()
+    v = (u * a).sigmoid() + u / b - a
+    assert_steps_match_backward(v * v + u)
+
+
+def test_fused_nodes_and_constants() -> None:
+    ws = [Value(0.3, "w.0"), Value(-0.2, "w.1")]
+    xs = [Value(1.5, "x0"), Value(2.0, "x1")]
+    z = dot(ws, xs, Value(0.1, "b"))
+    loss = vsum([z.leaky_relu(0.1), z**3, 2.0 * z]) - 1.0
+    assert_steps_match_backward(loss)
+
+
+def test_seed_and_accumulate_match_backward_semantics() -> None:
+    x, w, b, L = seed001()
+    L.backward()  # leaves now hold 42, 28, 14
+    start = {v: v.grad for v in (x, w, b)}
+    steps = list(backward_steps(L, grad=2.5, accumulate=True))
+    final = {}
+    for s in steps:
+        for p in s.pushes:
+            final[p.child] = p.total
+    L.backward(2.5)  # leaves accumulate: 42 + 2.5·42, ...
+    assert [final[v] for v in (x, w, b)] == [x.grad, w.grad, b.grad] == [147.0, 98.0, 49.0]
+    fresh = {p.child: p.total for s in backward_steps(L, grad=2.5) for p in s.pushes}
+    assert [fresh[v] for v in (x, w, b)] == [105.0, 70.0, 35.0]
+    assert start == {x: 42.0, w: 28.0, b: 14.0}
+
+
+def test_leaf_root() -> None:
+    x = Value(4.0, "x")
+    x.grad = 1.5
+    (step,) = list(backward_steps(x))
+    assert (step.node, step.grad, step.pushes) == (x, 1.0, ())
+    (step,) = list(backward_steps(x, accumulate=True))
+    assert step.grad == 2.5
+    x.backward()
+    assert x.grad == 2.5
+
+
+def test_grads_after() -> None:
+    x, w, b, L = seed001()
+    grads, steps = grads_after(L, 0)
+    assert grads == {L: 1.0} and len(steps) == 7
+    grads, _ = grads_after(L, 3)
+    assert (grads[x], grads[w], grads[b]) == (42.0, 28.0, 14.0)
+    for bad in (-1, 8, 1.0, True, "2"):
+        with pytest.raises(ValueError, match=r"step must be an int from 0 to 7"):
+            grads_after(L, bad)  # type: ignore[arg-type]
+
+
+def test_bad_arguments() -> None:
+    with pytest.raises(TypeError, match=r"backward_steps: root must be a Value, got float"):
+        backward_steps(3.0)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"forward_steps: root must be a Value, got list"):
+        forward_steps([])  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"backward_steps\(grad\) must be a real number, got str"):
+        backward_steps(Value(1.0), grad="1")  # type: ignore[arg-type]
+    step = next(iter(backward_steps(Value(1.0))))
+    with pytest.raises(ValueError, match=r"precision must be an int from 1 to 17, got 0"):
+        step.text(0)
+
+
+# -- forward -------------------------------------------------------------------------------------
+
+
+def test_seed001_forward_steps() -> None:
+    L = seed001()[3]
+    steps = list(forward_steps(L))
+    assert [s.node for s in steps] == topological_order(L)
+    assert [s.data for s in steps if type(s.node) is not Constant] == [1, 3, 2, 6, 7, 49]
+    texts = [s.text() for s in steps]
+    assert "step 5: x*w = 2 × 3 = 6" in texts
+    assert "step 6: x*w + b = 6 + 1 = 7" in texts
+    assert texts[-1] == "step 7: L = 7 ^ 2 = 49"
+    assert "step 4: x = 2 (given)" in texts
+    assert "step 1: the constant 2" in texts
+
+
+@pytest.mark.parametrize(
+    ("make", "text"),
+    [
+        (lambda x: x - 5.0, "L = 1 - 5 = -4"),
+        (lambda x: -x, "L = -1 = -1"),
+        (lambda x: (x * 0.0 - 2.0).relu(), "ReLU(-2) = 0"),
+        (lambda x: x.tanh(), "L = tanh(1) = 0.761594"),
+        (lambda x: (-x).leaky_relu(0.5), "LeakyReLU(-1, α=0.5) = -0.5"),
+        (lambda x: x / -4.0, "L = 1 / (-4) = -0.25"),
+        (lambda x: vsum([x, x, 2.0]), "L = 1 + 1 + 2 = 4"),
+    ],
+)
+def test_forward_formulas(make: Callable[[Value], Value], text: str) -> None:
+    """An unlabelled root is called L, as in dL/dx."""
+    root = make(Value(1.0, "x"))
+    assert list(forward_steps(root))[-1].text().endswith(text)
+
+
+def test_long_dot_is_elided() -> None:
+    ws = [Value(float(i), f"w.{i}") for i in range(10)]
+    z = dot(ws, [1.0] * 10, 0.5)
+    text = list(forward_steps(z))[-1].text(3)
+    assert "0×1 + 1×1 + 2×1 + …(5 more terms)… + 8×1 + 9×1 + 0.5 = 45.5" in text
+
+
+# -- property: any graph -------------------------------------------------------------------------
+
+OPS: list[Callable[[Value, Value], Value]] = [
+    lambda a, b: a + b,
+    lambda a, b: a - b,
+    lambda a, b: a * b,
+    lambda a, b: a * 0.5 + b.tanh(),
+    lambda a, b: (a - b).sigmoid(),
+    lambda a, b: a.relu() * b,
+    lambda a, b: vsum([a, b, a]),
+    lambda a, b: dot([a, b], [b, b], a),
+    lambda a, b: a.leaky_relu(0.2) - b**2,
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.floats(-2, 2), min_size=1, max_size=4),
+    st.lists(
+        st.tuples(st.integers(0, len(OPS) - 1), st.integers(0, 99), st.integers(0, 99)),
+        min_size=1,
+        max_size=25,
+    ),
+)
+def test_steps_reproduce_backward_on_random_graphs(
+    leaves: list[float], ops: list[tuple[int, int, int]]
+) -> None:
+    nodes = [Value(x, f"x{i}") for i, x in enumerate(leaves)]
+    for op, i, j in ops:
+        nodes.append(OPS[op](nodes[i % len(nodes)], nodes[j % len(nodes)]))
+    assert_steps_match_backward(vsum(nodes[-3:]))
