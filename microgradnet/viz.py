@@ -9,8 +9,9 @@
 The picture is that of the lecture notes (../shared/seeds). Each Value is a box with its label,
 data and grad; each operation is its own small node (×, +, tanh, Σw·x, ...) and edges run
 child -> op -> result. With ``show_local`` each child -> op edge carries the local derivative
-d result / d child, "∂=3" (seed 002). With ``show_backward`` (seed 001) the blue forward arrows
-carry the numbers they transport and red dashed arrows run back carrying the gradient that flows
+d result / d child, "∂=3" (seed 002), except edges from constants, which are never
+differentiated. With ``show_backward`` (seed 001) the blue forward arrows carry the numbers they
+transport and red dashed arrows run back carrying the gradient that flows
 along them: result -> op carries d root / d result, op -> child carries local × that, the
 child's share of its gradient (constants get no backward arrow).
 
@@ -448,7 +449,7 @@ def _emit_value(dot: Drawing, s: _Scene, v: Value) -> None:
         lines = []
         if s.show_backward and s.known(child):
             lines.append(fmt(child.data))
-        if s.show_local and known:
+        if s.show_local and known and type(child) is not Constant:  # constants: no derivative
             lines.append(f"∂={fmt(d)}")
         _edge(dot, s, src, oid, lines, forward, (v, child) in s.marked_edges)
     if s.show_backward and s.reached(v):
