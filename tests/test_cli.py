@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import ast
-import builtins
 import contextlib
 import io
 import json
-import os
 import re
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
+from guards import Executed, nothing_runs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -307,59 +303,6 @@ def test_demo_into_an_unwritable_folder(capsys: pytest.CaptureFixture[str], tmp_
 
 
 # -- hostile input: refused or computed, never run, never a traceback ----------------------------
-
-
-class Executed(BaseException):
-    """Raised by the guards; a BaseException so no `except Exception` can swallow it."""
-
-
-# what argparse and Python's tokenizer import on their own (all loaded before the guard is set)
-ALLOWED_IMPORTS = frozenset({"_io", "errno", "gettext", "locale", "re", "shutil", "textwrap"})
-ALLOWED_IMPORTS |= {"unicodedata"}
-
-
-@contextlib.contextmanager
-def nothing_runs() -> Iterator[list[str]]:
-    """Make eval, exec, compile-to-code, new imports and process spawning fail loudly."""
-    calls: list[str] = []
-    real_compile, real_import = builtins.compile, builtins.__import__
-
-    def guard(name: str) -> Callable[..., Any]:
-        def refuse(*args: Any, **kwargs: Any) -> Any:
-            calls.append(name)
-            raise Executed(name)
-
-        return refuse
-
-    def guarded_import(name: str, *args: Any, **kwargs: Any) -> Any:
-        if name not in ALLOWED_IMPORTS or name not in sys.modules:
-            calls.append(f"import {name}")
-            raise Executed(f"import {name}")
-        return real_import(name, *args, **kwargs)
-
-    def ast_only_compile(source: Any, filename: Any, mode: str, flags: int = 0, **k: Any) -> Any:
-        if not flags & ast.PyCF_ONLY_AST:
-            calls.append("compile")
-            raise Executed("compile")
-        return real_compile(source, filename, mode, flags, **k)
-
-    patches = [
-        (builtins, "eval", guard("eval")),
-        (builtins, "exec", guard("exec")),
-        (builtins, "__import__", guarded_import),
-        (builtins, "compile", ast_only_compile),
-        (builtins, "open", guard("open")),
-        (os, "system", guard("os.system")),
-        (subprocess, "Popen", guard("subprocess.Popen")),
-    ]
-    saved = [(obj, name, getattr(obj, name)) for obj, name, _ in patches]
-    try:
-        for obj, name, replacement in patches:
-            setattr(obj, name, replacement)
-        yield calls
-    finally:
-        for obj, name, original in saved:
-            setattr(obj, name, original)
 
 
 def binary(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:

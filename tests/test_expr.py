@@ -5,13 +5,9 @@ from __future__ import annotations
 import ast
 import builtins
 import math
-import os
-import subprocess
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any
 
 import pytest
+from guards import Executed, nothing_runs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -249,57 +245,6 @@ def test_parsed_gradients_match_finite_differences(text: str, x: float, w: float
         return parse_expression(text, {"x": x, "w": w})
 
     assert gradcheck(f, [x, w], eps=1e-6, atol=1e-4, rtol=1e-3)
-
-
-class Executed(BaseException):
-    """Raised by the guards below; a BaseException so no `except Exception` can hide it."""
-
-
-@contextmanager
-def nothing_runs(allowed_imports: frozenset[str] = frozenset()) -> Iterator[list[str]]:
-    """Make eval, exec, compile-to-code, imports and process spawning fail loudly.
-
-    Python's tokenizer imports unicodedata itself to normalize non-ASCII names (NFKC).
-    """
-    allowed_imports |= {"unicodedata"}
-    calls: list[str] = []
-    real_compile, real_import = builtins.compile, builtins.__import__
-
-    def guard(name: str) -> Callable[..., Any]:
-        def refuse(*args: Any, **kwargs: Any) -> Any:
-            calls.append(name)
-            raise Executed(name)
-
-        return refuse
-
-    def guarded_import(name: str, *args: Any, **kwargs: Any) -> Any:
-        if name not in allowed_imports:
-            calls.append(f"import {name}")
-            raise Executed(f"import {name}")
-        return real_import(name, *args, **kwargs)
-
-    def ast_only_compile(source: Any, filename: Any, mode: str, flags: int = 0, **k: Any) -> Any:
-        if not flags & ast.PyCF_ONLY_AST:
-            calls.append("compile")
-            raise Executed("compile")
-        return real_compile(source, filename, mode, flags, **k)
-
-    patches = [
-        (builtins, "eval", guard("eval")),
-        (builtins, "exec", guard("exec")),
-        (builtins, "__import__", guarded_import),
-        (builtins, "compile", ast_only_compile),
-        (os, "system", guard("os.system")),
-        (subprocess, "Popen", guard("subprocess.Popen")),
-    ]
-    saved = [(obj, name, getattr(obj, name)) for obj, name, _ in patches]
-    try:
-        for obj, name, replacement in patches:
-            setattr(obj, name, replacement)
-        yield calls
-    finally:
-        for obj, name, original in saved:
-            setattr(obj, name, original)
 
 
 HOSTILE_ALPHABET = st.sampled_from(
