@@ -20,6 +20,7 @@ from .autodiff import (
     gradcheck,
     hessian,
     numerical_grad,
+    second_derivatives,
     value_and_grad,
 )
 from .engine import Constant, Value, dot, gradients, linear, topological_order, vsum
@@ -90,6 +91,7 @@ __all__ = [
     "numerical_grad",
     "predict",
     "save_svg",
+    "second_derivatives",
     "softmax",
     "to_svg",
     "topological_order",

@@ -5,6 +5,7 @@ For anyone checking a gradient derived by hand:
     grad(f, argnums)(*numbers)        d f / d args, as floats
     value_and_grad(f, argnums)        (f, d f / d args)
     hessian(f)(*numbers)              the matrix of second derivatives
+    second_derivatives(root, xs)      the same for a graph already built
     numerical_grad(f, inputs, eps)    central differences (f(x + eps) - f(x - eps)) / 2eps
     gradcheck(f, inputs, ...)         analytical against numerical, raising GradcheckError
     explain(root, wrt)                d root / d wrt written out path by path
@@ -85,10 +86,15 @@ def hessian(f: Function) -> Callable[..., list[list[float]]]:
             Value(_number(a, f"argument {i}"), label=_name(names, i, len(args)))
             for i, a in enumerate(args)
         ]
-        first = gradients(_call(f, xs), xs, create_graph=True)
-        return [gradients(g, xs) if isinstance(g, Value) else [0.0] * len(xs) for g in first]
+        return second_derivatives(_call(f, xs), xs)
 
     return hessian_f
+
+
+def second_derivatives(root: Value, wrt: Sequence[Value]) -> list[list[float]]:
+    """H[i][j] = d²root / d wrt[i] d wrt[j]: the gradients of the gradient graph."""
+    first = gradients(root, wrt, create_graph=True)
+    return [gradients(g, wrt) if isinstance(g, Value) else [0.0] * len(wrt) for g in first]
 
 
 def numerical_grad(f: Function, inputs: Sequence[Value | float], eps: float = 1e-6) -> list[float]:

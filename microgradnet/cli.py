@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from . import __version__
-from .autodiff import Explanation, explain
-from .engine import Value, gradients
+from .autodiff import Explanation, explain, second_derivatives
+from .engine import Value
 from .expr import FUNCTIONS, MAX_LENGTH, ExpressionError, normalize_name, parse_expression
 
 EXAMPLES = f"""\
@@ -194,7 +194,7 @@ def _grad(args: argparse.Namespace) -> int:
     f.backward()  # fills .grad on every node, for the gradient and the drawing
     xs = list(variables.values())
     gradient = {name: v.grad for name, v in variables.items()}
-    hessian = _hessian(f, xs) if args.hessian else None
+    hessian = second_derivatives(f, xs) if args.hessian else None
     explanation = explain(f, wrt) if wrt is not None else None
     if args.svg is not None:
         _write_graph(f, Path(args.svg), dot_source_fallback=False)
@@ -239,12 +239,6 @@ def _assignments(items: Sequence[str]) -> dict[str, float]:
             raise CliError(f"{shown}: the value must be a finite number")
         values[name] = x
     return values
-
-
-def _hessian(f: Value, xs: list[Value]) -> list[list[float]]:
-    """H[i][j] = d²f / dx_i dx_j: gradients of the gradient graph (create_graph=True)."""
-    first = gradients(f, xs, create_graph=True)
-    return [gradients(g, xs) if isinstance(g, Value) else [0.0] * len(xs) for g in first]
 
 
 def _as_json(
