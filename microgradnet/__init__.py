@@ -23,7 +23,16 @@ from .autodiff import (
     second_derivatives,
     value_and_grad,
 )
-from .engine import Constant, Value, dot, gradients, linear, topological_order, vsum
+from .engine import (
+    Constant,
+    Value,
+    dot,
+    gradients,
+    linear,
+    linear_batch,
+    topological_order,
+    vsum,
+)
 from .losses import (
     bce_loss,
     bce_with_logits,
@@ -86,6 +95,7 @@ __all__ = [
     "hinge_loss",
     "l2_penalty",
     "linear",
+    "linear_batch",
     "log_softmax",
     "mse_loss",
     "numerical_grad",

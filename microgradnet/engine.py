@@ -201,7 +201,7 @@ def dot(
     A neuron's pre-activation in a single node: the local derivatives are x_i for w_i, w_i for
     x_i and 1 for the bias, so the graph of a network has a node per neuron, not per multiply.
     """
-    return _linear([weights], inputs, None if bias is None else [bias], "dot")[0]
+    return _linear([weights], [inputs], None if bias is None else [bias], "dot")[0][0]
 
 
 def linear(
@@ -209,43 +209,55 @@ def linear(
     inputs: Sequence[Value | float],
     biases: Sequence[Value | float] | None = None,
 ) -> list[Value]:
-    """z = W x (+ b): one ``dot`` node per row of W, the inputs checked and read once.
+    """z = W x (+ b): one ``dot`` node per row of W, a layer's pre-activations for one sample.
 
-    A layer's pre-activations; ``dot(w, x, b)`` is the one-row case.
+    ``dot(w, x, b)`` is the one-row case; ``linear_batch`` does a batch of samples at once.
     """
-    return _linear(weights, inputs, biases, "linear")
+    return _linear(weights, [inputs], biases, "linear")[0]
+
+
+def linear_batch(
+    weights: Sequence[Sequence[Value | float]],
+    batch: Sequence[Sequence[Value | float]],
+    biases: Sequence[Value | float] | None = None,
+) -> list[list[Value]]:
+    """linear(weights, x, biases) for each sample x of batch, the weights checked and read once."""
+    return _linear(weights, batch, biases, "linear_batch")
 
 
 def _linear(
     weights: Sequence[Sequence[Value | float]],
-    inputs: Sequence[Value | float],
+    batch: Sequence[Sequence[Value | float]],
     biases: Sequence[Value | float] | None,
     name: str,
-) -> list[Value]:
-    """linear, its errors naming the public function that was called."""
-    xs = tuple(_operands(inputs, f"{name}(inputs)"))
-    bs = [None] * len(weights) if biases is None else _operands(biases, f"{name}(biases)")
-    if not xs:
-        raise ValueError(f"{name}: needs at least one input")
-    if len(bs) != len(weights):
-        raise ValueError(f"{name}: got {len(weights)} rows of weights but {len(bs)} biases")
-    xd = [x.data for x in xs]
-    zs = []
-    where = f"{name}(weights)"
-    for row, b in zip(weights, bs):
-        ws = _operands(row, where)
-        if len(ws) != len(xs):
+) -> list[list[Value]]:
+    """The dot nodes of W x (+ b) for each x in batch; errors name the public function."""
+    rows = [_operands(row, f"{name}(weights)") for row in weights]
+    bs = [None] * len(rows) if biases is None else _operands(biases, f"{name}(biases)")
+    if len(bs) != len(rows):
+        raise ValueError(f"{name}: got {len(rows)} rows of weights but {len(bs)} biases")
+    n = len(rows[0]) if rows else 0
+    for ws in rows:
+        if len(ws) != n:
+            raise ValueError(f"{name}: rows of weights differ in length, {n} and {len(ws)}")
+    plan = [(tuple(ws), [w.data for w in ws], b) for ws, b in zip(rows, bs)]
+    out = []
+    for inputs in batch:
+        xs = tuple(_operands(inputs, f"{name}(inputs)"))
+        if len(xs) != n or not n:
             raise ValueError(
-                f"{name}: needs as many weights as inputs; got {len(ws)} and {len(xs)}"
+                f"{name}: needs as many weights as inputs, at least one; got {n} and {len(xs)}"
             )
-        wd = [w.data for w in ws]
-        z = sum(map(mul, wd, xd))
-        if b is None:
-            zs.append(_node("dot", z, (*ws, *xs), _dot_locals(wd, xd, False)))
-        else:
-            z += b.data
-            zs.append(_node("dot", z, (*ws, *xs, b), _dot_locals(wd, xd, True)))
-    return zs
+        xd = [x.data for x in xs]
+        zs = []
+        for ws, wd, b in plan:
+            z = sum(map(mul, wd, xd))
+            if b is None:
+                zs.append(_node("dot", z, ws + xs, _dot_locals(wd, xd, False)))
+            else:
+                zs.append(_node("dot", z + b.data, (*ws, *xs, b), _dot_locals(wd, xd, True)))
+        out.append(zs)
+    return out
 
 
 def vsum(values: Iterable[Value | float]) -> Value:
@@ -291,12 +303,13 @@ def gradients(
 
 
 def _d_pow(out: Any, x: Any, y: Any) -> tuple[Any, Any]:
-    """d x**y / dx = y·x**(y-1); d x**y / dy = x**y·ln x, or 0 where x <= 0 (see _power)."""
+    """d x**y / dx = y·x**(y-1); d x**y / dy = x**y·ln x, or 0 where x <= 0 (see _power).
+
+    At x = 0 (where y >= 0, as _power checks): d/dx is 0 for y = 0 and inf for 0 < y < 1.
+    """
     xd, yd = _data(x), _data(y)
-    if yd == 0:
-        dx: Any = 0.0
-    elif xd == 0 and yd < 1:
-        dx = math.inf
+    if xd == 0 and yd < 1:
+        dx: Any = 0.0 if yd == 0 else math.inf
     else:
         dx = y * (
             x ** (y - 1) if isinstance(x, Value) or isinstance(y, Value) else _pow(xd, yd - 1)

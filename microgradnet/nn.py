@@ -39,7 +39,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .engine import Constant, Value, dot, linear, vsum
+from .engine import Constant, Value, dot, linear_batch, vsum
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "linear")
 INITS = ("he", "xavier", "uniform")
@@ -353,15 +353,18 @@ class Layer(Module):
         self._act = _activation(self.activation, self.alpha)
 
     def forward(self, x: Any) -> list[Value]:
-        return self._forward(_inputs(x, self.nin, self))
+        return self._forward([_inputs(x, self.nin, self)])[0]
 
-    def _forward(self, xs: list[Value]) -> list[Value]:
-        """xs already Values of the right width: one dot node per neuron, then f."""
+    def forward_batch(self, batch: Sequence[Any]) -> list[list[Value]]:
+        return self._forward([_inputs(x, self.nin, self) for x in _samples(batch, self)])
+
+    def _forward(self, rows: list[list[Value]]) -> list[list[Value]]:
+        """Samples already Values of the right width: one dot node per neuron each, then f."""
         neurons = self.neurons
         biases = [n.b for n in neurons if n.b is not None] or None
-        zs = linear([n.w for n in neurons], xs, biases)
+        zs = linear_batch([n.w for n in neurons], rows, biases)
         act = self._act
-        return zs if act is None else [act(z) for z in zs]
+        return zs if act is None else [[act(z) for z in row] for row in zs]
 
     def __repr__(self) -> str:
         bias = "" if self.neurons[0].b else ", bias=False"
@@ -409,11 +412,16 @@ class MLP(Module):
         ]
 
     def forward(self, x: Any) -> list[Value]:
-        layers = self.layers
-        xs = _inputs(x, layers[0].nin, self)
-        for layer in layers:
-            xs = layer._forward(xs)
-        return xs
+        return self._forward([_inputs(x, self.layers[0].nin, self)])[0]
+
+    def forward_batch(self, batch: Sequence[Any]) -> list[list[Value]]:
+        nin = self.layers[0].nin
+        return self._forward([_inputs(x, nin, self) for x in _samples(batch, self)])
+
+    def _forward(self, rows: list[list[Value]]) -> list[list[Value]]:
+        for layer in self.layers:
+            rows = layer._forward(rows)
+        return rows
 
     def __repr__(self) -> str:
         acts = [layer.activation for layer in self.layers]

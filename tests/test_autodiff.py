@@ -131,6 +131,12 @@ def test_hessian_matches_hand_derivation() -> None:
         assert row == pytest.approx(want, rel=1e-12)
 
 
+def test_hessian_of_a_power_at_exponent_zero() -> None:
+    # d²(x**y)/dx dy = x**(y-1)·(1 + y·ln x): 1/x at y = 0, although d/dx itself is 0 there
+    H = hessian(lambda x, y: x**y)(2.0, 0.0)
+    assert H == [[0.0, 0.5], [0.5, pytest.approx(math.log(2) ** 2)]]
+
+
 def test_hessian_of_a_linear_function_is_zero() -> None:
     assert hessian(lambda x, y: 3 * x + y)(1.0, 2.0) == [[0.0, 0.0], [0.0, 0.0]]
 

@@ -156,10 +156,16 @@ def test_dot_and_vsum_are_single_fused_nodes() -> None:
 
 
 def test_dot_and_vsum_errors() -> None:
-    with pytest.raises(ValueError, match="dot: needs as many weights as inputs; got 2 and 1"):
+    with pytest.raises(
+        ValueError, match="dot: needs as many weights as inputs, at least one; got 2 and 1"
+    ):
         dot([1.0, 2.0], [1.0])
-    with pytest.raises(ValueError, match="dot: needs at least one input"):
+    with pytest.raises(
+        ValueError, match="dot: needs as many weights as inputs, at least one; got 0 and 0"
+    ):
         dot([], [])
+    with pytest.raises(ValueError, match="linear: rows of weights differ in length, 2 and 1"):
+        linear([[1.0, 2.0], [3.0]], [1.0, 1.0])
     with pytest.raises(ValueError, match="linear: got 2 rows of weights but 1 biases"):
         linear([[1.0], [2.0]], [1.0], [0.5])
     with pytest.raises(ValueError, match="vsum: needs at least one value"):
