@@ -113,6 +113,7 @@ def fit(
     validation: tuple[Any, Any] | None = None,
     accuracy: AccuracyFn | None = None,
     progress: bool = True,
+    compile: bool = False,
 ) -> History:
     """Train model on (X, y) for some epochs of mini-batches and return the History.
 
@@ -122,6 +123,10 @@ def fit(
     overrides the built-in rule (argmax for cross_entropy, threshold for bce, bce_with_logits,
     hinge, and mse with 0/1 or ±1 targets). The model trains in training mode and is put back
     in its previous mode at the end. progress shows a tqdm bar (tqdm.auto).
+
+    compile replays the model's graph, built once for one sample, with numpy over each batch
+    (compile.CompiledStep): the same losses and gradients, many times faster. It refuses models
+    whose graph depends on the sample (BatchNorm1d, Dropout with p > 0) with a ValueError.
     """
     loss_fn, name = _loss(loss)
     Xs, ys = _dataset(X, y, name, "fit")
@@ -139,6 +144,12 @@ def fit(
     elif not isinstance(optimizer, Optimizer):
         raise TypeError(f"fit(optimizer) must be an Optimizer, got {type(optimizer).__name__}")
     run = _Run(model, loss_fn, acc_fn, optimizer, Xs, ys, size)
+    if not isinstance(compile, bool):
+        raise TypeError(f"fit(compile) must be a bool, got {type(compile).__name__}")
+    if compile:
+        from .compile import CompiledStep
+
+        run.step = CompiledStep(model, loss_fn, name)
     rng = np.random.default_rng(seed)
     bar = _progress_bar(epochs) if progress else None
     history = History(grad_norms={layer: [] for layer in run.layer_names})

@@ -1,0 +1,795 @@
+"""The compiled path: a graph built once for one sample, replayed with numpy over a whole batch.
+
+    x = [Value(0.0, "x0"), Value(0.0, "x1")]
+    y = Value(0.0, "y")
+    loss = (model(x) - y) ** 2                       # the graph of ONE sample
+    tape = Tape(loss, inputs=[*x, y], params=model)  # placeholders, then the parameters
+    model.zero_grad()
+    batch_loss = tape.loss_backward(np.column_stack([X, Y]))  # mean over the batch; fills p.grad
+
+A Tape reads the graph once. Every node becomes a row of a (nodes × batch) array: one number per
+sample. Nodes with the same op, depth and arity form a group that runs as one numpy call: the
+children's rows are gathered by an index array, the op's forward computes the group's rows, and
+in reverse the group's gradient rows times the op's local derivatives are scatter-added into the
+children's gradient rows. The rules are ``NUMPY_RULES``, the numpy twin of ``engine.RULES``, one
+line each beside its forward. A group of ``dot`` nodes whose weights are parameters (or
+Constants) and whose inputs are one shared list is a dense layer and runs in seed 000's matrix
+form: Z = W·A + b forward, dW = dZ·Aᵀ and dA = Wᵀ·dZ backward.
+
+Parameters and Constants are scalars broadcast over the batch (parameters are read on every
+forward, Constants once, when the tape is made). Gradients follow ``Value.backward``: a
+parameter's gradient, summed over the batch, is ADDED to ``p.grad``. ``backward(seed)`` weights
+sample i's outputs by ``seed[i]``; ``loss_backward(X)`` takes the MEAN of a one-output graph over
+the batch (seed 1/batch), which is what fit's Value path computes with the losses' default
+``reduction="mean"``: a per-sample loss of mean-reduced terms averages to the batch loss.
+
+What can be replayed: a graph that depends on the sample only through the placeholders. The
+Tape refuses an op it has no rule for and a leaf that is neither a placeholder, a parameter nor a
+Constant, and raises the engine's errors (log of x <= 0, division by zero, ...) naming the sample.
+It cannot see Python decisions taken while the graph was built (a Dropout mask, BatchNorm1d's
+batch statistics, an ``if x.data > 0``): ``check_replayable`` refuses the modules known to take
+them, and ``CompiledStep``, fit's compiled ``forward_backward``, calls it. Placeholders the
+outputs do not depend on are allowed (their columns are ignored).
+
+References: seed 000 (a layer as Z = W·A + b over a batch), JAX's jit and vmap (trace once,
+replay vectorized), HIPS autograd (a derivative rule beside each op), PyTorch's
+torch.nn.functional losses (the numpy losses below mirror microgradnet.losses).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from operator import attrgetter
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from .engine import Constant, Value
+from .losses import BCE_EPS
+from .nn import BatchNorm1d, Dropout, Module
+
+Array = npt.NDArray[np.float64]
+Index = npt.NDArray[np.intp]
+Rule = Callable[..., Any]
+
+# -- the numpy rules: forward(*operands) and local derivatives d out / d operand -------------
+
+
+def _sigmoid(x: Array) -> Array:
+    """1 / (1 + e**-x) without overflow, as the engine computes it."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def _d_pow_base(out: Array, x: Array, y: Array) -> Array:
+    """d x**y / dx = y·x**(y-1), with the engine's 0 where y = 0 and inf where x = 0, y < 1."""
+    return np.where(y == 0, 0.0, np.where((x == 0) & (y < 1), np.inf, y * np.power(x, y - 1)))
+
+
+def _d_pow_exponent(out: Array, x: Array, y: Array) -> Array:
+    """d x**y / dy = x**y·ln x, and 0 where x <= 0 (the engine's convention)."""
+    return np.where(x > 0, out * np.log(np.where(x > 0, x, 1.0)), 0.0)
+
+
+def _dot(xs: Array) -> Array:
+    """Σ w_i·x_i (+ b) for operands stacked as (group, w_1..w_n x_1..x_n [b], batch)."""
+    n = xs.shape[1] // 2
+    z: Array = np.einsum("gnb,gnb->gb", xs[:, :n], xs[:, n : 2 * n])
+    return z + xs[:, 2 * n] if xs.shape[1] % 2 else z
+
+
+def _d_dot(out: Array, xs: Array) -> Array:
+    """d/dw_i = x_i, d/dx_i = w_i, d/db = 1, stacked like the operands."""
+    n = xs.shape[1] // 2
+    parts = [xs[:, n : 2 * n], xs[:, :n]] + ([np.ones_like(xs[:, :1])] if xs.shape[1] % 2 else [])
+    return np.concatenate(parts, axis=1)
+
+
+ONE = 1.0  # a local derivative that is exactly 1: the gradient passes through unchanged
+
+# op: (forward(*operands), (d out / d operand_0, d out / d operand_1, ...)), every derivative a
+# function of (out, *operands). Fixed-arity ops take one (group × batch) array per operand; the
+# n-ary ops ("sum", "dot") take their operands stacked as one (group × arity × batch) array and
+# have one derivative for all of them.
+NUMPY_RULES: dict[str, tuple[Rule, tuple[Rule, ...]]] = {
+    "+": (np.add, (lambda out, a, b: ONE, lambda out, a, b: ONE)),
+    "-": (np.subtract, (lambda out, a, b: ONE, lambda out, a, b: -1.0)),
+    "*": (np.multiply, (lambda out, a, b: b, lambda out, a, b: a)),
+    "/": (np.divide, (lambda out, a, b: 1 / b, lambda out, a, b: -out / b)),
+    "**": (np.power, (_d_pow_base, _d_pow_exponent)),
+    "neg": (np.negative, (lambda out, a: -1.0,)),
+    "exp": (np.exp, (lambda out, a: out,)),
+    "log": (np.log, (lambda out, a: 1 / a,)),
+    "sqrt": (np.sqrt, (lambda out, a: np.where(out != 0, 0.5 / out, np.inf),)),
+    "tanh": (np.tanh, (lambda out, a: 1 - out * out,)),
+    "sigmoid": (_sigmoid, (lambda out, a: out * (1 - out),)),
+    "relu": (lambda a: np.where(a <= 0, 0.0, a), (lambda out, a: a > 0,)),
+    "leaky_relu": (
+        lambda a, alpha: np.where(a > 0, a, alpha * a),
+        (
+            lambda out, a, alpha: np.where(a > 0, 1.0, alpha),
+            lambda out, a, alpha: np.where(a < 0, a, 0.0),
+        ),
+    ),
+    "sum": (lambda xs: xs.sum(axis=1), (lambda out, xs: ONE,)),
+    "dot": (_dot, (_d_dot,)),
+}
+ARITY = {op: len(rule[1]) for op, rule in NUMPY_RULES.items() if op not in ("sum", "dot")}
+NARY = ("sum", "dot")
+
+# op: the errors the engine raises in forward, as (bad(*operands) -> mask, error, message)
+DOMAINS: dict[str, list[tuple[Rule, type[Exception], str]]] = {
+    "log": [(lambda a: a <= 0, ValueError, "input must be > 0")],
+    "sqrt": [(lambda a: a < 0, ValueError, "input must be >= 0")],
+    "/": [(lambda a, b: b == 0, ZeroDivisionError, "division by zero")],
+    "**": [
+        (lambda x, y: (x == 0) & (y < 0), ZeroDivisionError, "0 raised to a negative power"),
+        (lambda x, y: (x < 0) & (y != np.round(y)), ValueError, "negative base, non-integer power"),
+    ],
+}
+_VALUE_EXPONENT = (
+    lambda x, y: x < 0,
+    ValueError,
+    "negative base with a Value exponent (d/d exponent = x**y·ln x is undefined)",
+)
+
+
+# -- the tape ------------------------------------------------------------------------------------
+
+
+class Tape:
+    """A graph of one sample, replayed forward and backward with numpy over a batch.
+
+    outputs: the root (e.g. the per-sample loss) or a list of output Values; inputs: the
+    placeholder leaves whose values each sample supplies (the columns of X, in order); params:
+    the parameters (a list of leaf Values or a Module), whose grads backward accumulates.
+    Every other leaf of the graph must be a Constant.
+    """
+
+    def __init__(
+        self,
+        outputs: Value | Sequence[Value],
+        inputs: Sequence[Value],
+        params: Sequence[Value] | Module,
+    ) -> None:
+        self._single = isinstance(outputs, Value)
+        outs = [outputs] if isinstance(outputs, Value) else _values(outputs, "outputs")
+        if not outs:
+            raise ValueError("Tape: needs at least one output")
+        self.inputs = _leaves(inputs, "inputs")
+        self.params = _leaves(
+            params.parameters() if isinstance(params, Module) else params, "params"
+        )
+        both = set(self.inputs) & set(self.params)
+        if both:
+            raise ValueError(f"Tape: {_name(next(iter(both)))} is both an input and a parameter")
+        self.outputs = outs
+        self._build(outs)
+        self._V: Array | None = None
+
+    # -- running -----------------------------------------------------------------------------
+
+    def forward(self, X: Any) -> Array:
+        """The outputs for every sample of X (batch × len(inputs)): shape (batch,) for a single
+        root, (batch, len(outputs)) for a list. Reads the parameters' current data."""
+        X = self._batch(X)
+        V = np.empty((self._n_rows, len(X)))
+        s = self._static
+        s[: len(self.params)] = list(map(attrgetter("data"), self.params))
+        V[: len(self._bcast)] = s[self._bcast, None]
+        V[self._input_rows] = X.T
+        with np.errstate(all="ignore"):
+            for group in self._groups:
+                group.forward(V, s)
+        self._V = V
+        out: Array = V[self._output_rows].T.copy()
+        return out[:, 0] if self._single else out
+
+    def backward(self, seed: Any) -> None:
+        """Add Σ over samples and outputs of seed · d output / d p to each p.grad, for the batch
+        of the latest forward; seed has forward's shape (for a loss: 1/batch each, the mean)."""
+        V = self._V
+        if V is None:
+            raise RuntimeError("Tape.backward: call forward(X) first")
+        shape = (V.shape[1],) if self._single else (V.shape[1], len(self.outputs))
+        g = np.asarray(seed, dtype=float)
+        if g.shape != shape:
+            raise ValueError(f"Tape.backward: seed must have shape {shape}, got {g.shape}")
+        G = np.zeros_like(V)
+        np.add.at(G, self._output_rows, g.reshape(len(V[0]), -1).T)
+        gs = np.zeros_like(self._static)
+        with np.errstate(all="ignore"):
+            for group in reversed(self._groups):
+                if group.needs_grad:
+                    group.backward(V, G, gs)
+        gs[self._bcast] += G[: len(self._bcast)].sum(axis=1)
+        for p, d in zip(self.params, gs[: len(self.params)].tolist()):
+            p.grad += d
+
+    def loss_backward(self, X: Any) -> float:
+        """For a one-output graph (a per-sample loss): forward over X, then backward of the
+        mean over the batch. Returns that mean; the parameters' grads accumulate."""
+        if not self._single and len(self.outputs) != 1:
+            raise ValueError(
+                f"Tape.loss_backward: needs a graph with one output, this one has "
+                f"{len(self.outputs)}; use forward and backward(seed)"
+            )
+        out = self.forward(X)
+        n = len(out)
+        self.backward(np.full(out.shape, 1.0 / n))
+        return float(out.sum() / n)
+
+    def summary(self) -> str:
+        """The groups, one per line, in forward order: depth, op, how many nodes, how run."""
+        lines = [
+            f"Tape: {self._n_nodes} nodes ({len(self.params)} parameters, {len(self.inputs)} "
+            f"inputs), {len(self._groups)} numpy groups"
+        ]
+        lines += [f"  depth {g.depth:>3}  {g.describe()}" for g in self._groups]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return (
+            f"Tape({self._n_nodes} nodes, {len(self._groups)} groups, "
+            f"{len(self.inputs)} inputs, {len(self.params)} parameters)"
+        )
+
+    # -- building ------------------------------------------------------------------------------
+
+    def _build(self, outs: list[Value]) -> None:
+        order = _postorder(outs)
+        self._n_nodes = len(order)
+        inputs, params = set(self.inputs), set(self.params)
+        constants = []
+        depth: dict[Value, int] = {}
+        needs: dict[Value, bool] = {}
+        for node in order:
+            if node.children:
+                if node.op not in NUMPY_RULES:
+                    raise ValueError(
+                        f"Tape: cannot replay op {node.op!r} of {_name(node)}; ops with numpy "
+                        f"rules: {', '.join(NUMPY_RULES)}"
+                    )
+                _check_arity(node)
+                depth[node] = 1 + max(depth[c] for c in node.children)
+                needs[node] = any(needs[c] for c in node.children)
+            else:
+                if node not in inputs and node not in params:
+                    if type(node) is not Constant:
+                        raise ValueError(
+                            f"Tape: the leaf {_name(node)} is neither an input placeholder, a "
+                            "parameter nor a Constant; pass it in inputs= or params="
+                        )
+                    constants.append(node)
+                depth[node] = 0
+                needs[node] = node in params
+        # static leaves (parameters, then Constants) live in the vector s; rows of V are given
+        # to the static leaves that some group reads as a broadcast row, then inputs, interior
+        self._static = np.array([p.data for p in self.params] + [c.data for c in constants])
+        static_index = {v: i for i, v in enumerate([*self.params, *constants])}
+        keyed: dict[tuple[Any, ...], list[Value]] = {}
+        for node in order:
+            if node.children:
+                keyed.setdefault(_group_key(node, depth[node], static_index), []).append(node)
+        plans = sorted(keyed.items(), key=lambda item: item[0][0])
+        reads: set[Value] = set(outs)
+        for key, nodes in plans:
+            reads.update(_row_reads(key, nodes))
+        bcast = [v for v in [*self.params, *constants] if v in reads]
+        row: dict[Value, int] = {v: i for i, v in enumerate(bcast)}
+        self._bcast = np.array([static_index[v] for v in bcast], dtype=np.intp)
+        start = len(row)
+        for i, v in enumerate(self.inputs):
+            row[v] = start + i
+        self._input_rows = slice(start, start + len(self.inputs))
+        start += len(self.inputs)
+        self._groups: list[_Group] = []
+        for key, nodes in plans:
+            for node in nodes:
+                row[node] = start
+                start += 1
+            self._groups.append(_make_group(key, nodes, row, static_index, needs))
+        self._n_rows = start
+        self._output_rows = np.array([row[v] for v in outs], dtype=np.intp)
+
+    def _batch(self, X: Any) -> Array:
+        try:
+            array = np.asarray(X, dtype=float)
+        except (TypeError, ValueError):
+            raise TypeError("Tape.forward: X must be a 2-D array of numbers") from None
+        if array.ndim == 1 and len(self.inputs) == 1:
+            array = array.reshape(-1, 1)
+        if array.ndim != 2 or array.shape[1] != len(self.inputs) or len(array) == 0:
+            raise ValueError(
+                f"Tape.forward: X must have shape (batch, {len(self.inputs)}) (one column per "
+                f"input placeholder), got {array.shape}"
+            )
+        return array
+
+
+# -- groups: one numpy call per op, depth and arity -----------------------------------------------
+
+
+class _Rows:
+    """Row indices of V, as a slice when consecutive (a view, not a copy)."""
+
+    def __init__(self, rows: Sequence[int]) -> None:
+        self.array = np.array(rows, dtype=np.intp)
+        n = len(rows)
+        consecutive = (
+            n > 0 and rows[-1] - rows[0] == n - 1 and bool((np.diff(self.array) == 1).all())
+        )
+        self.key: Any = slice(rows[0], rows[0] + n) if consecutive else self.array
+        self.unique = consecutive or len(set(rows)) == n
+
+    def take(self, A: Array) -> Array:
+        taken: Array = A[self.key]
+        return taken
+
+    def add(self, A: Array, values: Array) -> None:
+        """A[rows] += values, repeated rows adding up."""
+        if self.unique:
+            A[self.key] += values
+        else:
+            np.add.at(A, self.array, values)
+
+
+class _Group:
+    """Nodes with one op at one depth (and arity): rows start..stop of V."""
+
+    depth: int
+    op: str
+    needs_grad: bool
+    start: int
+    stop: int
+
+    def __init__(self, key: tuple[Any, ...], nodes: list[Value], row: dict[Value, int]) -> None:
+        self.depth, self.op = key[0], key[1]
+        self.start, self.stop = row[nodes[0]], row[nodes[-1]] + 1
+        self.names = [_name(v) for v in nodes]
+
+    def forward(self, V: Array, s: Array) -> None:
+        raise NotImplementedError
+
+    def backward(self, V: Array, G: Array, gs: Array) -> None:
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        return f"{self.op} ×{self.stop - self.start}"
+
+
+class _Elementwise(_Group):
+    """A fixed-arity op: operand j of every node gathered as one (group × batch) array."""
+
+    def __init__(
+        self,
+        key: tuple[Any, ...],
+        nodes: list[Value],
+        row: dict[Value, int],
+        needs: dict[Value, bool],
+    ) -> None:
+        super().__init__(key, nodes, row)
+        arity = len(nodes[0].children)
+        self.columns = [_Rows([row[v.children[j]] for v in nodes]) for j in range(arity)]
+        self.grad_columns = [j for j in range(arity) if any(needs[v.children[j]] for v in nodes)]
+        self.needs_grad = bool(self.grad_columns)
+        self.f, self.d = NUMPY_RULES[self.op]
+        self.checks = _domain_checks(self.op, nodes)
+        self.xs: list[Array] = []
+
+    def forward(self, V: Array, s: Array) -> None:
+        xs = [c.take(V) for c in self.columns]
+        for bad, error, message in self.checks:
+            _raise_where(bad(*xs), error, f"{self.op}: {message}", xs, self.names)
+        V[self.start : self.stop] = self.f(*xs)
+        self.xs = xs
+
+    def backward(self, V: Array, G: Array, gs: Array) -> None:
+        g, out, xs = G[self.start : self.stop], V[self.start : self.stop], self.xs
+        for j in self.grad_columns:
+            d = self.d[j](out, *xs)
+            self.columns[j].add(G, g if d is ONE else d * g)
+
+
+class _Nary(_Group):
+    """sum, or dot nodes that are not a dense layer: operands stacked (group × arity × batch)."""
+
+    def __init__(
+        self,
+        key: tuple[Any, ...],
+        nodes: list[Value],
+        row: dict[Value, int],
+        needs: dict[Value, bool],
+    ) -> None:
+        super().__init__(key, nodes, row)
+        self.arity = len(nodes[0].children)
+        flat = [row[c] for v in nodes for c in v.children]
+        self.operands = _Rows(flat)
+        keep = [needs[c] for v in nodes for c in v.children]
+        self.needs_grad = any(keep)
+        self.keep = None if all(keep) else np.flatnonzero(keep)
+        self.grad_rows = (
+            self.operands if self.keep is None else _Rows([flat[i] for i in self.keep.tolist()])
+        )
+        self.f, self.d = NUMPY_RULES[self.op]
+        self.xs: Array = np.empty(0)
+
+    def forward(self, V: Array, s: Array) -> None:
+        g = self.stop - self.start
+        self.xs = self.operands.take(V).reshape(g, self.arity, V.shape[1])
+        V[self.start : self.stop] = self.f(self.xs)
+
+    def backward(self, V: Array, G: Array, gs: Array) -> None:
+        g = G[self.start : self.stop][:, None, :]
+        d = self.d[0](V[self.start : self.stop], self.xs)
+        contributions = np.broadcast_to(g if d is ONE else d * g, self.xs.shape).reshape(
+            -1, V.shape[1]
+        )
+        if self.keep is not None:
+            contributions = contributions[self.keep]
+        self.grad_rows.add(G, contributions)
+
+    def describe(self) -> str:
+        return f"{self.op} ×{self.stop - self.start}, {self.arity} operands each"
+
+
+class _Dense(_Group):
+    """dot nodes sharing one input list, with parameter or Constant weights: Z = W·A (+ b).
+
+    W (group × n) is read from the static vector s; A (n × batch) is the shared inputs' rows.
+    Backward: dW = dZ·Aᵀ (summed over the batch by the product), dA = Wᵀ·dZ, db = Σ_batch dZ.
+    """
+
+    def __init__(
+        self,
+        key: tuple[Any, ...],
+        nodes: list[Value],
+        row: dict[Value, int],
+        static_index: dict[Value, int],
+        needs: dict[Value, bool],
+    ) -> None:
+        super().__init__(key, nodes, row)
+        arity, swapped = len(nodes[0].children), key[4]
+        n = arity // 2
+        w_at, x_at = (slice(n, 2 * n), slice(0, n)) if swapped else (slice(0, n), slice(n, 2 * n))
+        weights = [v.children[w_at] for v in nodes]
+        inputs = nodes[0].children[x_at]
+        self.n = n
+        self.W = np.array([[static_index[w] for w in ws] for ws in weights], dtype=np.intp)
+        self.w_flat = _Rows(self.W.ravel().tolist())
+        self.A = _Rows([row[x] for x in inputs])
+        self.weights_need_grad = any(needs[w] for ws in weights for w in ws)
+        self.inputs_need_grad = any(needs[x] for x in inputs)
+        self.bias: _Rows | None = None
+        self.bias_static: _Rows | None = None
+        if arity % 2:
+            biases = [v.children[-1] for v in nodes]
+            if all(b in static_index for b in biases):
+                self.bias_static = _Rows([static_index[b] for b in biases])
+            else:
+                self.bias = _Rows([row[b] for b in biases])
+        self.bias_needs_grad = arity % 2 == 1 and any(needs[v.children[-1]] for v in nodes)
+        self.needs_grad = self.weights_need_grad or self.inputs_need_grad or self.bias_needs_grad
+        self.w: Array = np.empty(0)
+        self.a: Array = np.empty(0)
+
+    def forward(self, V: Array, s: Array) -> None:
+        self.w, self.a = s[self.W], self.A.take(V)
+        z = self.w @ self.a
+        if self.bias_static is not None:
+            z += self.bias_static.take(s)[:, None]
+        elif self.bias is not None:
+            z += self.bias.take(V)
+        V[self.start : self.stop] = z
+
+    def backward(self, V: Array, G: Array, gs: Array) -> None:
+        dz = G[self.start : self.stop]
+        if self.weights_need_grad:
+            self.w_flat.add(gs, (dz @ self.a.T).ravel())
+        if self.inputs_need_grad:
+            self.A.add(G, self.w.T @ dz)
+        if self.bias_static is not None and self.bias_needs_grad:
+            self.bias_static.add(gs, dz.sum(axis=1))
+        elif self.bias is not None and self.bias_needs_grad:
+            self.bias.add(G, dz)
+
+    def describe(self) -> str:
+        g = self.stop - self.start
+        return f"dot ×{g} as a dense layer: W ({g}×{self.n}) @ A ({self.n}×batch)"
+
+
+def _group_key(node: Value, depth: int, static_index: dict[Value, int]) -> tuple[Any, ...]:
+    """(depth, op, arity, detail): nodes with one key run as one group.
+
+    detail: for dot, the shared inputs of a dense layer (the half that is not all static) and
+    which half holds the weights; for **, whether the exponent is a Constant (the engine's
+    errors differ); else None.
+    """
+    op, children = node.op, node.children
+    arity = len(children)
+    if op == "dot":
+        n = arity // 2
+        first, second = children[:n], children[n : 2 * n]
+        if all(w in static_index for w in first):
+            return (depth, op, arity, second, False)
+        if all(w in static_index for w in second):
+            return (depth, op, arity, first, True)
+        return (depth, op, arity, None, None)
+    if op == "**":
+        return (depth, op, arity, type(children[1]) is Constant, None)
+    return (depth, op, arity, None, None)
+
+
+def _make_group(
+    key: tuple[Any, ...],
+    nodes: list[Value],
+    row: dict[Value, int],
+    static_index: dict[Value, int],
+    needs: dict[Value, bool],
+) -> _Group:
+    if key[1] == "dot" and key[3] is not None:
+        return _Dense(key, nodes, row, static_index, needs)
+    if key[1] in NARY:
+        return _Nary(key, nodes, row, needs)
+    return _Elementwise(key, nodes, row, needs)
+
+
+def _row_reads(key: tuple[Any, ...], nodes: list[Value]) -> list[Value]:
+    """The operands a group reads as rows of V (a dense layer reads its weights from s)."""
+    if key[1] == "dot" and key[3] is not None:
+        return list(key[3]) + [v.children[-1] for v in nodes if len(v.children) % 2]
+    return [c for v in nodes for c in v.children]
+
+
+def _domain_checks(op: str, nodes: list[Value]) -> list[tuple[Rule, type[Exception], str]]:
+    """The engine's forward errors that samples could trigger in this group (none for x ** 2
+    or a division by a nonzero Constant)."""
+    if op == "**":
+        exps = [v.children[1] for v in nodes]
+        if all(type(e) is Constant and e.data >= 0 and e.data == int(e.data) for e in exps):
+            return []
+        value_exponent = type(exps[0]) is not Constant
+        return DOMAINS["**"] + ([_VALUE_EXPONENT] if value_exponent else [])
+    if op == "/" and all(type(v.children[1]) is Constant and v.children[1].data for v in nodes):
+        return []
+    return DOMAINS.get(op, [])
+
+
+def _raise_where(
+    mask: Array, error: type[Exception], message: str, xs: list[Array], names: list[str]
+) -> None:
+    if mask.any():
+        r, b = (int(i) for i in np.argwhere(mask)[0])
+        operands = ", ".join(repr(float(x[r, b])) for x in xs)
+        raise error(f"Tape.forward: {message}; operands ({operands}) in sample {b} at {names[r]}")
+
+
+def _check_arity(node: Value) -> None:
+    n, op = len(node.children), node.op
+    expected = ARITY.get(op, 2)
+    ok = n >= 1 if op == "sum" else n >= 2 if op == "dot" else n == expected
+    if not ok:
+        raise ValueError(f"Tape: {_name(node)} has {n} children, which op {op!r} does not take")
+
+
+def _postorder(roots: list[Value]) -> list[Value]:
+    """Every node below the roots once, children first (an explicit stack, no recursion)."""
+    order: list[Value] = []
+    seen: set[Value] = set()
+    exit_marker = object()
+    stack: list[Any] = list(reversed(roots))
+    while stack:
+        node = stack.pop()
+        if node is exit_marker:
+            order.append(stack.pop())
+        elif node not in seen:
+            seen.add(node)
+            stack += [node, exit_marker]
+            stack += [c for c in reversed(node.children) if c not in seen]
+    return order
+
+
+def _values(items: Sequence[Value], where: str) -> list[Value]:
+    if not isinstance(items, Sequence):
+        raise TypeError(f"Tape({where}) must be a Value or a list of Values")
+    out = list(items)
+    for i, v in enumerate(out):
+        if not isinstance(v, Value):
+            raise TypeError(f"Tape({where}): item {i} is a {type(v).__name__}, not a Value")
+    return out
+
+
+def _leaves(items: Sequence[Value], where: str) -> list[Value]:
+    """Distinct leaf Values that are not Constants."""
+    out = _values(items, where)
+    seen: set[Value] = set()
+    for i, v in enumerate(out):
+        if v.children:
+            raise ValueError(
+                f"Tape({where}): item {i} ({_name(v)}) is an interior node, not a leaf"
+            )
+        if type(v) is Constant:
+            raise ValueError(f"Tape({where}): item {i} is a Constant; it needs no placeholder")
+        if v in seen:
+            raise ValueError(f"Tape({where}): item {i} ({_name(v)}) appears more than once")
+        seen.add(v)
+    return out
+
+
+def _name(v: Value) -> str:
+    what = f"node {v.op!r}" if v.op else "Constant" if type(v) is Constant else "Value"
+    return f"{what} {v.label!r}" if v.label else f"{what} (data {v.data!r})"
+
+
+# -- models: the check, and fit's compiled forward_backward -----------------------------------
+
+
+def check_replayable(model: Module, *, training: bool | None = None) -> None:
+    """Refuse a model whose graph depends on the sample beyond its inputs: BatchNorm1d in
+    training mode (batch statistics) and Dropout with p > 0 in training mode (a mask drawn
+    while building would be replayed for every sample). training=None reads each module's
+    mode; fit passes True, since it trains in training mode."""
+    if not isinstance(model, Module):
+        raise TypeError(f"expected a Module, got {type(model).__name__}")
+    for name, module in model.named_modules():
+        mode = module.training if training is None else training
+        where = (
+            f"{type(module).__name__} {name!r}" if name else f"the model ({type(module).__name__})"
+        )
+        if mode and isinstance(module, BatchNorm1d):
+            raise ValueError(
+                f"compile: {where} normalizes with batch statistics in training mode, which a "
+                "graph replayed sample by sample cannot compute; use compile=False"
+            )
+        if mode and isinstance(module, Dropout) and module.p > 0:
+            raise ValueError(
+                f"compile: {where} draws a dropout mask while the graph is built, and a replay "
+                "would reuse that one mask for every sample; use compile=False"
+            )
+
+
+LossFn = Callable[[Any, Any], Value]
+
+
+class CompiledStep:
+    """fit's forward_backward on the compiled path (``fit(..., compile=True)``).
+
+    The model's graph is built once, for the first sample it sees, with the features as
+    placeholders, and replayed by a Tape over each mini-batch. The loss and its gradient with
+    respect to the outputs are computed in numpy (NUMPY_LOSSES) for the named losses, and for any
+    other loss by the Value engine on the outputs; the tape then back-propagates them into the
+    parameters' grads. Same loss, outputs and grads as forward_backward (to rounding).
+    """
+
+    def __init__(self, model: Module, loss: LossFn, name: str = "") -> None:
+        check_replayable(model, training=True)
+        self.model, self.loss, self.name = model, loss, name
+        self.tape: Tape | None = None
+
+    def __call__(
+        self, model: Module, loss: LossFn, xb: list[list[float]], yb: npt.NDArray[Any]
+    ) -> tuple[float, Array]:
+        X = np.asarray(xb, dtype=float)
+        tape = self.tape
+        if tape is None or model is not self.model:
+            placeholders = [Value(x, f"x{k}") for k, x in enumerate(X[0].tolist())]
+            tape = Tape(model.forward(placeholders), placeholders, model)
+            self.tape, self.model = tape, model
+        out = tape.forward(X)
+        if self.name in NUMPY_LOSSES:
+            value, d_out = numpy_loss(self.name, out, yb)
+        else:
+            value, d_out = _value_loss(loss, out, yb)
+        tape.backward(d_out)
+        return value, out
+
+
+# -- the losses in numpy: (predictions, targets) -> (terms, d term / d prediction) --------------
+
+
+def _mse(p: Array, y: Array) -> tuple[Array, Array]:
+    return (p - y) ** 2, 2 * (p - y)
+
+
+def _bce(p: Array, y: Array) -> tuple[Array, Array]:
+    q = p + (np.clip(p, BCE_EPS, 1 - BCE_EPS) - p)  # the clamp with d q / d p = 1, as losses does
+    log_q, log_1q = np.log(q), np.log(1 - q)
+    term = np.where(y == 1, log_q, np.where(y == 0, log_1q, y * log_q + (1 - y) * log_1q))
+    return -term, -(y / q - (1 - y) / (1 - q))
+
+
+def _softplus(z: Array) -> tuple[Array, Array]:
+    """log(1 + e^z) and its derivative, by losses._softplus's two branches."""
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, z + np.log(e + 1), np.log(e + 1)), np.where(
+        z >= 0, 1 - e / (e + 1), e / (e + 1)
+    )
+
+
+def _bce_with_logits(z: Array, y: Array) -> tuple[Array, Array]:
+    sp_neg, d_neg = _softplus(-z)
+    sp, d = _softplus(z)
+    term = np.where(y == 1, sp_neg, np.where(y == 0, sp, sp - y * z))
+    return term, np.where(y == 1, -d_neg, np.where(y == 0, d, d - y))
+
+
+def _hinge(s: Array, y: Array) -> tuple[Array, Array]:
+    margin = np.where(y > 0, 1 - s, 1 + s)
+    return np.where(margin <= 0, 0.0, margin), np.where(margin > 0, np.where(y > 0, -1.0, 1.0), 0.0)
+
+
+def _cross_entropy(z: Array, y: Array) -> tuple[Array, Array]:
+    shifted = z - z.max(axis=1, keepdims=True)
+    e = np.exp(shifted)
+    total = e.sum(axis=1)
+    rows = np.arange(len(z))
+    k = y.astype(np.intp)
+    d = e / total[:, None]
+    d[rows, k] -= 1
+    return np.log(total) - shifted[rows, k], d
+
+
+# name: (element or sample terms, their derivatives); the loss is their mean
+NUMPY_LOSSES: dict[str, Callable[[Array, Array], tuple[Array, Array]]] = {
+    "mse": _mse,
+    "bce": _bce,
+    "bce_with_logits": _bce_with_logits,
+    "hinge": _hinge,
+    "cross_entropy": _cross_entropy,
+}
+
+
+def numpy_loss(name: str, out: Array, target: Any) -> tuple[float, Array]:
+    """A named loss (mean reduction) of outputs out (batch × width) against targets, and its
+    gradient with respect to out: the numbers microgradnet.losses computes, with its checks."""
+    where = f"{name}_loss" if name in ("mse", "bce", "hinge") else name
+    y = np.asarray(target, dtype=float)
+    if name == "cross_entropy":
+        if out.shape[1] < 2:
+            raise ValueError("cross_entropy: needs a model with one output per class (2 or more)")
+        if (
+            y.shape != (len(out),)
+            or (y != np.round(y)).any()
+            or (y < 0).any()
+            or (y >= out.shape[1]).any()
+        ):
+            raise ValueError(
+                f"cross_entropy: needs one class index in [0, {out.shape[1]}) per sample, "
+                f"got targets of shape {y.shape}"
+            )
+        if not np.isfinite(out).all():
+            raise ValueError("cross_entropy: logits must be finite")
+        terms, d = _cross_entropy(out, y)
+        return float(terms.sum() / len(out)), d / len(out)
+    pred = out[:, 0] if out.shape[1] == 1 else out
+    if tuple(n for n in y.shape if n != 1) != tuple(n for n in pred.shape if n != 1):
+        raise ValueError(
+            f"{where}: predictions of shape {pred.shape} and targets of shape {y.shape} "
+            "do not match"
+        )
+    y = y.reshape(pred.shape)
+    if name in ("bce", "bce_with_logits") and ((y < 0) | (y > 1)).any():
+        raise ValueError(f"{where}: targets must be in [0, 1]")
+    if name == "bce" and not ((pred >= 0) & (pred <= 1)).all():
+        bad = pred[~((pred >= 0) & (pred <= 1))][0]
+        raise ValueError(
+            f"bce_loss: predictions must be probabilities in [0, 1], got {float(bad)!r} "
+            "(for logits use bce_with_logits)"
+        )
+    if name == "hinge" and not np.isin(y, (-1.0, 1.0)).all():
+        raise ValueError("hinge_loss: labels must be -1 or +1")
+    with np.errstate(all="ignore"):
+        terms, d = NUMPY_LOSSES[name](pred, y)
+    m = terms.size
+    return float(terms.sum() / m), (d / m).reshape(out.shape)
+
+
+def _value_loss(loss: LossFn, out: Array, target: Any) -> tuple[float, Array]:
+    """Any loss, through the Value engine on the outputs as leaves: value and d loss / d out."""
+    leaves = [[Value(v) for v in row] for row in out.tolist()]
+    value = loss([row[0] for row in leaves] if out.shape[1] == 1 else leaves, target)
+    if not isinstance(value, Value):
+        raise TypeError(f"fit: the loss must return a Value, got {type(value).__name__}")
+    value.backward()
+    return value.data, np.array([[v.grad for v in row] for row in leaves])
