@@ -46,7 +46,7 @@ from .losses import (
 from .nn import MLP, BatchNorm1d, Dropout, Layer, LoadResult, Module, Neuron, Sequential
 from .optim import SGD, Adam, Optimizer
 from .steps import BackwardStep, ForwardStep, Push, backward_steps, forward_steps
-from .train import History, evaluate, fit, predict
+from .train import History, evaluate, fit, gradient_norms, predict
 from .viz import Drawing, Frame, GraphvizNotFoundError, Stepper, draw, save_svg, to_svg
 
 __version__ = "0.1.0"
@@ -90,6 +90,7 @@ __all__ = [
     "forward_steps",
     "grad",
     "gradcheck",
+    "gradient_norms",
     "gradients",
     "hessian",
     "hinge_loss",

@@ -22,6 +22,7 @@ References: Keras Model.fit / History (per-epoch metrics, validation), PyTorch t
 
 from __future__ import annotations
 
+import gc
 import math
 import signal
 import threading
@@ -90,13 +91,29 @@ def forward_backward(
 
     Returns the loss and the outputs as an array (batch × output width). Parameters' grads
     accumulate, so zero them first. This is the step that a compiled path can replace.
+    Python's cyclic garbage collector is paused meanwhile: the graph has no cycles, so the
+    collector could only walk it, again and again, as it grows.
     """
-    out = model.forward_batch(xb)
-    value = loss(_predictions(out), yb)
-    if not isinstance(value, Value):
-        raise TypeError(f"fit: the loss must return a Value, got {type(value).__name__}")
-    value.backward()
-    return value.data, np.array([[v.data for v in row] for row in out])
+    with _collector_paused():
+        out = model.forward_batch(xb)
+        value = loss(_predictions(out), yb)
+        if not isinstance(value, Value):
+            raise TypeError(f"fit: the loss must return a Value, got {type(value).__name__}")
+        value.backward()
+        return value.data, np.array([[v.data for v in row] for row in out])
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Disable the cyclic garbage collector for the block, if it was enabled."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def fit(
@@ -217,8 +234,7 @@ class _Run:
                 p.grad = 0.0
             value, out = self.step(self.model, self.loss_fn, [self.Xs[i] for i in idx], ys[idx])
             grads = np.fromiter((p.grad for p in params), float, len(params))
-            with np.errstate(over="ignore", invalid="ignore"):
-                batch_norms = np.sqrt(np.bincount(self.layer_of, grads * grads, len(norms)))
+            batch_norms = _layer_norms(grads, self.layer_of, len(norms))
             if not (math.isfinite(value) and np.isfinite(batch_norms).all()):
                 what = "a gradient norm" if math.isfinite(value) else "the loss"
                 history.stop_reason = (
@@ -406,6 +422,20 @@ def layer_name(parameter_name: str) -> str:
     if len(parts) > 1 and parts[-1].isdigit():
         parts.pop()
     return ".".join(parts[:-1])
+
+
+def gradient_norms(model: Module) -> dict[str, float]:
+    """The L2 norm of each layer's parameter gradients as they stand now, by layer name (the
+    names of History.grad_norms): seed 001's look at vanishing and exploding gradients."""
+    names, layer_of = _layers(model)
+    grads = np.fromiter((p.grad for p in model.parameters()), float)
+    return dict(zip(names, _layer_norms(grads, layer_of, len(names)).tolist()))
+
+
+def _layer_norms(grads: np.ndarray, layer_of: np.ndarray, layers: int) -> np.ndarray:
+    with np.errstate(over="ignore", invalid="ignore"):
+        norms: np.ndarray = np.sqrt(np.bincount(layer_of, grads * grads, layers))
+    return norms
 
 
 def _layers(model: Module) -> tuple[list[str], np.ndarray]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import math
 import os
 import signal
@@ -15,7 +16,15 @@ from microgradnet.engine import Value
 from microgradnet.losses import mse_loss
 from microgradnet.nn import MLP, BatchNorm1d, Dropout, Layer, Sequential
 from microgradnet.optim import SGD, Adam
-from microgradnet.train import History, evaluate, fit, forward_backward, layer_name, predict
+from microgradnet.train import (
+    History,
+    evaluate,
+    fit,
+    forward_backward,
+    gradient_norms,
+    layer_name,
+    predict,
+)
 
 
 def test_moons_reaches_95_percent() -> None:
@@ -239,6 +248,35 @@ def test_forward_backward_fills_grads_and_returns_outputs() -> None:
     assert out.tolist() == [[v.data for v in model.forward(x)] for x in xb]
     assert loss == pytest.approx(((out - yb) ** 2).mean())
     assert any(p.grad != 0 for p in model.parameters())
+
+
+def test_the_step_pauses_the_cyclic_collector_and_restores_it() -> None:
+    seen = []
+
+    def loss(pred: Any, target: Any) -> Value:
+        seen.append(gc.isenabled())
+        return mse_loss(pred, target)
+
+    model, X, y = MLP(2, [2, 1], seed=0), [[0.0, 1.0], [1.0, 0.0]], [0.0, 1.0]
+    fit(model, X, y, loss=loss, epochs=2, progress=False)
+    assert seen == [False, False] and gc.isenabled()
+    gc.disable()
+    try:
+        forward_backward(model, loss, X, np.array(y))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_gradient_norms_per_layer() -> None:
+    model = MLP(2, [3, 1], seed=0)
+    model.zero_grad()
+    assert gradient_norms(model) == {"layers.0": 0.0, "layers.1": 0.0}
+    forward_backward(model, mse_loss, [[0.5, -1.0]], np.array([2.0]))
+    norms = gradient_norms(model)
+    first = [p.grad for name, p in model.named_parameters() if name.startswith("layers.0.")]
+    assert norms["layers.0"] == pytest.approx(math.sqrt(sum(g * g for g in first)))
+    assert norms["layers.1"] > 0
 
 
 def test_layer_name() -> None:
