@@ -55,12 +55,12 @@ class BackwardStep:
         not a constant."""
         fmt = _formatter(precision)
         top, name = self.top, self.names[self.node]
+        if type(self.node) is Constant:  # its gradient is computed but means nothing
+            return f"step {self.k}: {name} is a constant: not differentiated"
         head = f"step {self.k}: {name} is reached with d{top}/d{_wrap(name)} = {fmt(self.grad)}"
         pushes = [p for p in self.pushes if type(p.child) is not Constant]
         if not pushes:  # a constant's share is computed but of no use: not shown
-            kind = "a constant" if type(self.node) is Constant else "a leaf"
-            if self.pushes:
-                kind = "only constants below"
+            kind = "only constants below" if self.pushes else "a leaf"
             return f"{head} ({kind}: nothing to pass on)"
         lines = [head]
         for p in pushes:

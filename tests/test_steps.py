@@ -86,6 +86,7 @@ def test_seed001_step_text() -> None:
     assert texts[0] == "step 1: L is reached with dL/dL = 1\n  dL/d(x*w + b) += 14 × 1 = 14"
     assert "  dL/dx += 3 × 14 = 42\n  dL/dw += 2 × 14 = 28" in texts[2]
     assert texts[3] == "step 4: x is reached with dL/dx = 42 (a leaf: nothing to pass on)"
+    assert texts[-1] == "step 7: 2 is a constant: not differentiated"  # the exponent of **2
     assert str(list(backward_steps(L))[1]) == texts[1]
     L.label = "loss"
     assert next(iter(backward_steps(L))).text().startswith("step 1: loss is reached with dloss")
