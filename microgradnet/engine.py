@@ -368,18 +368,13 @@ def _node(op: str, out: float, children: tuple[Value, ...], local_grads: tuple[A
     return node
 
 
-def _make(op: str, out: float, *children: Value) -> Value:
-    """A node for op with result out, its local derivatives given by RULES[op]."""
-    return _node(op, out, children, RULES[op](out, *[c.data for c in children]))
-
-
 def _make1(op: str, out: float, x: Value) -> Value:
-    """_make for one operand, spelled out: the hot path."""
+    """A node for a one-operand op, its local derivative from RULES."""
     return _node(op, out, (x,), RULES[op](out, x.data))
 
 
 def _make2(op: str, out: float, x: Value, y: Value) -> Value:
-    """_make for two operands, spelled out: the hot path."""
+    """A node for a two-operand op, its local derivatives from RULES."""
     return _node(op, out, (x, y), RULES[op](out, x.data, y.data))
 
 
