@@ -153,7 +153,8 @@ def _moons(out: Path, epochs: int) -> list[Path]:
     loss = bce_with_logits(model(X_test[0].tolist()), [float(y_test[0])])
     loss.label = "loss"
     loss.backward()
-    files.append(_write_graph(loss, out / "moons_sample_graph.svg", collapse="neuron"))
+    sample = out / "moons_sample_graph.svg"  # one box per neuron; 16 × 16 edges: no edge labels
+    files.append(_write_graph(loss, sample, collapse="neuron", show_local=False))
     for path in files:
         print(f"wrote {path}")
     return files
@@ -169,7 +170,7 @@ def _seed001_example(out: Path) -> Path:
     for v in (x, w, b):
         print(f"dL/d{v.label} = {_fmt(v.grad)}")
     print(f"chain rule for x:\n{explain(L, x)}")
-    path = _write_graph(L, out / "seed001_graph.svg", dot_source_fallback=True)
+    path = _write_graph(L, out / "seed001_graph.svg", show_backward=True)
     print(f"wrote {path}")
     return path
 
@@ -197,7 +198,7 @@ def _grad(args: argparse.Namespace) -> int:
     hessian = second_derivatives(f, xs) if args.hessian else None
     explanation = explain(f, wrt) if wrt is not None else None
     if args.svg is not None:
-        _write_graph(f, Path(args.svg), dot_source_fallback=False)
+        _write_graph(f, Path(args.svg), dot_source_fallback=False, show_backward=True)
     if args.json:
         print(json.dumps(_as_json(args, f, gradient, hessian, explanation), ensure_ascii=False))
         return 0
@@ -283,10 +284,8 @@ def _as_json(
 # -- shared -------------------------------------------------------------------------------------
 
 
-def _write_graph(
-    root: Value, path: Path, *, dot_source_fallback: bool = True, collapse: str | None = None
-) -> Path:
-    """Save root's graph with forward and backward arrows as SVG; return the file written.
+def _write_graph(root: Value, path: Path, *, dot_source_fallback: bool = True, **draw: Any) -> Path:
+    """Save viz.draw(root, **draw) as SVG; return the file written.
 
     Without Graphviz's ``dot`` program, write the DOT source next to it (``.gv``) if
     dot_source_fallback, else raise CliError.
@@ -298,7 +297,7 @@ def _write_graph(
     except ImportError as e:
         raise CliError(f"cannot draw the graph: {e}") from None
     try:
-        viz.save_svg(root, path, show_backward=True, collapse=collapse)
+        viz.save_svg(root, path, **draw)
         return path
     except ExecutableNotFound:
         if not dot_source_fallback:
@@ -307,7 +306,7 @@ def _write_graph(
                 "install Graphviz (https://graphviz.org/download/)"
             ) from None
     source = path.with_suffix(".gv")
-    source.write_text(viz.draw(root, show_backward=True, collapse=collapse).source, "utf-8")
+    source.write_text(viz.draw(root, **draw).source, encoding="utf-8")
     print(f"Graphviz's 'dot' program was not found: wrote the DOT source {source} instead of SVG")
     return source
 
