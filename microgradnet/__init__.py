@@ -23,6 +23,7 @@ from .autodiff import (
     second_derivatives,
     value_and_grad,
 )
+from .compile import Tape, check_replayable
 from .engine import (
     Constant,
     Value,
@@ -75,11 +76,13 @@ __all__ = [
     "Push",
     "Sequential",
     "Stepper",
+    "Tape",
     "Value",
     "__version__",
     "backward_steps",
     "bce_loss",
     "bce_with_logits",
+    "check_replayable",
     "cross_entropy",
     "datasets",
     "dot",
