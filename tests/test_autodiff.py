@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
+from networks import masha
 
 from microgradnet import (
     GradcheckError,
@@ -199,20 +200,6 @@ def test_gradcheck_tolerances() -> None:
 
 
 # -- explain -----------------------------------------------------------------------------------
-
-
-def masha(x: float, y: float, w: tuple[float, float, float]) -> dict[str, Value]:
-    """Seed 002: y_hat = f(f(x·w1)·w2)·w3 with f = sigmoid, L = ½(y - y_hat)²."""
-    w1, w2, w3 = (Value(v, f"w{i}") for i, v in enumerate(w, 1))
-    h1 = x * w1
-    o1 = h1.sigmoid()
-    h2 = o1 * w2
-    o2 = h2.sigmoid()
-    y_hat = o2 * w3
-    L = 0.5 * (y - y_hat) ** 2
-    for name, v in [("h1", h1), ("o1", o1), ("h2", h2), ("o2", o2), ("y_hat", y_hat), ("L", L)]:
-        v.label = name
-    return {"w1": w1, "w2": w2, "w3": w3, "o1": o1, "o2": o2, "y_hat": y_hat, "L": L}
 
 
 def test_explain_writes_the_seed002_chain() -> None:

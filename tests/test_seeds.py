@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from networks import masha
 
 from microgradnet import Value, dot, explain, gradcheck, vsum
 
@@ -46,13 +47,8 @@ def test_seed002_backprop_reuses_d_as_the_notes_describe() -> None:
     # d = dL/dy_hat; dL/dw3 = d·o2; d *= dy_hat/do2 · do2/dh2; dL/dw2 = d·o1;
     # d *= dh2/do1 · do1/dh1; dL/dw1 = d·x
     x, y = 1.5, 2.0
-    w1, w2, w3 = Value(0.4, "w1"), Value(-0.7, "w2"), Value(1.3, "w3")
-    h1 = x * w1
-    o1 = h1.sigmoid()
-    h2 = o1 * w2
-    o2 = h2.sigmoid()
-    y_hat = o2 * w3
-    L = 0.5 * (y - y_hat) ** 2
+    g = masha(x, y, (0.4, -0.7, 1.3))
+    w1, w2, w3, h1, o1, h2, o2, y_hat, L = g.values()
     L.backward()
     d = y_hat.data - y
     assert w3.grad == pytest.approx(d * o2.data)
