@@ -196,13 +196,15 @@ class Explanation:
     def __str__(self) -> str:
         name = self.names.get
         top, var = name(self.root, "root"), name(self.wrt, "wrt")
-        lhs = f"d{_wrap(top)}/d{_wrap(var)}"
+        lhs = f"d{wrap_name(top)}/d{wrap_name(var)}"
         if self.n_paths == 0:
             return f"{lhs} = 0  ({var} does not reach {top})"
         rows = []
         for path in self.paths:
             edges = zip(path.nodes, path.nodes[1:])
-            symbols = _elide([f"d{_wrap(name(a, '?'))}/d{_wrap(name(b, '?'))}" for a, b in edges])
+            symbols = _elide(
+                [f"d{wrap_name(name(a, '?'))}/d{wrap_name(name(b, '?'))}" for a, b in edges]
+            )
             numbers = _elide([f"({_fmt(d)})" for d in path.factors])
             rows.append((symbols, numbers, _fmt(path.product)))
         if self.n_paths == 1:
@@ -331,7 +333,8 @@ def _elide(factors: list[str], keep: int = 6) -> str:
     return " · ".join(factors)
 
 
-def _wrap(name: str) -> str:
+def wrap_name(name: str) -> str:
+    """name as it reads after a d in dL/d..., parenthesized unless an identifier: dL/d(x*w)."""
     return name if name.isidentifier() else f"({name})"
 
 

@@ -22,7 +22,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from numbers import Real
 
-from .autodiff import expression_names
+from .autodiff import expression_names, wrap_name
 from .engine import Constant, Value, topological_order
 
 
@@ -53,18 +53,18 @@ class BackwardStep:
     def text(self, precision: int = 6) -> str:
         """The step's arithmetic, such as ``dL/dw += 2 × 14 = 28``, one line per child that is
         not a constant."""
-        fmt = _formatter(precision)
+        fmt = number_format(precision)
         top, name = self.top, self.names[self.node]
         if type(self.node) is Constant:  # its gradient is computed but means nothing
             return f"step {self.k}: {name} is a constant: not differentiated"
-        head = f"step {self.k}: {name} is reached with d{top}/d{_wrap(name)} = {fmt(self.grad)}"
+        head = f"step {self.k}: {name} is reached with d{top}/d{wrap_name(name)} = {fmt(self.grad)}"
         pushes = [p for p in self.pushes if type(p.child) is not Constant]
         if not pushes:  # a constant's share is computed but of no use: not shown
             kind = "only constants below" if self.pushes else "a leaf"
             return f"{head} ({kind}: nothing to pass on)"
         lines = [head]
         for p in pushes:
-            child = f"d{top}/d{_wrap(self.names[p.child])}"
+            child = f"d{top}/d{wrap_name(self.names[p.child])}"
             line = f"  {child} += {fmt(p.local)} × {fmt(self.grad)} = {fmt(p.contribution)}"
             if p.total != p.contribution:  # the child already held a gradient: it accumulates
                 line += f", so {child} = {fmt(p.total)}"
@@ -87,7 +87,7 @@ class ForwardStep:
 
     def text(self, precision: int = 6) -> str:
         """The step's arithmetic, such as ``x*w = 2 × 3 = 6``."""
-        fmt = _formatter(precision)
+        fmt = number_format(precision)
         node, name = self.node, self.names[self.node]
         if type(node) is Constant:
             return f"step {self.k}: the constant {fmt(node.data)}"
@@ -152,7 +152,7 @@ def _backward(
 ) -> Iterator[BackwardStep]:
     grads = {v: v.grad if accumulate and not v.children else 0.0 for v in order}
     grads[root] = grads[root] + seed if not root.children else seed  # as Value.backward does
-    top = _wrap(names[root])
+    top = wrap_name(names[root])
     for k, node in enumerate(reversed(order), 1):
         g = grads[node]
         pushes = []
@@ -216,14 +216,12 @@ class _Format:
         return format(x, self.spec) if math.isfinite(x) else str(x)
 
 
-def _formatter(precision: int) -> _Format:
+def number_format(precision: int, where: str = "") -> _Format:
+    """A formatter to ``precision`` significant digits (1 to 17); where names the caller."""
     if isinstance(precision, bool) or not isinstance(precision, int) or not 1 <= precision <= 17:
-        raise ValueError(f"precision must be an int from 1 to 17, got {precision!r}")
+        prefix = f"{where}: " if where else ""
+        raise ValueError(f"{prefix}precision must be an int from 1 to 17, got {precision!r}")
     return _Format(precision)
-
-
-def _wrap(name: str) -> str:
-    return name if name.isidentifier() else f"({name})"
 
 
 def _real(x: object, where: str) -> float:

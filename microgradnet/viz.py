@@ -60,7 +60,7 @@ import graphviz
 
 from .autodiff import Explanation, Path
 from .engine import Constant, Value, topological_order
-from .steps import backward_steps, forward_steps, grads_after, step_names
+from .steps import backward_steps, forward_steps, grads_after, number_format, step_names
 
 INSTALL_GRAPHVIZ = (
     "rendering needs Graphviz's `dot` program, which was not found on PATH. Install it with "
@@ -174,7 +174,7 @@ def draw(
         raise ValueError(f"draw: max_nodes must be a positive int or None, got {max_nodes!r}")
     if step is not None and forward_step is not None:
         raise ValueError("draw: give step (backward) or forward_step, not both")
-    fmt = _formatter(precision)
+    fmt = number_format(precision, "draw")
     order = topological_order(root)
     scene = _Scene(root, order, fmt, bool(show_data), bool(show_grad), bool(show_local))
     scene.show_backward, scene.params = bool(show_backward), _parameter_set(params)
@@ -755,17 +755,6 @@ def _parameter_set(params: Iterable[Value] | None) -> set[Value] | None:
     if bad:
         raise TypeError(f"draw: params must be Values, got {bad[0]}")
     return set(values)
-
-
-def _formatter(precision: int) -> Callable[[float], str]:
-    if isinstance(precision, bool) or not isinstance(precision, int) or not 1 <= precision <= 17:
-        raise ValueError(f"draw: precision must be an int from 1 to 17, got {precision!r}")
-    spec = f".{precision}g"
-
-    def fmt(x: float) -> str:
-        return "0" if x == 0 else format(x, spec)
-
-    return fmt
 
 
 def _vector(fmt: Callable[[float], str], xs: list[float]) -> str:
