@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from .engine import Value, dot, vsum
+from .engine import Value, _named, dot, vsum
 from .nn import Module, _real
 
 REDUCTIONS = ("mean", "sum")
@@ -243,7 +243,3 @@ def _check_range(ys: list[float], lo: float, hi: float, where: str, rule: str) -
     for y in ys:
         if not lo <= y <= hi:
             raise ValueError(f"{where}: {rule}, got {y!r}")
-
-
-def _named(v: Value) -> str:
-    return f" (label {v.label!r})" if v.label else ""
