@@ -1,0 +1,45 @@
+"""Shared markers: tests that need an optional program skip with the reason when it is absent.
+
+- ``@pytest.mark.needs_dot``: Graphviz's ``dot`` program (``make test`` installs it).
+- ``@pytest.mark.browser``: Debian's ``chromium`` and ``chromedriver`` (``make test`` installs
+  them where the machine allows) and the ``selenium`` driver library.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+
+import pytest
+
+DOT_REASON = (
+    "Graphviz's dot program is not on PATH: install Graphviz (Debian/Ubuntu: "
+    "apt-get install graphviz; macOS: brew install graphviz) or run `make test`"
+)
+BROWSER_REASON = (
+    "no headless browser: install Debian's chromium and chromium-driver "
+    "(apt-get install chromium chromium-driver) and `pip install selenium`, or run `make test` "
+    "as root or with password-less sudo"
+)
+
+
+def chromium_paths() -> tuple[str, str] | None:
+    """(browser binary, chromedriver) when both are installed, else None."""
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver = shutil.which("chromedriver")
+    return (browser, driver) if browser and driver else None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "needs_dot: needs Graphviz's dot program")
+    config.addinivalue_line("markers", "browser: drives a real headless Chromium")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    no_dot = shutil.which("dot") is None
+    no_browser = chromium_paths() is None or importlib.util.find_spec("selenium") is None
+    for item in items:
+        if no_dot and "needs_dot" in item.keywords:
+            item.add_marker(pytest.mark.skip(reason=DOT_REASON))
+        if no_browser and "browser" in item.keywords:
+            item.add_marker(pytest.mark.skip(reason=BROWSER_REASON))
