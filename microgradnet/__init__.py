@@ -46,9 +46,10 @@ from .losses import (
 )
 from .nn import MLP, BatchNorm1d, Dropout, Layer, LoadResult, Module, Neuron, Sequential
 from .optim import SGD, Adam, Optimizer
+from .stepper import Frame, Stepper
 from .steps import BackwardStep, ForwardStep, Push, backward_steps, forward_steps
 from .train import History, evaluate, fit, gradient_norms, predict
-from .viz import Drawing, Frame, GraphvizNotFoundError, Stepper, draw, save_svg, to_svg
+from .viz import Drawing, GraphvizNotFoundError, draw, save_svg, to_svg
 
 __version__ = "0.1.0"
 

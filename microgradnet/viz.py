@@ -4,7 +4,6 @@
                             program needed); Jupyter shows it inline as SVG
     to_svg(root, ...)       the drawing rendered to SVG text by Graphviz's dot program
     save_svg(root, path)    the same, written to a file
-    Stepper(root)           a Jupyter slider and play button over the forward and backward passes
 
 The picture is that of the lecture notes (../shared/seeds). Each Value is a box with its label,
 data and grad; each operation is its own small node (×, +, tanh, Σw·x, ...) and edges run
@@ -51,7 +50,7 @@ from __future__ import annotations
 import html
 import math
 import re
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path as FilePath
 from typing import Any
@@ -60,7 +59,7 @@ import graphviz
 
 from .autodiff import Explanation, Path
 from .engine import Constant, Value, topological_order
-from .steps import backward_steps, forward_steps, grads_after, number_format, step_names
+from .steps import grads_after, number_format, step_names
 
 INSTALL_GRAPHVIZ = (
     "rendering needs Graphviz's `dot` program, which was not found on PATH. Install it with "
@@ -69,7 +68,6 @@ INSTALL_GRAPHVIZ = (
     "The DOT text needs no program: draw(...).source"
 )
 INLINE_LABELS_UP_TO = 100  # drawn Values; larger drawings put edge labels beside the edges
-INSTALL_NOTEBOOK = 'the Stepper widget needs ipywidgets: pip install "microgradnet[notebook]"'
 
 COLORS = {
     "input": "lightblue",
@@ -217,106 +215,21 @@ def svg_text(graph: graphviz.Digraph) -> str:
     return svg
 
 
-# -- step-through in Jupyter ---------------------------------------------------------------------
+def __getattr__(name: str) -> Any:
+    """viz.Stepper and viz.Frame moved to microgradnet.stepper; the old names still work."""
+    if name in ("Stepper", "Frame"):
+        import warnings
 
+        from . import stepper
 
-@dataclass(frozen=True)
-class Frame:
-    """One picture of a Stepper: the graph after ``k`` steps of ``phase`` ("forward" or
-    "backward"), and ``text``, the arithmetic of that step."""
-
-    phase: str
-    k: int
-    text: str
-    graph: Drawing = field(repr=False)
-
-    @property
-    def svg(self) -> str:
-        """The frame rendered to SVG (needs Graphviz's dot program)."""
-        return svg_text(self.graph)
-
-
-class Stepper:
-    """Play the forward pass, then backpropagation one node at a time, as a Jupyter widget.
-
-    ``Stepper(root)`` shown in a notebook is a slider with a play button; each frame is the graph
-    at that step with the step's arithmetic under it (such as ``dL/dw += 2 × 14 = 28``).
-    ``frames()`` gives the same pictures without ipywidgets. ``forward=False`` plays backward
-    only; other keyword arguments go to draw() (show_backward, rankdir, collapse, ...).
-    """
-
-    def __init__(
-        self, root: Value, *, forward: bool = True, interval: int = 1000, **draw_kwargs: Any
-    ) -> None:
-        if not isinstance(root, Value):
-            raise TypeError(f"Stepper: root must be a Value, got {type(root).__name__}")
-        for name in ("step", "forward_step"):
-            if name in draw_kwargs:
-                raise TypeError(f"Stepper: {name} is chosen by the slider; do not pass it")
-        if isinstance(interval, bool) or not isinstance(interval, int) or interval < 1:
-            raise ValueError(f"Stepper: interval must be a positive int (ms), got {interval!r}")
-        draw(root, **draw_kwargs)  # bad options fail here, not inside the widget
-        self.root = root
-        self.forward = bool(forward)
-        self.interval = interval
-        self.draw_kwargs = draw_kwargs
-        self.precision: int = draw_kwargs.get("precision", 4)
-        self._frames: list[Frame] | None = None
-
-    def frames(self) -> Iterator[Frame]:
-        """The frames in order: forward steps 1..n (if forward), then backward steps 0..n;
-        steps at constants, which compute nothing of interest, are skipped."""
-        root, kw, p = self.root, self.draw_kwargs, self.precision
-        if self.forward:
-            for fs in forward_steps(root):
-                if type(fs.node) is not Constant:
-                    yield Frame("forward", fs.k, fs.text(p), draw(root, forward_step=fs.k, **kw))
-        bsteps = list(backward_steps(root))
-        top = bsteps[0].top
-        seed = f"step 0: backward starts with d{top}/d{top} = 1 (the seed)"
-        yield Frame("backward", 0, seed, draw(root, step=0, **kw))
-        for bs in bsteps:
-            if type(bs.node) is not Constant:
-                yield Frame("backward", bs.k, bs.text(p), draw(root, step=bs.k, **kw))
-
-    def __len__(self) -> int:
-        return len(self._all_frames())
-
-    def widget(self) -> Any:
-        """An ipywidgets VBox: play button, slider, the frame's SVG and its arithmetic."""
-        try:
-            import ipywidgets as widgets
-        except ImportError as e:
-            raise ImportError(
-                f"{INSTALL_NOTEBOOK} (Stepper(root).frames() works without it)"
-            ) from e
-        frames = self._all_frames()
-        last = len(frames) - 1
-        play = widgets.Play(value=0, min=0, max=last, step=1, interval=self.interval)
-        slider = widgets.IntSlider(value=0, min=0, max=last, step=1, description="step")
-        widgets.jslink((play, "value"), (slider, "value"))
-        picture, caption = widgets.HTML(), widgets.HTML()
-        rendered: dict[int, str] = {}
-
-        def show(i: int) -> None:
-            if i not in rendered:
-                svg = frames[i].svg
-                rendered[i] = svg[svg.find("<svg") :]
-            picture.value = rendered[i]
-            frame = frames[i]
-            caption.value = f"<pre>{frame.phase}: {html.escape(frame.text)}</pre>"
-
-        slider.observe(lambda change: show(change["new"]), names="value")
-        show(0)
-        return widgets.VBox([widgets.HBox([play, slider]), picture, caption])
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget()._repr_mimebundle_(**kwargs)
-
-    def _all_frames(self) -> list[Frame]:
-        if self._frames is None:
-            self._frames = list(self.frames())
-        return self._frames
+        warnings.warn(
+            f"microgradnet.viz.{name} moved to microgradnet.stepper.{name} "
+            f"(or import it from microgradnet)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return getattr(stepper, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # -- the scene: what to draw and how -------------------------------------------------------------

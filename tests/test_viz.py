@@ -1,15 +1,12 @@
 """The graph renderer: DOT content (labels, symbols, local derivatives, seed 001's arrows,
-escaping, colours, stable ids), SVG parsed as XML, collapse, step-through pictures, the Stepper,
-and the errors without dot or ipywidgets."""
+escaping, colours, stable ids), SVG parsed as XML, collapse, step-through pictures,
+and the errors without dot."""
 
 from __future__ import annotations
 
-import builtins
 import re
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Any
 
 import graphviz
 import pytest
@@ -19,7 +16,6 @@ from microgradnet.engine import Value, dot, topological_order, vsum
 from microgradnet.viz import (
     Drawing,
     GraphvizNotFoundError,
-    Stepper,
     _looks_like_parameter,
     draw,
     save_svg,
@@ -569,72 +565,6 @@ def test_draw_at_forward_step() -> None:
     assert d.nodes[vxwb]["fillcolor"] == "gray90"
     assert d.between(d.op_of(vxwb), vxwb, "gray70") == [""]  # not computed: grey, no value
     assert not [a for _, _, a in d.edges if a.get("color") == "red"]
-
-
-def test_stepper_frames_without_widgets(monkeypatch: pytest.MonkeyPatch) -> None:
-    L = seed001()[3]
-    monkeypatch.setitem(sys.modules, "ipywidgets", None)  # import ipywidgets now fails
-    stepper = Stepper(L, show_backward=True)
-    frames = list(stepper.frames())
-    assert [(f.phase, f.k) for f in frames] == [
-        *[("forward", k) for k in (2, 3, 4, 5, 6, 7)],  # step 1 is the constant 2
-        *[("backward", k) for k in (0, 1, 2, 3, 4, 5, 6)],
-    ]
-    assert frames[3].text == "step 5: x*w = 2 × 3 = 6"
-    assert frames[6].text == "step 0: backward starts with dL/dL = 1 (the seed)"
-    assert "dL/dx += 3 × 14 = 42" in frames[9].text
-    assert frames[9].graph.source == draw(L, step=3, show_backward=True).source
-    assert len(stepper) == 13
-    assert "grad 42" in svg_texts(frames[-1].svg)
-    with pytest.raises(ImportError, match=r'pip install "microgradnet\[notebook\]"'):
-        stepper.widget()
-    with pytest.raises(ImportError, match=r"ipywidgets"):
-        stepper._repr_mimebundle_()
-
-
-def test_stepper_without_widgets_by_import_hook(monkeypatch: pytest.MonkeyPatch) -> None:
-    real_import = builtins.__import__
-
-    def refuse(name: str, *args: Any, **kwargs: Any) -> Any:
-        if name == "ipywidgets" or name.startswith("ipywidgets."):
-            raise ImportError("No module named 'ipywidgets'")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.delitem(sys.modules, "ipywidgets", raising=False)
-    monkeypatch.setattr(builtins, "__import__", refuse)
-    L = seed001()[3]
-    stepper = Stepper(L, forward=False)
-    assert len(list(stepper.frames())) == 7
-    with pytest.raises(ImportError, match=r"Stepper\(root\)\.frames\(\) works without it"):
-        stepper.widget()
-
-
-def test_stepper_widget() -> None:
-    widgets = pytest.importorskip("ipywidgets")
-    L = seed001()[3]
-    stepper = Stepper(L, forward=False, interval=300)
-    box = stepper.widget()
-    assert isinstance(box, widgets.VBox)
-    controls, picture, caption = box.children
-    play, slider = controls.children
-    assert (play.max, slider.max, play.interval) == (6, 6, 300)
-    assert "backward starts" in caption.value and picture.value.startswith("<svg")
-    slider.value = 3
-    assert "dL/dx += 3 × 14 = 42" in caption.value
-    assert "grad 42" in svg_texts(picture.value)
-    assert "application/vnd.jupyter.widget-view+json" in stepper._repr_mimebundle_()
-
-
-def test_stepper_checks_its_arguments() -> None:
-    L = seed001()[3]
-    with pytest.raises(TypeError, match=r"Stepper: step is chosen by the slider"):
-        Stepper(L, step=2)
-    with pytest.raises(ValueError, match=r"draw: collapse must be"):
-        Stepper(L, collapse="all")
-    with pytest.raises(ValueError, match=r"Stepper: interval must be a positive int"):
-        Stepper(L, interval=0)
-    with pytest.raises(TypeError, match=r"Stepper: root must be a Value, got str"):
-        Stepper("L")  # type: ignore[arg-type]
 
 
 def test_step_through_a_collapsed_network() -> None:
