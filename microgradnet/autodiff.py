@@ -20,13 +20,16 @@ References: JAX's grad / value_and_grad (argnums), torch.autograd.gradcheck (eps
 from __future__ import annotations
 
 import functools
+import importlib
 import inspect
-from collections.abc import Callable, Sequence
+import re
+import warnings
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from numbers import Real
 from typing import Any
 
-from .engine import Constant, Value, gradients, topological_order
+from .engine import Constant, Value, _postorder, gradients, topological_order
 
 Function = Callable[..., Value]
 
@@ -35,7 +38,9 @@ def value_and_grad(f: Function, argnums: int | Sequence[int] = 0) -> Callable[..
     """Return a function computing (f(*args), d f / d args[argnums]).
 
     With numbers in, floats come out; a sequence argnums gives a tuple of gradients. With Values
-    in (a nested call), the value and gradients are Values, differentiable again.
+    in (a nested call), the value and gradients are Values, differentiable again. Numbers that
+    are not differentiated reach f as Constants (so ``x.exp()`` works on every argument); other
+    arguments (lists, models) pass through unchanged.
     """
     nums, single = _argnums(argnums)
     names = _parameter_names(f)
@@ -52,6 +57,10 @@ def value_and_grad(f: Function, argnums: int | Sequence[int] = 0) -> Callable[..
         for i in nums:
             if not isinstance(xs[i], Value):
                 xs[i] = Value(_number(xs[i], f"argument {i}"), label=_name(names, i, len(args)))
+        differentiated = {i % len(args) for i in nums}
+        for i, a in enumerate(xs):  # the other numbers: constants with the same methods
+            if i not in differentiated and _is_number(a):
+                xs[i] = Constant(float(a), label=_name(names, i, len(args)))
         out = _call(f, xs)
         wrt = [xs[i] for i in nums]
         gs = gradients(out, wrt, create_graph=nested)
@@ -167,15 +176,20 @@ def gradcheck(
 
 # -- explain: the chain rule path by path -------------------------------------------------------
 
+ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
+
 
 @dataclass(frozen=True)
-class Path:
-    """One path from wrt up to root: ``nodes`` from root down to wrt, ``factors`` the local
-    derivative on each edge (factors[k] = d nodes[k] / d nodes[k+1]) and their ``product``."""
+class ChainPath:
+    """One path from root down to wrt: ``nodes`` from root to wrt, ``factors`` the local
+    derivative on each edge (factors[k] = d nodes[k] / d nodes[k+1]), their ``product``, and
+    ``operands`` the position of each next node among its parent's operands
+    (nodes[k+1] is nodes[k].children[operands[k]]), which tells the two operands of a·a apart."""
 
     nodes: tuple[Value, ...]
     factors: tuple[float, ...]
     product: float
+    operands: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -183,28 +197,33 @@ class Explanation:
     """d root / d wrt as the sum over paths of the product of local derivatives.
 
     ``paths`` holds up to max_paths of them, ``n_paths`` how many there are in all, ``total``
-    the exact derivative (over every path), equal to wrt.grad after root.backward().
+    the derivative over every path, accumulated in backward's order: it equals wrt.grad after
+    root.backward() bit for bit (for a wrt whose .grad was 0 before).
     """
 
     root: Value
     wrt: Value
-    paths: tuple[Path, ...]
+    paths: tuple[ChainPath, ...]
     n_paths: int
     total: float
     names: dict[Value, str]
 
+    def factor_names(self, path: ChainPath, d: str = "d") -> list[str]:
+        """The local derivatives along path as text, ``dA/dB`` (``∂A/∂B`` with d="∂"), with
+        "(second operand)" where B is more than one operand of A, as in a·a."""
+        return [
+            f"{d}{wrap_name(self._name(a))}/{d}{wrap_name(self._name(b))}{_operand_tag(a, b, i)}"
+            for a, b, i in _edges(path)
+        ]
+
     def __str__(self) -> str:
-        name = self.names.get
-        top, var = name(self.root, "root"), name(self.wrt, "wrt")
+        top, var = self._name(self.root), self._name(self.wrt)
         lhs = f"d{wrap_name(top)}/d{wrap_name(var)}"
         if self.n_paths == 0:
             return f"{lhs} = 0  ({var} does not reach {top})"
         rows = []
         for path in self.paths:
-            edges = zip(path.nodes, path.nodes[1:])
-            symbols = _elide(
-                [f"d{wrap_name(name(a, '?'))}/d{wrap_name(name(b, '?'))}" for a, b in edges]
-            )
+            symbols = _elide(self.factor_names(path))
             numbers = _elide([f"({_fmt(d)})" for d in path.factors])
             rows.append((symbols, numbers, _fmt(path.product)))
         if self.n_paths == 1:
@@ -221,62 +240,286 @@ class Explanation:
         lines.append(f"{lhs} = {_fmt(self.total)}")
         return "\n".join(lines)
 
+    def to_latex(self) -> str:
+        """The chain rule as a LaTeX ``aligned`` block, path by path: the product of the ∂'s,
+        the local derivatives as formulas (where the op table writes them), their numbers."""
+        lhs = _latex_partial(self._name(self.root), self._name(self.wrt))
+        if self.n_paths == 0:
+            return (
+                f"{lhs} = 0 \\quad \\text{{({_latex_text(self._name(self.wrt))} does not reach "
+                f"{_latex_text(self._name(self.root))})}}"
+            )
+        lines = [r"\begin{aligned}"]
+        if self.n_paths == 1:
+            lines += [f"{lhs} &= {row} \\\\" for row in self._latex_rows(self.paths[0])]
+        else:
+            lines.append(
+                f"{lhs} &= \\sum_{{k=1}}^{{{self.n_paths}}} "
+                r"\prod \text{(local derivatives on path $k$)} \\"
+            )
+            for k, path in enumerate(self.paths, 1):
+                first, *rest = self._latex_rows(path)
+                lines.append(f"\\text{{path {k}:}} &\\quad {first} \\\\")
+                lines += [f"&\\quad = {row} \\\\" for row in rest]
+            if self.n_paths > len(self.paths):
+                more = self.n_paths - len(self.paths)
+                lines.append(f"&\\quad \\text{{and {more} more paths not shown}} \\\\")
+            lines.append(f"{lhs} &= {_latex_number(self.total)} \\\\")
+        lines[-1] = lines[-1].removesuffix(" \\\\")
+        lines.append(r"\end{aligned}")
+        return "\n".join(lines)
+
+    def _repr_latex_(self) -> str:
+        return f"$$\n{self.to_latex()}\n$$"
+
+    def _latex_rows(self, path: ChainPath) -> list[str]:
+        """∂'s; the local derivatives as formulas (if the op table has any); numbers = product."""
+        edges = list(_edges(path))
+        symbols = [
+            _latex_partial(self._name(a), self._name(b)) + _latex_tag(_operand_tag(a, b, i))
+            for a, b, i in edges
+        ]
+        formulas = [self._derivative_text(a, i) for a, _, i in edges]
+        rows = [_latex_elide(symbols)]
+        if any(f is not None for f in formulas):
+            rows.append(
+                _latex_elide(
+                    [
+                        f"\\left({_latex_text(f)}\\right)" if f else s
+                        for f, s in zip(formulas, symbols)
+                    ]
+                )
+            )
+        numbers = _latex_elide([f"({_latex_number(d)})" for d in path.factors])
+        rows.append(f"{numbers} = {_latex_number(path.product)}")
+        return rows
+
+    def _derivative_text(self, node: Value, i: int) -> str | None:
+        operand_names = [_operand_name(self._name(c)) for c in node.children]
+        return _op_derivative_text(node, i, operand_names, _operand_name(self._name(node)))
+
+    def _name(self, node: Value) -> str:
+        return self.names.get(node, "?")
+
 
 def explain(root: Value, wrt: Value, *, max_paths: int = 20) -> Explanation:
     """Write d root / d wrt as the chain rule: one product of local derivatives per path.
 
     Paths run from root down to wrt and are listed up to max_paths (counted exactly beyond);
-    ``total`` sums every path, by a forward pass of d node / d wrt over the graph.
+    ``total`` sums every path in backward's order of accumulation, so it equals wrt.grad.
     """
     if not isinstance(root, Value) or not isinstance(wrt, Value):
         raise TypeError("explain: root and wrt must be Values")
     order = topological_order(root)
     count: dict[Value, int] = {wrt: 1}  # paths from node down to wrt
-    deriv: dict[Value, float] = {wrt: 1.0}  # d node / d wrt
     for node in order:
-        if node is wrt:
-            continue
-        edges = [(c, d) for c, d in zip(node.children, node.local_grads) if count.get(c)]
-        if edges:
-            count[node] = sum(count[c] for c, _ in edges)
-            deriv[node] = sum(d * deriv[c] for c, d in edges)
+        if node is not wrt:
+            n = sum(count.get(c, 0) for c in node.children)
+            if n:
+                count[node] = n
     names = expression_names(order)
     names.setdefault(wrt, wrt.label or "wrt")
     paths = _enumerate_paths(root, wrt, count, max_paths)
-    return Explanation(root, wrt, paths, count.get(root, 0), deriv.get(root, 0.0), names)
+    total = _backward_total(root, wrt) if count.get(root) else 0.0
+    return Explanation(root, wrt, paths, count.get(root, 0), total, names)
+
+
+def _backward_total(root: Value, wrt: Value) -> float:
+    """d root / d wrt by the very loop of Value.backward, so the last bit agrees with .grad."""
+    if root is wrt:
+        return 1.0
+    grads: dict[Value, float] = {root: 1.0}
+    for node in reversed(_postorder(root, leaves=False)):
+        g = grads.get(node, 0.0)
+        for child, d in zip(node.children, node.local_grads):
+            grads[child] = grads.get(child, 0.0) + d * g
+    return grads.get(wrt, 0.0)
 
 
 def _enumerate_paths(
     root: Value, wrt: Value, count: dict[Value, int], limit: int
-) -> tuple[Path, ...]:
+) -> tuple[ChainPath, ...]:
     """Up to limit root-to-wrt paths in operand order, depth-first with an explicit stack.
 
-    Each step is a (node, previous step, factor) record, so a path is rebuilt only when it
-    reaches wrt and a long chain costs linear, not quadratic, time.
+    Each step is a (node, previous step, factor, operand index) record, so a path is rebuilt
+    only when it reaches wrt and a long chain costs linear, not quadratic, time.
     """
-    steps: list[tuple[Value, int, float]] = [(root, -1, 1.0)]
+    steps: list[tuple[Value, int, float, int]] = [(root, -1, 1.0, -1)]
     stack = [0] if count.get(root) else []
-    found: list[Path] = []
+    found: list[ChainPath] = []
     while stack and len(found) < limit:
         k = stack.pop()
         node = steps[k][0]
         if node is wrt:
-            nodes, factors = [], []
+            nodes, factors, operands = [], [], []
             while k >= 0:
-                node, k, d = steps[k]
+                node, k, d, i = steps[k]
                 nodes.append(node)
                 factors.append(d)
+                operands.append(i)
             factors = factors[-2::-1]  # drop the root's placeholder, order from root down
             product = 1.0
             for d in factors:
                 product *= d
-            found.append(Path(tuple(reversed(nodes)), tuple(factors), product))
+            path = ChainPath(
+                tuple(reversed(nodes)), tuple(factors), product, tuple(operands[-2::-1])
+            )
+            found.append(path)
             continue
-        edges = [(c, d) for c, d in zip(node.children, node.local_grads) if count.get(c)]
-        for child, d in reversed(edges):
+        edges = [
+            (i, c, d)
+            for i, (c, d) in enumerate(zip(node.children, node.local_grads))
+            if count.get(c)
+        ]
+        for i, child, d in reversed(edges):
             stack.append(len(steps))
-            steps.append((child, k, d))
+            steps.append((child, k, d, i))
     return tuple(found)
+
+
+def _edges(path: ChainPath) -> Iterator[tuple[Value, Value, int]]:
+    """(parent, child, operand index) along path; an index of -1 where none was recorded."""
+    operands = path.operands or (-1,) * (len(path.nodes) - 1)
+    return zip(path.nodes, path.nodes[1:], operands)
+
+
+def _op_derivative_text(
+    node: Value, i: int, operand_names: Sequence[str], out_name: str
+) -> str | None:
+    """∂node/∂(operand i) as a formula from the op table (ops.derivative_text), or None."""
+    try:
+        ops: Any = importlib.import_module(".ops", __package__)
+    except ImportError:  # the op table is not there yet
+        return None
+    text: str | None = ops.derivative_text(node, i, operand_names, out_name)
+    return text
+
+
+def _operand_tag(parent: Value, child: Value, i: int) -> str:
+    """ " (second operand)" when child is more than one operand of parent, else ""."""
+    if i < 0 or sum(c is child for c in parent.children) < 2:
+        return ""
+    return f" ({ORDINALS[i]} operand)" if i < len(ORDINALS) else f" (operand {i + 1})"
+
+
+def _operand_name(name: str) -> str:
+    """name parenthesized unless it is an identifier or a number, to sit inside a formula."""
+    plain = name.isidentifier() or name.replace(".", "", 1).isdigit()
+    return name if plain else f"({name})"
+
+
+def __getattr__(name: str) -> Any:
+    """``Path`` was renamed ``ChainPath`` (it clashed with pathlib.Path); the old name works."""
+    if name == "Path":
+        warnings.warn(
+            "microgradnet.autodiff.Path was renamed ChainPath; Path goes in the next release",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return ChainPath
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# -- LaTeX --------------------------------------------------------------------------------------
+
+_LATEX_FUNCTIONS = {"exp": r"\exp", "log": r"\log", "tanh": r"\tanh", "sin": r"\sin"}
+_LATEX_FUNCTIONS |= {"cos": r"\cos", "sigmoid": r"\sigma", "sqrt": r"\operatorname{sqrt}"}
+_LATEX_CHARS = {
+    "·": r" \cdot ",
+    "*": r" \cdot ",
+    "×": r" \times ",
+    "−": "-",
+    "Σ": r"\Sigma ",
+    "σ": r"\sigma ",
+    "ŷ": r"\hat{y}",
+    "∂": r"\partial ",
+    "√": r"\sqrt",
+    "#": r"\#",
+    "%": r"\%",
+    "&": r"\&",
+    "$": r"\$",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\sim ",
+    "\\": r"\backslash ",
+    "^": r"\hat{\ }",
+}
+_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
+_SUBSCRIPTS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
+_LATEX_TOKEN = re.compile(
+    r"[A-Za-z][A-Za-z0-9_]*|\d+\.?\d*(?:e[+-]?\d+)?|[⁰¹²³⁴⁵⁶⁷⁸⁹⁻]+|[₀₁₂₃₄₅₆₇₈₉]+|\*\*|.",
+    re.DOTALL,
+)
+
+
+def _latex_text(text: str) -> str:
+    """Formula text (names, numbers, + - · / ** ², functions) as LaTeX math."""
+    out: list[str] = []
+    for token in _LATEX_TOKEN.findall(text):
+        if token[0].isalpha():
+            out.append(_latex_identifier(token))
+        elif token[0].isdigit():
+            out.append(_latex_number_text(token))
+        elif token[0] in "⁰¹²³⁴⁵⁶⁷⁸⁹⁻":
+            out.append(f"^{{{token.translate(_SUPERSCRIPTS)}}}")
+        elif token[0] in "₀₁₂₃₄₅₆₇₈₉":
+            out.append(f"_{{{token.translate(_SUBSCRIPTS)}}}")
+        elif token == "**":
+            out.append("^")
+        else:
+            out.append(_LATEX_CHARS.get(token, token))
+    return "".join(out)
+
+
+def _latex_identifier(name: str) -> str:
+    """w1 → w_{1}, y_hat → \\hat{y}, tanh → \\tanh, relu → \\operatorname{relu}."""
+    if name in _LATEX_FUNCTIONS:
+        return _LATEX_FUNCTIONS[name]
+    base, _, rest = name.partition("_")
+    if rest == "hat" and len(base) == 1:
+        return f"\\hat{{{base}}}"
+    match = re.fullmatch(r"([A-Za-z])_?(\d+)", name)
+    if match:
+        return f"{match[1]}_{{{match[2]}}}"
+    if len(name) == 1:
+        return name
+    if rest and len(base) == 1 and rest.isalnum():
+        return f"{base}_{{\\mathrm{{{rest}}}}}"
+    escaped = name.replace("_", r"\_")
+    return f"\\operatorname{{{escaped}}}"
+
+
+def _latex_number_text(text: str) -> str:
+    mantissa, e, exponent = text.partition("e")
+    return f"{mantissa} \\times 10^{{{int(exponent)}}}" if e else text
+
+
+def _latex_number(x: float) -> str:
+    text = _fmt(x)
+    if text in ("inf", "-inf", "nan"):
+        return {"inf": r"\infty", "-inf": r"-\infty", "nan": r"\mathrm{NaN}"}[text]
+    sign = "-" if text.startswith("-") else ""
+    return sign + _latex_number_text(text.lstrip("-"))
+
+
+def _latex_partial(top: str, var: str) -> str:
+    return f"\\frac{{\\partial {_latex_operand(top)}}}{{\\partial {_latex_operand(var)}}}"
+
+
+def _latex_operand(name: str) -> str:
+    return _latex_text(name) if name.isidentifier() else f"({_latex_text(name)})"
+
+
+def _latex_tag(tag: str) -> str:
+    return f"\\big|_{{\\text{{{tag.strip(' ()')}}}}}" if tag else ""
+
+
+def _latex_elide(factors: list[str], keep: int = 6) -> str:
+    if len(factors) > 2 * keep:
+        hidden = len(factors) - 2 * keep
+        factors = [*factors[:keep], f"\\cdots_{{\\text{{({hidden} more)}}}}", *factors[-keep:]]
+    return r" \cdot ".join(factors)
 
 
 _INFIX = {"+": 1, "-": 1, "*": 2, "/": 2, "**": 3}
@@ -375,6 +618,10 @@ def _number(x: object, where: str) -> float:
     if isinstance(x, Real):
         return float(x)
     raise TypeError(f"{where} must be a number, got {type(x).__name__}: {x!r:.60}")
+
+
+def _is_number(x: object) -> bool:
+    return isinstance(x, Real) and not isinstance(x, (bool, Value))
 
 
 def _argnums(argnums: int | Sequence[int]) -> tuple[list[int], bool]:
