@@ -12,9 +12,10 @@ train (fit), datasets, viz (draw, SVG, step-through), compile (numpy replay), cl
 
 from . import datasets
 from .autodiff import (
+    ChainPath,
     Explanation,
     GradcheckError,
-    Path,
+    Path,  # deprecated alias of ChainPath
     explain,
     grad,
     gradcheck,
@@ -59,6 +60,7 @@ __all__ = [
     "Adam",
     "BackwardStep",
     "BatchNorm1d",
+    "ChainPath",
     "Constant",
     "Drawing",
     "Dropout",

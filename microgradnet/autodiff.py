@@ -23,7 +23,6 @@ import functools
 import importlib
 import inspect
 import re
-import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from numbers import Real
@@ -408,16 +407,8 @@ def _operand_name(name: str) -> str:
     return name if plain else f"({name})"
 
 
-def __getattr__(name: str) -> Any:
-    """``Path`` was renamed ``ChainPath`` (it clashed with pathlib.Path); the old name works."""
-    if name == "Path":
-        warnings.warn(
-            "microgradnet.autodiff.Path was renamed ChainPath; Path goes in the next release",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        return ChainPath
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+Path = ChainPath
+"""Deprecated: the old name of ChainPath (it clashed with pathlib.Path); goes next release."""
 
 
 # -- LaTeX --------------------------------------------------------------------------------------
