@@ -1,58 +1,76 @@
-"""Rendering benchmark: how long draw() and Graphviz's dot take on graphs of realistic size.
+"""Rendering benchmark: draw() and Graphviz's dot on the graphs people draw, and the worst cases.
 
-    python benchmarks/bench_render.py [--repeat N] [--skip-deep]
+    python benchmarks/bench_render.py [--repeat N]
 
-Prints, as the best of N runs on this machine, the time draw() takes to build the DOT text (pure
-Python) and the time dot takes to lay it out and write SVG, for:
-  1. a 1,000-node graph: the mean squared error of a cubic a·x³ + b·x² + c·x + d over samples
-     (wide and shallow, as losses over data are), with values and local derivatives
-     (target: under 2 s on a 2-core machine); then with show_backward=True;
-  2. an MLP(2, [16, 16, 1]) on one sample with its squared error, collapse="neuron"
-     (target: well under 1 s), with show_backward, collapse="layer", and in full;
-  3. an MLP(4, [24, 24, 1]) on one sample in full (about 850 nodes);
-  4. deep chains (each op reads the previous result and one of the 30 before it) of 150 and
-     300 nodes, run once: dot's worst case, as edges that span many levels grow its layout
-     super-linearly (--skip-deep leaves them out).
-The MLPs come from microgradnet.nn when that module exists, else they are built by hand with
-engine.dot and the parameter names nn uses ("layers.0.neurons.3.w.1"). Nothing is asserted.
+Prints, for each figure, the time draw() takes to build the DOT text (pure Python, best of N),
+the time dot takes to lay it out and write SVG (best of N), and the picture's size in pixels
+(SVG points at 96 dpi, as a browser shows it):
+  seed 001's (x·w + b)², Masha's network (seed 002), the demo's MLP(2, [16, 16, 1]) on one moons
+  sample collapsed by neuron, MLP(2, [4, 4, 1]) uncollapsed, x·x·…·x with 200 factors (one x
+  reused by every product), a 300-op chain whose ops also read results up to 30 steps back, and
+  a 1,000-node graph (a cubic's mean squared error over samples).
+The budget: any graph draw() accepts with its default max_nodes renders in at most 5 s on a
+2-core machine. Nothing is asserted.
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+import re
 import sys
 import time
 from collections.abc import Callable
+from typing import Any
 
-from microgradnet.engine import Value, dot, topological_order, vsum
+from microgradnet.engine import Value, topological_order, vsum
+from microgradnet.losses import bce_with_logits
+from microgradnet.nn import MLP
 from microgradnet.viz import draw, svg_text
 
 
-def cubic_mse(n_nodes: int = 1000, seed: int = 0) -> Value:
-    """Mean squared error of a cubic over as many samples as fit in n_nodes Values, topped up
-    to exactly n_nodes with negations."""
-    rng = random.Random(seed)
-    a, b, c, d = (Value(rng.gauss(0, 1), name) for name in "abcd")
-    terms: list[Value] = []
-    while True:
-        x = Value(rng.uniform(-1, 1), f"x{len(terms)}")
-        term = (a * x**3 + b * x**2 + c * x + d - rng.uniform(-1, 1)) ** 2
-        loss = vsum([*terms, term]) / (len(terms) + 1)
-        if len(topological_order(loss)) > n_nodes:
-            break
-        terms.append(term)
-    loss = vsum(terms) / len(terms)
-    while len(topological_order(loss)) < n_nodes:
-        loss = -loss
+def seed001() -> Value:
+    """L = (x·w + b)² at x=2, w=3, b=1 (seed 001)."""
+    x, w, b = Value(2.0, "x"), Value(3.0, "w"), Value(1.0, "b")
+    L = (x * w + b) ** 2
+    L.label = "L"
+    L.backward()
+    return L
+
+
+def masha() -> Value:
+    """Seed 002: y_hat = σ(σ(x·w1)·w2)·w3, L = ½(y − y_hat)² at x=1, y=0.5."""
+    w1, w2, w3 = Value(0.5, "w1"), Value(-0.3, "w2"), Value(0.8, "w3")
+    o2 = ((1.0 * w1).sigmoid() * w2).sigmoid()
+    L = 0.5 * (0.5 - o2 * w3) ** 2
+    L.label = "L"
+    L.backward()
+    return L
+
+
+def mlp_loss(widths: list[int], logits: bool) -> Value:
+    """An MLP(2, widths) (seed 0) on one sample, with the demo's logistic loss or a squared error."""
+    model = MLP(2, widths, seed=0)
+    out = model([0.5, -0.25])
+    loss = bce_with_logits(out, [1.0]) if logits else (out - 1.0) ** 2
     loss.label = "loss"
     loss.backward()
     return loss
 
 
-def deep_chain(n_nodes: int, seed: int = 0) -> Value:
-    """Exactly n_nodes Values: 10 leaves, then a chain of +, -, *, tanh, sigmoid and relu, each
-    op reading the previous result and (binary ops) one of the 30 before it."""
+def power_chain(factors: int = 200) -> Value:
+    """x·x·…·x: one leaf x read by every product."""
+    x = Value(1.0001, "x")
+    y = x
+    for _ in range(factors - 1):
+        y = y * x
+    y.backward()
+    return y
+
+
+def deep_chain(n_nodes: int = 310, seed: int = 0) -> Value:
+    """10 leaves, then n_nodes − 10 ops (+, −, ×, tanh, σ, ReLU), each reading the previous result
+    and (binary ops) one of the 30 before it."""
     rng = random.Random(seed)
     leaves = [Value(rng.uniform(0.5, 1.5), f"x{i}") for i in range(10)]
     binary: list[Callable[[Value, Value], Value]] = [
@@ -62,9 +80,9 @@ def deep_chain(n_nodes: int, seed: int = 0) -> Value:
     ]
     unary: list[Callable[[Value], Value]] = [Value.tanh, Value.sigmoid, Value.relu]
     nodes = [leaves[0]]
-    for leaf in leaves[1:]:  # every leaf is used
+    for leaf in leaves[1:]:
         nodes.append(rng.choice(binary)(nodes[-1], leaf))
-    while len(leaves) + len(nodes) - 1 < n_nodes:  # each op adds one Value, all reachable
+    while len(leaves) + len(nodes) - 1 < n_nodes:
         if rng.random() < 0.7:
             other = nodes[-1 - rng.randrange(min(30, len(nodes)))]
             nodes.append(rng.choice(binary)(nodes[-1], other))
@@ -75,35 +93,24 @@ def deep_chain(n_nodes: int, seed: int = 0) -> Value:
     return root
 
 
-def mlp_sample_loss(nin: int, widths: list[int]) -> tuple[Value, str]:
-    """The squared error of MLP(nin, widths) (tanh hidden layers) on one sample, and where the
-    MLP came from."""
-    rng = random.Random(0)
-    x = [Value(rng.uniform(-1, 1), f"x{i}") for i in range(nin)]
-    try:
-        from microgradnet.nn import MLP  # type: ignore[attr-defined]
-
-        out = MLP(nin, widths, activation="tanh", seed=0)(x)
-        source = "microgradnet.nn.MLP"
-    except ImportError:
-        out = _hand_built_mlp(x, widths, rng)
-        source = "built by hand with engine.dot (no microgradnet.nn)"
-    loss = (out - 1.0) ** 2
+def cubic_mse(n_nodes: int = 1000, seed: int = 0) -> Value:
+    """Mean squared error of a·x³ + b·x² + c·x + d over as many samples as fit in n_nodes Values,
+    topped up to exactly n_nodes with negations."""
+    rng = random.Random(seed)
+    a, b, c, d = (Value(rng.gauss(0, 1), name) for name in "abcd")
+    terms: list[Value] = []
+    while True:
+        x = Value(rng.uniform(-1, 1), f"x{len(terms)}")
+        term = (a * x**3 + b * x**2 + c * x + d - rng.uniform(-1, 1)) ** 2
+        if len(topological_order(vsum([*terms, term]))) + 2 > n_nodes:
+            break
+        terms.append(term)
+    loss = vsum(terms) / len(terms)
+    while len(topological_order(loss)) < n_nodes:
+        loss = -loss
     loss.label = "loss"
     loss.backward()
-    return loss, source
-
-
-def _hand_built_mlp(x: list[Value], widths: list[int], rng: random.Random) -> Value:
-    for i, width in enumerate(widths):
-        layer = []
-        for j in range(width):
-            name = f"layers.{i}.neurons.{j}"
-            w = [Value(rng.gauss(0, 0.5), f"{name}.w.{k}") for k in range(len(x))]
-            z = dot(w, x, Value(0.0, f"{name}.b"))
-            layer.append(z.tanh() if i < len(widths) - 1 else z)
-        x = layer
-    return x[0]
+    return loss
 
 
 def best_of(repeat: int, fn: Callable[[], object]) -> float:
@@ -115,48 +122,47 @@ def best_of(repeat: int, fn: Callable[[], object]) -> float:
     return min(times)
 
 
-def report(title: str, root: Value, repeat: int, **kwargs: object) -> None:
-    graph = draw(root, max_nodes=None, **kwargs)
-    t_draw = best_of(repeat, lambda: draw(root, max_nodes=None, **kwargs))
+def pixels(svg: str) -> tuple[int, int]:
+    """The SVG's width and height in px (its pt sizes at 96 dpi)."""
+    m = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg)
+    assert m is not None
+    return round(float(m[1]) * 96 / 72), round(float(m[2]) * 96 / 72)
+
+
+def report(title: str, root: Value, repeat: int, **kwargs: Any) -> None:
+    graph = draw(root, **kwargs)
+    t_draw = best_of(repeat, lambda: draw(root, **kwargs))
+    svg = svg_text(graph)
     t_svg = best_of(repeat, lambda: svg_text(graph))
-    boxes = graph.source.count("shape=box")
-    edges = graph.source.count(" -> ")
+    w, h = pixels(svg)
+    values = len(topological_order(root))
     print(
-        f"  {title:<44} {boxes:>5} boxes {edges:>5} edges | draw {t_draw * 1e3:7.1f} ms"
-        f" | dot->SVG {t_svg * 1e3:7.1f} ms | total {(t_draw + t_svg) * 1e3:7.1f} ms"
+        f"  {title:<40} {values:>5} Values | draw {t_draw * 1e3:7.1f} ms"
+        f" | dot->SVG {t_svg * 1e3:7.1f} ms | {w:>5} × {h:<5} px"
     )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure (best is kept)")
-    parser.add_argument("--skip-deep", action="store_true", help="leave out the deep chains")
     args = parser.parse_args()
-    print(f"Python {sys.version.split()[0]}; best of {args.repeat} runs")
-
-    loss = cubic_mse(1000)
-    print(f"cubic MSE: {len(topological_order(loss))} Values")
-    report("values and local derivatives", loss, args.repeat)
-    report("show_backward=True", loss, args.repeat, show_backward=True)
-
-    loss, source = mlp_sample_loss(2, [16, 16, 1])
-    print(f"MLP(2, [16, 16, 1]), one sample: {len(topological_order(loss))} Values ({source})")
-    report("collapse='neuron'", loss, args.repeat, collapse="neuron")
-    backward = {"show_backward": True}
+    r = args.repeat
+    print(f"Python {sys.version.split()[0]}; best of {r} runs; default draw() options")
+    report("seed 001: (x·w + b)²", seed001(), r)
+    report("seed 001, show_backward", seed001(), r, show_backward=True)
+    report("Masha's network (seed 002)", masha(), r)
     report(
-        "collapse='neuron', show_backward=True", loss, args.repeat, collapse="neuron", **backward
+        "demo MLP(2,[16,16,1]), collapse='neuron'",
+        mlp_loss([16, 16, 1], True),
+        r,
+        collapse="neuron",
     )
-    report("collapse='layer', show_backward=True", loss, args.repeat, collapse="layer", **backward)
-    report("in full", loss, args.repeat)
-
-    loss, source = mlp_sample_loss(4, [24, 24, 1])
-    print(f"MLP(4, [24, 24, 1]), one sample: {len(topological_order(loss))} Values ({source})")
-    report("in full", loss, args.repeat)
-
-    if not args.skip_deep:
-        print("deep chains (dot's worst case; one run each)")
-        for n in (150, 300):
-            report(f"{n} nodes", deep_chain(n), 1)
+    report("MLP(2,[4,4,1]) uncollapsed", mlp_loss([4, 4, 1], False), r)
+    report("MLP(2,[4,4,1]) collapse='neuron'", mlp_loss([4, 4, 1], False), r, collapse="neuron")
+    report("x·x·…·x, 200 factors", power_chain(200), r)
+    report("300-op chain (reads 30 back)", deep_chain(310), r)
+    report("1,000-node cubic MSE", cubic_mse(1000), r)
+    report("1,000-node cubic MSE, show_backward", cubic_mse(1000), r, show_backward=True)
 
 
 if __name__ == "__main__":

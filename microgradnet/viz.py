@@ -50,6 +50,8 @@ from __future__ import annotations
 import html
 import math
 import re
+import shutil
+import subprocess
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path as FilePath
@@ -68,6 +70,9 @@ INSTALL_GRAPHVIZ = (
     "The DOT text needs no program: draw(...).source"
 )
 INLINE_LABELS_UP_TO = 100  # drawn Values; larger drawings put edge labels beside the edges
+FULL_LAYOUT_UP_TO = 60  # Values; larger drawings bound dot's iterations (DOT_LIMITS)
+DOT_LIMITS = {"nslimit": "1", "nslimit1": "1", "mclimit": "0.3", "searchsize": "5"}
+DOT_TIMEOUT = 10.0  # seconds dot may run before it is stopped (GraphvizError)
 
 COLORS = {
     "input": "lightblue",
@@ -106,29 +111,76 @@ SYMBOLS = {
 Highlight = Value | Path | Explanation | Iterable[Value] | None
 
 
-class GraphvizNotFoundError(graphviz.ExecutableNotFound):  # type: ignore[misc]
+class GraphvizError(RuntimeError):
+    """Graphviz's dot program is missing, failed, or took longer than its timeout."""
+
+
+class GraphvizNotFoundError(GraphvizError, graphviz.ExecutableNotFound):  # type: ignore[misc]
     """Graphviz's dot program is missing; the message says how to install it."""
 
     def __init__(self) -> None:
         RuntimeError.__init__(self, INSTALL_GRAPHVIZ)
 
 
+SMALLER = "draw it with collapse='neuron', show_local=False or a smaller max_nodes"
+
+
+def run_dot(source: str, fmt: str = "svg", *, timeout: float = DOT_TIMEOUT) -> bytes:
+    """Lay out DOT text with Graphviz's dot and return the output in format fmt (svg, png, pdf,
+    json, ...). Raises GraphvizNotFoundError without dot, GraphvizError when dot fails or runs
+    longer than timeout seconds (it is then killed)."""
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    program = shutil.which("dot")
+    if program is None:
+        raise GraphvizNotFoundError()
+    try:
+        done = subprocess.run(
+            [program, f"-T{fmt}"],
+            input=source.encode("utf-8"),
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise GraphvizError(
+            f"dot did not finish within {timeout:g} s and was stopped; {SMALLER}, "
+            "or pass a larger timeout"
+        ) from None
+    except OSError as e:
+        raise GraphvizError(f"dot could not be run: {e}") from None
+    if done.returncode != 0:
+        reason = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        first = reason[0] if reason else "no message"
+        raise GraphvizError(f"dot failed (exit status {done.returncode}): {first}; {SMALLER}")
+    return done.stdout
+
+
 class Drawing(graphviz.Digraph):  # type: ignore[misc]
-    """A graphviz.Digraph whose rendering, when dot is missing, says how to install Graphviz."""
+    """A graphviz.Digraph rendered by dot under a timeout (``.timeout`` seconds, default
+    DOT_TIMEOUT); failures raise GraphvizError (GraphvizNotFoundError when dot is missing)."""
 
-    def pipe(self, *args: Any, **kwargs: Any) -> Any:
-        """Render with dot and return the output (graphviz.Digraph.pipe)."""
-        try:
-            return super().pipe(*args, **kwargs)
-        except graphviz.ExecutableNotFound as e:
-            raise GraphvizNotFoundError() from e
+    timeout: float = DOT_TIMEOUT
 
-    def render(self, *args: Any, **kwargs: Any) -> Any:
-        """Render with dot to a file (graphviz.Digraph.render)."""
-        try:
-            return super().render(*args, **kwargs)
-        except graphviz.ExecutableNotFound as e:
-            raise GraphvizNotFoundError() from e
+    def pipe(
+        self, format: str | None = None, *args: Any, encoding: str | None = None, **kwargs: Any
+    ) -> Any:
+        """The drawing rendered by dot in format (default svg): bytes, or text with encoding."""
+        out = run_dot(self.source, format or "svg", timeout=self.timeout)
+        return out.decode(encoding) if encoding else out
+
+    def render(
+        self,
+        filename: str | FilePath | None = None,
+        *args: Any,
+        format: str | None = None,
+        **kwargs: Any,
+    ) -> str:
+        """Write the drawing rendered by dot to filename + "." + format; returns that path."""
+        fmt = format or "svg"
+        target = FilePath(f"{filename or self.name}.{fmt}")
+        target.write_bytes(run_dot(self.source, fmt, timeout=self.timeout))
+        return str(target)
 
     def _repr_svg_(self) -> str:
         return svg_text(self)
@@ -191,28 +243,61 @@ def draw(
     return _emit(scene, rankdir)
 
 
-def to_svg(root: Value, **kwargs: Any) -> str:
-    """draw(root, **kwargs) rendered to SVG text (needs Graphviz's dot program)."""
-    return svg_text(draw(root, **kwargs))
+def to_svg(root: Value, *, timeout: float = DOT_TIMEOUT, **kwargs: Any) -> str:
+    """draw(root, **kwargs) rendered to SVG text by dot (stopped after timeout seconds)."""
+    return svg_text(draw(root, **kwargs), timeout=timeout)
 
 
-def save_svg(root: Value, path: str | FilePath, **kwargs: Any) -> FilePath:
+def save_svg(
+    root: Value, path: str | FilePath, *, timeout: float = DOT_TIMEOUT, **kwargs: Any
+) -> FilePath:
     """Write draw(root, **kwargs) as SVG to path (needs Graphviz's dot program); returns it."""
+    return _save(root, path, "svg", timeout, kwargs)
+
+
+def save_png(
+    root: Value,
+    path: str | FilePath,
+    *,
+    dpi: int = 150,
+    timeout: float = DOT_TIMEOUT,
+    **kwargs: Any,
+) -> FilePath:
+    """Write draw(root, **kwargs) as a PNG of dpi dots per inch (96 is screen size)."""
+    if isinstance(dpi, bool) or not isinstance(dpi, int) or not 24 <= dpi <= 600:
+        raise ValueError(f"save_png: dpi must be an int from 24 to 600, got {dpi!r}")
+    return _save(root, path, "png", timeout, kwargs, {"dpi": str(dpi)})
+
+
+def save_pdf(
+    root: Value, path: str | FilePath, *, timeout: float = DOT_TIMEOUT, **kwargs: Any
+) -> FilePath:
+    """Write draw(root, **kwargs) as a PDF (vector, for slides and print)."""
+    return _save(root, path, "pdf", timeout, kwargs)
+
+
+def _save(
+    root: Value,
+    path: str | FilePath,
+    fmt: str,
+    timeout: float,
+    kwargs: dict[str, Any],
+    graph_attr: dict[str, str] | None = None,
+) -> FilePath:
     target = FilePath(path)
-    svg = to_svg(root, **kwargs)  # render first: a missing dot leaves no empty file behind
-    target.write_text(svg, encoding="utf-8")
+    graph = draw(root, **kwargs)
+    if graph_attr:
+        graph.graph_attr.update(graph_attr)
+    data = run_dot(graph.source, fmt, timeout=timeout)  # first: a failure leaves no file
+    target.write_bytes(data)
     return target
 
 
-def svg_text(graph: graphviz.Digraph) -> str:
-    """Render any graphviz graph to SVG text, with the install hint when dot is missing."""
-    try:
-        svg: str = graph.pipe(format="svg", encoding="utf-8")
-    except graphviz.ExecutableNotFound as e:
-        if isinstance(e, GraphvizNotFoundError):
-            raise
-        raise GraphvizNotFoundError() from e
-    return svg
+def svg_text(graph: graphviz.Graph | graphviz.Digraph, *, timeout: float | None = None) -> str:
+    """Render any graphviz graph to SVG text with dot, stopped after timeout seconds (default:
+    the drawing's ``.timeout``, else DOT_TIMEOUT)."""
+    limit = timeout if timeout is not None else getattr(graph, "timeout", DOT_TIMEOUT)
+    return run_dot(graph.source, "svg", timeout=limit).decode("utf-8")
 
 
 def __getattr__(name: str) -> Any:
@@ -274,6 +359,8 @@ class _Scene:
     where: dict[Value, str | None] = field(default_factory=dict)
     names: dict[Value, str] = field(default_factory=dict)
     label_attr: str = "label"  # "xlabel" for large drawings: placed after layout, much faster
+    copies: set[Value] = field(default_factory=set)  # leaves drawn once beside each use
+    emitted: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.index = {v: i for i, v in enumerate(self.order)}
@@ -316,18 +403,52 @@ def _emit(scene: _Scene, rankdir: str) -> Drawing:
             scene.where[v] = f"g{scene.index[group.outputs[-1]]}"
         else:
             scene.where[v] = f"v{scene.index[v]}"
+    _plan_copies(scene)
+    if len(scene.order) > FULL_LAYOUT_UP_TO:
+        dot.graph_attr.update(DOT_LIMITS)
     for v in scene.order:
         group = scene.group_of.get(v)
-        if group is None and v not in scene.hidden:
+        if group is None and v not in scene.hidden and v not in scene.copies:
             _emit_value(dot, scene, v)
         elif group is not None and v is group.members[-1]:
             _emit_group(dot, scene, group)
     return dot
 
 
-def _emit_value(dot: Drawing, s: _Scene, v: Value) -> None:
-    i, fmt = s.index[v], s.fmt
-    vid, known = f"v{i}", s.known(v)
+def _plan_copies(s: _Scene) -> None:
+    """Leaves drawn once beside each use: a constant used more than once, and a leaf whose uses
+    lie two or more levels apart. Long edges across many levels are what makes dot slow (x·x·…·x
+    with one x would take minutes), and a copy beside each use reads as the notes write it."""
+    depth: dict[Value, int] = {}
+    uses: dict[Value, set[int]] = {}  # leaf -> depths of the drawn nodes that read it
+    for v in s.order:
+        depth[v] = 1 + max((depth[c] for c in v.children), default=-1)
+        if v in s.hidden:
+            continue
+        for c in v.children:
+            if not c.children and c not in s.hidden and c not in s.group_of:
+                uses.setdefault(c, set()).add(depth[v])
+    for leaf, at in uses.items():
+        if (type(leaf) is Constant and len(at) > 1) or max(at) - min(at) >= 2:
+            s.copies.add(leaf)
+
+
+def _source(dot: Drawing, s: _Scene, child: Value, user: Value) -> str | None:
+    """The drawn node an edge from child to user starts at: child's own node, its group's, or
+    the copy of child beside user (drawn here the first time)."""
+    if child not in s.copies:
+        return s.where[child]
+    group = s.group_of.get(user)
+    at = s.index[group.outputs[-1]] if group is not None else s.index[user]
+    cid = f"v{s.index[child]}_{at}"
+    if cid not in s.emitted:
+        s.emitted.add(cid)
+        _value_box(dot, s, child, cid)
+    return cid
+
+
+def _value_box(dot: Drawing, s: _Scene, v: Value, vid: str) -> None:
+    fmt, known = s.fmt, s.known(v)
     if type(v) is Constant:
         lines = [html.escape(fmt(v.data)) if known else "?"]
     else:
@@ -343,6 +464,12 @@ def _emit_value(dot: Drawing, s: _Scene, v: Value) -> None:
             lines.append(f"grad {fmt(s.grad_of(v))}")
     fill = COLORS[_kind(s, v)]
     dot.node(vid, _html_label(lines), shape="box", style="rounded,filled", **_look(s, [v], fill))
+
+
+def _emit_value(dot: Drawing, s: _Scene, v: Value) -> None:
+    i, fmt = s.index[v], s.fmt
+    vid, known = f"v{i}", s.known(v)
+    _value_box(dot, s, v, vid)
     if not v.children:
         return
     oid = f"o{i}"
@@ -356,7 +483,7 @@ def _emit_value(dot: Drawing, s: _Scene, v: Value) -> None:
     path_in = any((v, child) in s.marked_edges for child in v.children)
     _edge(dot, s, oid, vid, [fmt(v.data)] if s.show_backward and known else [], forward, path_in)
     for child, d in zip(v.children, v.local_grads):
-        src = s.where[child]
+        src = _source(dot, s, child, v)
         if src is None:
             continue
         lines = []
@@ -370,7 +497,7 @@ def _emit_value(dot: Drawing, s: _Scene, v: Value) -> None:
         back = _backward_look(s, v)
         _edge(dot, s, vid, oid, [fmt(g)], back)
         for child, d in zip(v.children, v.local_grads):
-            src = s.where[child]
+            src = _source(dot, s, child, v)
             if src is not None and type(child) is not Constant:
                 _edge(dot, s, oid, src, [fmt(d * g)], back)
 
@@ -401,8 +528,8 @@ def _emit_group(dot: Drawing, s: _Scene, group: _Group) -> None:
     conns: dict[str, list[tuple[Value, Value, float]]] = {}  # source -> (child, member, local)
     for m in group.members:
         for child, d in zip(m.children, m.local_grads):
-            src = s.where[child]
-            if child not in inside and src is not None:
+            src = _source(dot, s, child, m) if child not in inside else None
+            if src is not None:
                 conns.setdefault(src, []).append((child, m, d))
     forward = _forward_look(s, out[-1])
     for src, cs in conns.items():
