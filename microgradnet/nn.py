@@ -28,10 +28,13 @@ Glorot & Bengio 2010 (init "he", "xavier"); the seeds' formulas (000: layers and
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
-import tempfile
+import reprlib
+import secrets
+import stat
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from numbers import Real
 from pathlib import Path
@@ -45,6 +48,8 @@ ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "linear")
 INITS = ("he", "xavier", "uniform")
 STATE_FORMAT = "microgradnet.state_dict"
 STATE_VERSION = 1
+MAX_STATE_BYTES = 256 * 2**20  # load refuses larger files (about 8 million numbers)
+MAX_INT_DIGITS = 400  # load refuses longer integers: no float has more than 309 digits
 
 Seed = int | np.random.Generator | None
 Activation = Callable[[Value], Value] | None
@@ -193,7 +198,7 @@ class Module(metaclass=_Labelled):
         for key in sorted(expected & state.keys(), key=_natural):
             value = state[key]
             if isinstance(value, bool) or not isinstance(value, Real) or not _finite(value):
-                bad.append(f"{key}={value!r:.40}")
+                bad.append(f"{key}={_describe(value)}")
             elif key in buffers and buffers[key][2] and value < 0:
                 bad.append(f"{key}={value!r} (must be >= 0)")
             else:
@@ -211,7 +216,14 @@ class Module(metaclass=_Labelled):
         return LoadResult(missing, unexpected)
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write state_dict() to path as JSON, atomically (a temporary file, then a rename)."""
+        """Write state_dict() to path as JSON, atomically (a temporary file beside it, a rename).
+
+        A new file gets the usual mode (0o666 less the umask), an existing one keeps its mode,
+        and a symlink is written through to the file it points to (the link stays a link).
+        Anything else that is not a regular file (a directory, device, FIFO or socket) is
+        refused with a ValueError before anything is written. A failed write raises OSError
+        naming path and leaves the old file as it was.
+        """
         state = self.state_dict()
         bad = [k for k, v in state.items() if not math.isfinite(v)]
         if bad:
@@ -222,40 +234,37 @@ class Module(metaclass=_Labelled):
             "model": type(self).__name__,
             "state": state,
         }
-        target = Path(path)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(document, f, indent=1)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        _replace_file(path, json.dumps(document, indent=1))
 
     def load(self, path: str | os.PathLike[str], strict: bool = True) -> LoadResult:
-        """Read a file written by save() into this model; a bad file changes nothing."""
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-            document = json.loads(text)
-        except (UnicodeDecodeError, json.JSONDecodeError) as e:
-            raise ValueError(f"load: {os.fspath(path)!r} is not a JSON state file ({e})") from None
+        """Read a file written by save() into this model; a bad file changes nothing.
+
+        Every bad file raises ValueError naming path and what is wrong: not a regular file,
+        larger than MAX_STATE_BYTES, not UTF-8 JSON, nested too deeply, an integer longer than
+        MAX_INT_DIGITS, not a state file of this version, or keys and values load_state_dict
+        refuses. A file that cannot be opened raises OSError (FileNotFoundError, ...).
+        """
+        shown = repr(os.fspath(path))
+        document = _read_json(path, shown)
         if not (
             isinstance(document, dict)
             and document.get("format") == STATE_FORMAT
             and isinstance(document.get("state"), dict)
         ):
             raise ValueError(
-                f"load: {os.fspath(path)!r} is not a microgradnet state file "
+                f"load: {shown} is not a microgradnet state file "
                 f"(expected a JSON object with format {STATE_FORMAT!r} and a 'state' object)"
             )
-        if document.get("version") != STATE_VERSION:
+        version = document.get("version")
+        if type(version) is not int or version != STATE_VERSION:
             raise ValueError(
-                f"load: {os.fspath(path)!r} has version {document.get('version')!r}; "
+                f"load: {shown} has version {_describe(version)}; "
                 f"this microgradnet reads version {STATE_VERSION}"
             )
-        return self.load_state_dict(document["state"], strict=strict)
+        try:
+            return self.load_state_dict(document["state"], strict=strict)
+        except ValueError as e:
+            raise ValueError(f"load: {shown}: {str(e).removeprefix('load_state_dict: ')}") from None
 
     # -- internals -------------------------------------------------------------------------------
 
@@ -680,5 +689,106 @@ def _natural(key: str) -> list[Any]:
 
 
 def _listing(keys: list[str], limit: int = 10) -> str:
-    shown = ", ".join(keys[:limit])
+    """The first keys, each cut to 60 characters and printable (a lone surrogate escaped)."""
+    cut = [k if len(k) <= 60 else k[:59] + "…" for k in keys[:limit]]
+    shown = ", ".join(cut).encode("utf-8", "backslashreplace").decode("utf-8")
     return shown + (f", ... ({len(keys) - limit} more)" if len(keys) > limit else "")
+
+
+# -- save and load: files ------------------------------------------------------------------------
+
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxstring, _SHORT.maxother, _SHORT.maxlist, _SHORT.maxdict = 2, 40, 40, 3, 3
+
+
+def _describe(value: object) -> str:
+    """A short repr, safe for any JSON value (deep nesting, an int too long for repr)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 128:
+        return f"an integer of {value.bit_length()} bits"
+    return _SHORT.repr(value)
+
+
+def _file_kind(mode: int) -> str:
+    kinds = [
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISSOCK, "a socket"),
+    ]
+    return next((name for test, name in kinds if test(mode)), "not a regular file")
+
+
+def _replace_file(path: str | os.PathLike[str], text: str) -> None:
+    """Write text to path through a temporary file and a rename; errors name path."""
+    shown = os.fspath(path)
+    target = Path(os.path.realpath(path))  # through symlinks: the link itself stays
+    try:
+        old = os.stat(target)
+    except FileNotFoundError:
+        old = None
+    except OSError as e:
+        raise OSError(e.errno, e.strerror, shown) from None
+    if old is not None and not stat.S_ISREG(old.st_mode):
+        raise ValueError(
+            f"save: {shown!r} is {_file_kind(old.st_mode)}; save writes only a regular file "
+            "(or through a symlink to one)"
+        )
+    if old is not None and not os.access(target, os.W_OK):
+        raise PermissionError(13, "Permission denied (the file is read-only)", shown)
+    tmp = None
+    try:
+        fd, tmp = _create_beside(target)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            if old is not None:  # keep the old file's mode (and owner, where allowed)
+                os.fchmod(f.fileno(), stat.S_IMODE(old.st_mode))
+                with contextlib.suppress(OSError):
+                    os.fchown(f.fileno(), old.st_uid, old.st_gid)
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+        tmp = None
+    except OSError as e:
+        raise OSError(e.errno, e.strerror, shown) from None
+    finally:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+
+
+def _create_beside(target: Path) -> tuple[int, str]:
+    """Create a new hidden file next to target, mode 0o666 less the umask (as open() does)."""
+    for _ in range(100):
+        tmp = str(target.parent / f".{target.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(17, "could not create a temporary file", str(target))
+
+
+def _json_int(digits: str) -> int:
+    n = len(digits.lstrip("-"))
+    if n > MAX_INT_DIGITS:
+        raise ValueError(f"an integer of {n} digits, more than the {MAX_INT_DIGITS} load reads")
+    return int(digits)
+
+
+def _read_json(path: str | os.PathLike[str], shown: str) -> Any:
+    """The JSON document in path; ValueError naming path for anything that is not one."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO must not block: it is refused
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise ValueError(f"load: {shown} is {_file_kind(mode)}, not a state file")
+    with os.fdopen(fd, "rb") as f:
+        data = f.read(MAX_STATE_BYTES + 1)
+    if len(data) > MAX_STATE_BYTES:
+        raise ValueError(f"load: {shown} is larger than {MAX_STATE_BYTES // 2**20} MiB")
+    try:
+        return json.loads(data.decode("utf-8"), parse_int=_json_int)
+    except RecursionError:
+        reason = "nested too deeply"
+    except ValueError as e:  # also UnicodeDecodeError and JSONDecodeError
+        reason = str(e).splitlines()[0][:200] if str(e) else type(e).__name__
+    raise ValueError(f"load: {shown} is not a JSON state file ({reason})")

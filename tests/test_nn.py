@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import math
+import os
+import socket
+import stat
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
+from microgradnet import nn
 from microgradnet.engine import Constant, Value
 from microgradnet.nn import (
     MLP,
@@ -334,6 +341,190 @@ def test_save_refuses_non_finite_and_keeps_the_old_file(tmp_path: object) -> Non
         model.save(path)
     assert path.read_text() == old
     assert len(list(Path(str(tmp_path)).iterdir())) == 1
+
+
+# -- save and load: hostile files ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("mask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_save_gives_a_new_file_the_umask_mode(tmp_path: Path, mask: int, mode: int) -> None:
+    old = os.umask(mask)
+    try:
+        Neuron(2, seed=0).save(tmp_path / "m.json")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(os.stat(tmp_path / "m.json").st_mode) == mode
+
+
+def test_save_keeps_an_existing_files_mode(tmp_path: Path) -> None:
+    path = tmp_path / "m.json"
+    path.write_text("old")
+    path.chmod(0o640)
+    old = os.umask(0o077)
+    try:
+        Neuron(2, seed=0).save(path)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o640
+    assert json.loads(path.read_text())["model"] == "Neuron"
+
+
+def test_save_writes_through_a_symlink_and_keeps_the_link(tmp_path: Path) -> None:
+    real = tmp_path / "real.json"
+    real.write_text("old")
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    model = Neuron(2, seed=0)
+    model.save(link)
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert json.loads(real.read_text())["state"] == model.state_dict()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.json", "real.json"]
+
+
+def _no_writes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Make any file creation or rename in save fail loudly, and record the attempt."""
+    calls: list[str] = []
+
+    def refuse(name: str) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            calls.append(name)
+            raise AssertionError(f"save called os.{name} {args!r}")
+
+        return call
+
+    monkeypatch.setattr(os, "open", refuse("open"))
+    monkeypatch.setattr(os, "replace", refuse("replace"))
+    return calls
+
+
+def test_save_refuses_a_device_before_any_write(monkeypatch: pytest.MonkeyPatch) -> None:
+    device = next(p for p in ("/dev/null", "/dev/zero", "/dev/full") if os.path.exists(p))
+    assert stat.S_ISCHR(os.stat(device).st_mode)
+    calls = _no_writes(monkeypatch)
+    with pytest.raises(ValueError, match=f"save: '{device}' is a character device"):
+        Neuron(2, seed=0).save(device)
+    assert calls == []
+
+
+def test_save_refuses_a_fifo_a_socket_and_a_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    sock_path = tmp_path / "s"
+    sock = socket.socket(socket.AF_UNIX)
+    try:
+        sock.bind(str(sock_path))
+        link = tmp_path / "link"
+        link.symlink_to(fifo)
+        calls = _no_writes(monkeypatch)
+        cases = [
+            (fifo, "a FIFO"),
+            (link, "a FIFO"),
+            (sock_path, "a socket"),
+            (tmp_path, "a directory"),
+        ]
+        for path, kind in cases:
+            with pytest.raises(ValueError, match=f"save: '{path}' is {kind}"):
+                Neuron(2, seed=0).save(path)
+        assert calls == []
+    finally:
+        sock.close()
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode) and link.is_symlink()
+
+
+def test_save_errors_name_the_users_path_not_the_temp_file(tmp_path: Path) -> None:
+    path = tmp_path / "missing" / "m.json"
+    with pytest.raises(FileNotFoundError) as error:
+        Neuron(2, seed=0).save(path)
+    assert error.value.filename == str(path) and ".tmp" not in str(error.value)
+    assert str(path) in str(error.value)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write a read-only file")
+def test_save_refuses_a_read_only_file(tmp_path: Path) -> None:
+    path = tmp_path / "m.json"
+    path.write_text("old")
+    path.chmod(0o444)
+    with pytest.raises(PermissionError) as error:
+        Neuron(2, seed=0).save(path)
+    assert error.value.filename == str(path) and path.read_text() == "old"
+
+
+def test_save_full_disk_names_the_path_and_keeps_the_old_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "m.json"
+    path.write_text("old")
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(OSError, match="No space left on device") as error:
+        Neuron(2, seed=0).save(path)
+    assert error.value.errno == errno.ENOSPC and error.value.filename == str(path)
+    assert path.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["m.json"]
+
+
+STATE_HEAD = '{"format": "microgradnet.state_dict", "version": 1, "state": '
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("[" * 100_000 + "]" * 100_000, r"is not a JSON state file \(nested too deeply\)"),
+        (STATE_HEAD + '{"w.0": ' + "9" * 5000 + "}}", "an integer of 5000 digits"),
+        (STATE_HEAD + '{"w.0": -' + "9" * 401 + "}}", "an integer of 401 digits"),
+        (STATE_HEAD + '{"w.0": 1e999, "w.1": 0, "b": 0}}', r"bad entries: w\.0=inf"),
+        (STATE_HEAD + '{"w.0": NaN, "w.1": 0, "b": 0}}', r"bad entries: w\.0=nan"),
+        (STATE_HEAD + '{"w.0": ' + "[" * 900 + "]" * 900 + ', "w.1": 0, "b": 0}}', r"w\.0=\[\["),
+        (STATE_HEAD + '{"w.0": true, "w.1": 0, "b": 0}}', r"w\.0=True"),
+        (STATE_HEAD + '{"w.0": 1, "w.1": 0, "b": 0, "' + "k" * 500 + '": 1}}', "k…"),
+        ('{"format": "microgradnet.state_dict", "version": true, "state": {}}', "version True"),
+        ('{"format": "microgradnet.state_dict", "version": 1.0, "state": {}}', "version 1.0"),
+    ],
+)
+def test_every_bad_file_is_one_value_error_naming_the_file(
+    tmp_path: Path, text: str, match: str
+) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(text)
+    model = Neuron(2, seed=0)
+    before = model.state_dict()
+    with pytest.raises(ValueError, match=match) as error:
+        model.load(path)
+    assert str(error.value).startswith(f"load: {str(path)!r}")
+    assert len(str(error.value)) < 1000
+    assert model.state_dict() == before
+
+
+def test_load_refuses_what_is_not_a_regular_file_without_reading(tmp_path: Path) -> None:
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)  # reading it would block: load must not wait for a writer
+    model = Neuron(2, seed=0)
+    cases: list[tuple[str | Path, str]] = [(fifo, "a FIFO"), (tmp_path, "a directory")]
+    for path, kind in [*cases, ("/dev/zero", "a character")]:
+        with pytest.raises(ValueError, match=f"load: '{path}' is {kind}"):
+            model.load(path)
+
+
+def test_load_refuses_a_file_over_the_size_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "m.json"
+    Neuron(2, seed=0).save(path)
+    monkeypatch.setattr(nn, "MAX_STATE_BYTES", path.stat().st_size - 1)
+    with pytest.raises(ValueError, match="is larger than"):
+        Neuron(2, seed=1).load(path)
+    monkeypatch.setattr(nn, "MAX_STATE_BYTES", path.stat().st_size)
+    Neuron(2, seed=1).load(path)
+
+
+def test_load_state_dict_describes_a_huge_integer_without_failing() -> None:
+    model = Neuron(2, seed=0)
+    with pytest.raises(ValueError, match=r"w\.0=an integer of \d+ bits"):
+        model.load_state_dict({"w.0": 10**5000, "w.1": 0.0, "b": 0.0})
 
 
 # -- BatchNorm1d and Dropout --------------------------------------------------------------------
