@@ -24,6 +24,7 @@ from .autodiff import (
     second_derivatives,
     value_and_grad,
 )
+from .check import DerivativeCheck, DerivativeCheckError, check_derivative
 from .compile import Tape, check_replayable
 from .engine import (
     Constant,
@@ -62,6 +63,8 @@ __all__ = [
     "BatchNorm1d",
     "ChainPath",
     "Constant",
+    "DerivativeCheck",
+    "DerivativeCheckError",
     "Drawing",
     "Dropout",
     "Explanation",
@@ -85,6 +88,7 @@ __all__ = [
     "backward_steps",
     "bce_loss",
     "bce_with_logits",
+    "check_derivative",
     "check_replayable",
     "cross_entropy",
     "datasets",

@@ -1,0 +1,602 @@
+"""Check a derivative derived by hand: compare the formula with backprop at many points.
+
+    check_derivative(f, answer, wrt)      a DerivativeCheck: matches or not, and why not
+
+One point can agree by chance; ``check_derivative`` evaluates the answer and the engine's
+gradient at ``points`` random points and, when they differ, tries the usual mistakes in order,
+stating one only when it holds at every point checked:
+
+1. the opposite sign (the lecture notes' (y − ŷ) where ∂/∂ŷ ½(y − ŷ)² is (ŷ − y));
+2. a constant factor (2, ½, −1, …);
+3. the derivative with respect to another variable;
+4. one chain-rule path left out or counted twice (the paths of ``explain``, at most
+   ``MAX_PATHS`` of them; beyond that the check says it did not try);
+5. an answer that does not depend on the variable while the derivative does.
+
+``f`` and ``answer`` are functions or formula strings (parsed by ``microgradnet.expr``, never
+run). References: torch.autograd.gradcheck (atol, rtol, raise_exception); the lecture notes on
+Masha's network (the sign slip) and on the chain rule as a sum over paths.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import random
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from html import escape
+from numbers import Real
+from typing import Any
+
+from .autodiff import _parameter_names, explain
+from .engine import Constant, Value, gradients
+from .expr import FUNCTIONS, MAX_LENGTH, ExpressionError, normalize_name, parse_expression
+
+MAX_POINTS = 100_000
+MAX_PATHS = 20  # explain's printing bound: more paths than this and the path check is not tried
+DEFAULT_RANGE = (-2.0, 2.0)
+
+Formula = str | Callable[..., Any]
+Interval = tuple[float, float]
+
+
+class DerivativeCheckError(AssertionError):
+    """Raised by check_derivative(..., raise_exception=True); ``report`` holds the details."""
+
+    def __init__(self, report: DerivativeCheck) -> None:
+        super().__init__(str(report))
+        self.report = report
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A point where the answer and the derivative differ, with both values."""
+
+    point: dict[str, float]
+    answer: float
+    derivative: float
+
+
+@dataclass(frozen=True)
+class DerivativeCheck:
+    """The outcome of check_derivative; true in a boolean context when the answer matches.
+
+    ``diagnosis`` names the mistake when one of the usual ones holds at every point checked;
+    ``notes`` says what could not be tried (the path check on a graph with many paths).
+    """
+
+    wrt: str
+    variables: tuple[str, ...]
+    matches: bool
+    points_checked: int
+    skipped: int
+    skip_reasons: dict[str, int]
+    largest_error: float
+    first_difference: Difference | None
+    diagnosis: str | None
+    notes: tuple[str, ...] = ()
+    rtol: float = 0.0
+    atol: float = 0.0
+    summary: str = field(default="", repr=False)
+
+    def __bool__(self) -> bool:
+        return self.matches
+
+    def __str__(self) -> str:
+        return "\n".join(self._lines())
+
+    def _repr_markdown_(self) -> str:
+        first, *rest = self._lines()
+        mark = "✅" if self.matches else "❌"
+        body = "\n".join(f"- {escape(line.strip())}" for line in rest)
+        return f"{mark} **{escape(first)}**\n\n{body}\n"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as plain JSON-ready data (inf and nan as the strings "inf", "nan")."""
+        diff = self.first_difference
+        return {
+            "wrt": self.wrt,
+            "variables": list(self.variables),
+            "matches": self.matches,
+            "points_checked": self.points_checked,
+            "skipped": self.skipped,
+            "skip_reasons": dict(self.skip_reasons),
+            "largest_error": _json_number(self.largest_error),
+            "first_difference": None
+            if diff is None
+            else {
+                "point": {k: _json_number(v) for k, v in diff.point.items()},
+                "answer": _json_number(diff.answer),
+                "derivative": _json_number(diff.derivative),
+            },
+            "diagnosis": self.diagnosis,
+            "notes": list(self.notes),
+            "rtol": self.rtol,
+            "atol": self.atol,
+        }
+
+    def _lines(self) -> list[str]:
+        at = f"at {self.points_checked} point{'s' * (self.points_checked != 1)}"
+        verdict = "matches" if self.matches else "does not match"
+        lines = [f"the answer {verdict} ∂f/∂{self.wrt} {at}"]
+        if self.skipped:
+            reasons = "; ".join(f"{n}× {why}" for why, n in self.skip_reasons.items())
+            lines.append(
+                f"skipped {self.skipped} point(s) where f or the answer is undefined: {reasons}"
+            )
+        lines.append(
+            f"largest error {_fmt(self.largest_error)} "
+            f"(tolerance atol + rtol·|∂f/∂{self.wrt}|, atol={self.atol:g}, rtol={self.rtol:g})"
+        )
+        diff = self.first_difference
+        if diff is not None:
+            point = ", ".join(f"{k} = {_fmt(v)}" for k, v in diff.point.items())
+            lines.append(
+                f"first difference at {point}: answer {_fmt(diff.answer)}, "
+                f"∂f/∂{self.wrt} = {_fmt(diff.derivative)}"
+            )
+        if self.diagnosis:
+            lines.append(f"diagnosis: {self.diagnosis}")
+        elif not self.matches:
+            lines.append("diagnosis: none of the usual mistakes explains the difference")
+        lines += [f"note: {note}" for note in self.notes]
+        return lines
+
+
+def check_derivative(
+    f: Formula,
+    answer: Formula,
+    wrt: str | int = 0,
+    *,
+    at: Mapping[str, float] | Sequence[float] | None = None,
+    domain: Mapping[str, Interval] | Sequence[Interval] | None = None,
+    points: int = 200,
+    seed: int = 0,
+    rtol: float = 1e-6,
+    atol: float = 1e-9,
+    raise_exception: bool = False,
+) -> DerivativeCheck:
+    """Compare ``answer`` with ∂f/∂wrt by backprop at ``points`` random points.
+
+    ``f``: a function of Values returning a Value, or a formula string such as
+    ``"0.5*(y - w*x)**2"``. ``answer``: the derivative by hand, a function of numbers or Values
+    (same arguments as f) or a formula string over the same names. ``wrt``: the variable, by
+    name or position. Points are drawn uniformly inside ``domain`` (name -> (lo, hi)), else
+    within ±max(1, |v|) of ``at``'s value v (and ``at`` itself is the first point), else in
+    [−2, 2]; points where f or the answer is undefined (log of a negative, …) are skipped and
+    counted. They match where |answer − ∂f/∂wrt| <= atol + rtol·|∂f/∂wrt|. With
+    ``raise_exception`` a mismatch raises DerivativeCheckError (an AssertionError).
+    """
+    if not isinstance(points, int) or isinstance(points, bool) or not 1 <= points <= MAX_POINTS:
+        raise ValueError(
+            f"check_derivative: points must be a whole number 1..{MAX_POINTS}, got {points!r}"
+        )
+    for name, tol in (("rtol", rtol), ("atol", atol)):
+        if not (isinstance(tol, (int, float)) and math.isfinite(tol) and tol >= 0):
+            raise ValueError(f"check_derivative: {name} must be a finite number >= 0, got {tol!r}")
+    names = _variable_names(f, at, domain)
+    k = _wrt_index(wrt, names)
+    centre = _centre(at, names)
+    intervals = _intervals(domain, centre, names)
+    model = _Model(f, answer, names)
+    rng = random.Random(seed)
+    samples = [centre] if centre and not any(map(math.isnan, centre)) else []
+    samples += [[rng.uniform(lo, hi) for lo, hi in intervals] for _ in range(points - len(samples))]
+    rows: list[_Row] = []
+    reasons: dict[str, int] = {}
+    for p in samples:
+        row = model.row(p)
+        if isinstance(row, str):
+            reasons[row] = reasons.get(row, 0) + 1
+        else:
+            rows.append(row)
+    skipped = len(samples) - len(rows)
+    if not rows:
+        why = "; ".join(reasons)
+        raise ValueError(
+            f"check_derivative: f or the answer is undefined at all {len(samples)} "
+            f"points drawn ({why}); give a domain where both are defined"
+        )
+    close = _closeness(rtol, atol)
+    errors = [abs(r.answer - r.grads[k]) for r in rows]
+    largest = max(errors, key=lambda e: (math.isnan(e), e))
+    bad = [r for r in rows if not close(r.answer, r.grads[k])]
+    first = bad[0] if bad else None
+    diagnosis, notes = (None, ()) if not bad else _diagnose(model, rows, k, intervals, rng, close)
+    report = DerivativeCheck(
+        wrt=names[k],
+        variables=tuple(names),
+        matches=not bad,
+        points_checked=len(rows),
+        skipped=skipped,
+        skip_reasons=reasons,
+        largest_error=largest,
+        first_difference=None
+        if first is None
+        else Difference(dict(zip(names, first.point)), first.answer, first.grads[k]),
+        diagnosis=diagnosis,
+        notes=tuple(notes),
+        rtol=rtol,
+        atol=atol,
+    )
+    if bad and raise_exception:
+        raise DerivativeCheckError(report)
+    return report
+
+
+# -- evaluating f and the answer ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Row:
+    point: list[float]
+    grads: list[float]  # ∂f/∂ each variable
+    answer: float
+
+
+class _Model:
+    """f and the answer over named variables, evaluated point by point."""
+
+    def __init__(self, f: Formula, answer: Formula, names: list[str]) -> None:
+        for what, g in (("f", f), ("answer", answer)):
+            if not (isinstance(g, str) or callable(g)):
+                raise TypeError(
+                    f"check_derivative: {what} must be a formula string or a "
+                    f"function, got {type(g).__name__}"
+                )
+        self.f, self.answer, self.names = f, answer, names
+
+    def graph(self, p: Sequence[float]) -> tuple[Value, list[Value]]:
+        xs = [Value(v, label=n) for n, v in zip(self.names, p)]
+        if isinstance(self.f, str):
+            out = parse_expression(self.f, dict(zip(self.names, xs)))
+        else:
+            out = self.f(*xs)
+        if not isinstance(out, Value):
+            raise TypeError(f"check_derivative: f must return a Value, got {type(out).__name__}")
+        return out, xs
+
+    def row(self, p: list[float]) -> _Row | str:
+        """The row at p, or why p is skipped."""
+        try:
+            out, xs = self.graph(p)
+        except ExpressionError:
+            raise
+        except (ArithmeticError, ValueError) as e:
+            return f"f: {_reason(e)}"
+        grads = gradients(out, xs)
+        try:
+            a = self.evaluate_answer(p)
+        except ExpressionError:
+            raise
+        except (ArithmeticError, ValueError) as e:
+            return f"answer: {_reason(e)}"
+        if not (math.isfinite(out.data) and all(map(math.isfinite, grads))):
+            return "f or its gradient is not finite"
+        return _Row(p, grads, a)
+
+    def evaluate_answer(self, p: Sequence[float]) -> float:
+        if isinstance(self.answer, str):
+            variables = {n: Value(v, label=n) for n, v in zip(self.names, p)}
+            return parse_expression(self.answer, variables).data
+        try:
+            out = self.answer(*p)
+        except (TypeError, AttributeError):  # written for Values: x.exp(), x.sigmoid()
+            out = self.answer(*(Constant(v, label=n) for n, v in zip(self.names, p)))
+        if isinstance(out, Value):
+            return out.data
+        if isinstance(out, (int, float)) and not isinstance(out, bool):
+            return float(out)
+        try:
+            return float(out)  # numpy scalars
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"check_derivative: answer must return a number or a Value, got "
+                f"{type(out).__name__}"
+            ) from None
+
+
+def _reason(e: Exception) -> str:
+    """The engine's message without its number: 'log: input must be > 0'."""
+    text = str(e)
+    return text.split(", got")[0] if ", got" in text else text[:80]
+
+
+# -- the usual mistakes -------------------------------------------------------------------------
+
+
+def _diagnose(
+    model: _Model,
+    rows: list[_Row],
+    k: int,
+    intervals: list[Interval],
+    rng: random.Random,
+    close: Callable[[float, float], bool],
+) -> tuple[str | None, list[str]]:
+    names, var = model.names, model.names[k]
+    answers = [r.answer for r in rows]
+    truth = [r.grads[k] for r in rows]
+    notes: list[str] = []
+
+    def holds(expected: Sequence[float]) -> bool:
+        return all(close(a, e) for a, e in zip(answers, expected))
+
+    if any(truth) and holds([-g for g in truth]):
+        return f"the answer has the opposite sign: it is −∂f/∂{var}", notes
+    factor = _constant_factor(answers, truth, close)
+    if factor is not None:
+        return (
+            f"the answer is off by a constant factor: it is {_fraction(factor)} × ∂f/∂{var}",
+            notes,
+        )
+    for j, other in enumerate(names):
+        if j != k and holds([r.grads[j] for r in rows]) and not holds(truth):
+            return (
+                f"the answer is ∂f/∂{other}, the derivative with respect to {other}, not {var}",
+                notes,
+            )
+    path, note = _path_mistake(model, rows, k, close)
+    if path is not None:
+        return path, notes
+    if note:
+        notes.append(note)
+    constant = _independent_of(model, rows, k, intervals, rng, close)
+    return constant, notes
+
+
+def _constant_factor(
+    answers: Sequence[float], truth: Sequence[float], close: Callable[[float, float], bool]
+) -> float | None:
+    """c with answer = c · ∂f/∂x at every point (c not 0, 1 or −1), from two or more points."""
+    nonzero = [(a, g) for a, g in zip(answers, truth) if g != 0 and not close(0.0, g)]
+    if len(nonzero) < 2:
+        return None
+    a0, g0 = max(nonzero, key=lambda ag: abs(ag[1]))
+    c = a0 / g0
+    if c == 0 or close(c, 1.0) or close(c, -1.0) or not math.isfinite(c):
+        return None
+    ok = all(close(a, c * g) for a, g in zip(answers, truth))
+    return c if ok else None
+
+
+def _path_mistake(
+    model: _Model, rows: list[_Row], k: int, close: Callable[[float, float], bool]
+) -> tuple[str | None, str | None]:
+    """Which chain-rule path the answer leaves out or counts twice, if one does everywhere."""
+    terms: list[list[float]] = []
+    texts: list[str] = []
+    for r in rows:
+        out, xs = model.graph(r.point)
+        e = explain(out, xs[k], max_paths=MAX_PATHS)
+        if e.n_paths > MAX_PATHS:
+            return None, (
+                f"the path check was not tried: ∂f/∂{model.names[k]} is a sum over "
+                f"{e.n_paths} paths, more than {MAX_PATHS}"
+            )
+        if e.n_paths < 2:
+            return None, None
+        products = [p.product for p in e.paths]
+        if terms and len(products) != len(terms[0]):
+            return None, "the path check was not tried: the graph changes from point to point"
+        terms.append(products)
+        if not texts:
+            names = {**e.names, out: "f"} if not out.label else e.names
+            e = type(e)(e.root, e.wrt, e.paths, e.n_paths, e.total, names)
+            texts = [" · ".join(e.factor_names(p, d="∂")) for p in e.paths]
+    for sign, verb in ((-1, "leaves out"), (1, "counts twice")):
+        found = [
+            i
+            for i in range(len(texts))
+            if any(t[i] for t in terms)
+            and all(close(r.answer, r.grads[k] + sign * t[i]) for r, t in zip(rows, terms))
+        ]
+        if found:
+            *others, i = found  # a·a: name the second operand's path, mention the first's
+            also = "".join(f" — or path {j + 1}, whose term is the same" for j in others)
+            return f"your answer {verb} path {i + 1}: {texts[i]}{also}", None
+    return None, None
+
+
+def _independent_of(
+    model: _Model,
+    rows: list[_Row],
+    k: int,
+    intervals: list[Interval],
+    rng: random.Random,
+    close: Callable[[float, float], bool],
+) -> str | None:
+    """'does not depend on x' when moving x alone never changes the answer but does ∂f/∂x."""
+    var, varies = model.names[k], None
+    lo, hi = intervals[k]
+    for r in rows:
+        moved = list(r.point)
+        moved[k] = rng.uniform(lo, hi)
+        other = model.row(moved)
+        if isinstance(other, str):
+            continue
+        if not close(other.answer, r.answer):
+            return None
+        if varies is None and not close(other.grads[k], r.grads[k]):
+            varies = (r, other)
+    if varies is None:
+        return None
+    r, other = varies
+    return (
+        f"your answer does not depend on {var}; the derivative does: "
+        f"∂f/∂{var} = {_fmt(r.grads[k])} at {var} = {_fmt(r.point[k])} and "
+        f"{_fmt(other.grads[k])} at {var} = {_fmt(other.point[k])}, "
+        f"the answer {_fmt(r.answer)} at both"
+    )
+
+
+# -- the variables and the points ---------------------------------------------------------------
+
+
+def _variable_names(
+    f: Formula,
+    at: Mapping[str, float] | Sequence[float] | None,
+    domain: Mapping[str, Interval] | Sequence[Interval] | None,
+) -> list[str]:
+    """f's variables in order: a function's parameters, or a formula's names (those of at
+    and domain first, then the rest in order of appearance)."""
+    declared: list[str] = []
+    for given in (at, domain):
+        if isinstance(given, Mapping):
+            declared += [normalize_name(n) for n in given if normalize_name(n) not in declared]
+    if isinstance(f, str):
+        names = declared + [n for n in _formula_names(f) if n not in declared]
+    else:
+        names = _parameter_names(f)
+        sizes = [len(g) for g in (at, domain) if g is not None and not isinstance(g, Mapping)]
+        n = max([len(names), *sizes]) if sizes or names else 0
+        names = names + [f"x{i}" for i in range(len(names), n)]
+        unknown = [d for d in declared if d not in names]
+        if unknown:
+            raise ValueError(
+                f"check_derivative: {', '.join(unknown)} not among f's arguments "
+                f"({', '.join(names) or 'none'})"
+            )
+    if not names:
+        raise ValueError("check_derivative: f has no variables to differentiate by")
+    return names
+
+
+def _formula_names(text: str) -> list[str]:
+    """The variable names in formula text, in order of first appearance (parsed, never run);
+    text the parser would refuse gives [] and parse_expression then says why."""
+    if not isinstance(text, str) or len(text) > MAX_LENGTH:
+        return []
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    found: dict[tuple[int, int], str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id not in FUNCTIONS:
+            found.setdefault((node.lineno, node.col_offset), node.id)
+    names: list[str] = []
+    for _, name in sorted(found.items()):
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def _wrt_index(wrt: str | int, names: list[str]) -> int:
+    if isinstance(wrt, int) and not isinstance(wrt, bool):
+        if not -len(names) <= wrt < len(names):
+            raise IndexError(
+                f"check_derivative: wrt={wrt} is out of range for the "
+                f"{len(names)} variable(s) {', '.join(names)}"
+            )
+        return wrt % len(names)
+    if isinstance(wrt, str) and normalize_name(wrt) in names:
+        return names.index(normalize_name(wrt))
+    raise ValueError(
+        f"check_derivative: wrt={wrt!r} is not a variable of f (variables: {', '.join(names)})"
+    )
+
+
+def _centre(at: Mapping[str, float] | Sequence[float] | None, names: list[str]) -> list[float]:
+    """at as one value per variable (nan for one at does not name); [] without at."""
+    if at is None:
+        return []
+    if isinstance(at, Mapping):
+        values = {normalize_name(n): _finite(v, f"at[{n!r}]") for n, v in at.items()}
+        if len(values) < len(names):
+            return [values.get(n, math.nan) for n in names]
+        return [values[n] for n in names]
+    if isinstance(at, (str, bytes)) or len(at) != len(names):
+        raise ValueError(
+            f"check_derivative: at must give one value per variable "
+            f"({', '.join(names)}), got {at!r:.60}"
+        )
+    return [_finite(v, f"at[{i}]") for i, v in enumerate(at)]
+
+
+def _intervals(
+    domain: Mapping[str, Interval] | Sequence[Interval] | None,
+    centre: list[float],
+    names: list[str],
+) -> list[Interval]:
+    given: dict[str, Interval] = {}
+    if isinstance(domain, Mapping):
+        given = {normalize_name(n): v for n, v in domain.items()}
+    elif domain is not None:
+        if len(domain) != len(names):
+            raise ValueError(
+                f"check_derivative: domain must give one (lo, hi) per variable ({', '.join(names)})"
+            )
+        given = dict(zip(names, domain))
+    out = []
+    for i, name in enumerate(names):
+        if name in given:
+            out.append(_interval(given[name], name))
+        elif centre and not math.isnan(centre[i]):
+            r = max(1.0, abs(centre[i]))
+            out.append((centre[i] - r, centre[i] + r))
+        else:
+            out.append(DEFAULT_RANGE)
+    return out
+
+
+def _interval(pair: object, name: str) -> Interval:
+    bounds = list(pair) if isinstance(pair, (tuple, list)) else []
+    if len(bounds) != 2:
+        raise ValueError(
+            f"check_derivative: domain[{name!r}] must be a pair (lo, hi), got {pair!r:.60}"
+        )
+    lo, hi = (_finite(b, f"domain[{name!r}]") for b in bounds)
+    if not lo < hi:
+        raise ValueError(f"check_derivative: domain[{name!r}] must have lo < hi, got {pair!r}")
+    return lo, hi
+
+
+def _finite(x: object, where: str) -> float:
+    if isinstance(x, bool) or not isinstance(x, Real):
+        raise TypeError(f"check_derivative: {where} must be a number, got {type(x).__name__}")
+    v = float(x)
+    if not math.isfinite(v):
+        raise ValueError(f"check_derivative: {where} must be finite, got {v}")
+    return v
+
+
+# -- numbers ------------------------------------------------------------------------------------
+
+
+def _closeness(rtol: float, atol: float) -> Callable[[float, float], bool]:
+    def close(a: float, expected: float) -> bool:
+        return abs(a - expected) <= atol + rtol * abs(expected)
+
+    return close
+
+
+_UNICODE_FRACTIONS = {
+    Fraction(1, 2): "½",
+    Fraction(1, 3): "⅓",
+    Fraction(2, 3): "⅔",
+    Fraction(1, 4): "¼",
+    Fraction(3, 4): "¾",
+}
+
+
+def _fraction(c: float) -> str:
+    """2, ½, −1, 3/4 where c is such a fraction (to 1e-9), else c to 6 digits."""
+    q = Fraction(c).limit_denominator(12)
+    if abs(float(q) - c) > 1e-9 * max(1.0, abs(c)):
+        return _fmt(c)
+    sign = "−" if q < 0 else ""
+    q = abs(q)
+    if q.denominator == 1:
+        return f"{sign}{q.numerator}"
+    return sign + _UNICODE_FRACTIONS.get(q, f"{q.numerator}/{q.denominator}")
+
+
+def _fmt(x: float) -> str:
+    text = f"{x:.6g}"
+    return "−" + text[1:] if text.startswith("-") else text
+
+
+def _json_number(x: float) -> float | str:
+    return x if math.isfinite(x) else repr(x)
