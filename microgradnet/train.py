@@ -24,12 +24,14 @@ from __future__ import annotations
 
 import gc
 import math
+import reprlib
 import signal
 import threading
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from numbers import Real
 from types import FrameType
 from typing import Any
 
@@ -365,38 +367,65 @@ def _loss(loss: str | LossFn) -> tuple[LossFn, str]:
 def _dataset(X: Any, y: Any, loss: str, where: str) -> tuple[list[list[float]], np.ndarray]:
     """Samples as lists of floats and targets as an array, checked to match."""
     Xs = _features(X, where)
-    try:
-        ys = np.asarray(y, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(f"{where}: y must be numbers (a list or numpy array)") from None
+    ys = _numbers(y, "y", where)
     if ys.ndim == 0 or ys.ndim > 2 or len(ys) != len(Xs):
         raise ValueError(
             f"{where}: needs one target per sample: X has {len(Xs)} samples, y has shape {ys.shape}"
         )
-    if not np.isfinite(ys).all():
-        raise ValueError(f"{where}: y contains NaN or inf")
     if loss == "cross_entropy":
-        if ys.ndim != 1 or not (ys == np.round(ys)).all():
-            raise ValueError(f"{where}: cross_entropy needs y as a 1-D array of class indices")
+        if ys.ndim != 1 or not ((ys == np.round(ys)) & (ys >= 0) & (ys < 2**31)).all():
+            raise ValueError(
+                f"{where}: cross_entropy needs y as a 1-D array of class indices "
+                "(whole numbers >= 0)"
+            )
         return Xs, ys.astype(int)
     return Xs, ys
 
 
 def _features(X: Any, where: str) -> list[list[float]]:
-    try:
-        array = np.asarray(X, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(
-            f"{where}: X must be a rectangular list of numbers or a numpy array"
-        ) from None
+    """X as rows of floats: 2-D (a 1-D X is one feature per sample), at least one sample."""
+    array = _numbers(X, "X", where)
     if array.ndim == 1:
         array = array.reshape(-1, 1)
-    if array.ndim != 2 or len(array) == 0:
+    if array.ndim != 2:
         raise ValueError(f"{where}: X must be 2-D (samples × features), got shape {array.shape}")
-    if not np.isfinite(array).all():
-        raise ValueError(f"{where}: X contains NaN or inf")
+    if len(array) == 0:
+        shape = np.shape(X) if isinstance(X, np.ndarray) else array.shape[:1]
+        raise ValueError(f"{where}: X has no samples (shape {shape}); give at least one")
     rows: list[list[float]] = array.tolist()
     return rows
+
+
+_NOT_NUMBERS = {"U": "strings", "S": "bytes", "c": "complex numbers", "M": "dates", "m": "times"}
+
+
+def _numbers(data: Any, name: str, where: str) -> np.ndarray:
+    """data as a float array of real numbers (bools count as 0 and 1), none NaN or inf.
+
+    Strings, complex numbers, dates and other objects are refused with a TypeError rather than
+    converted: numpy would parse "1.5" and drop an imaginary part without a word.
+    """
+    try:
+        raw = np.asarray(data)
+    except (TypeError, ValueError, RecursionError):  # ragged or too deeply nested
+        raise TypeError(
+            f"{where}: {name} must be a rectangular list of numbers or a numpy array"
+        ) from None
+    if raw.dtype.kind == "O":
+        for v in raw.flat:
+            if not isinstance(v, Real | np.bool_):
+                shown = reprlib.repr(v)
+                raise TypeError(f"{where}: {name} must be numbers, got {type(v).__name__}: {shown}")
+    elif raw.dtype.kind not in "biuf":
+        kind = _NOT_NUMBERS.get(raw.dtype.kind, "values")
+        raise TypeError(f"{where}: {name} must be numbers, got {kind} (dtype {raw.dtype})")
+    try:
+        array = raw.astype(float)
+    except OverflowError:
+        raise ValueError(f"{where}: {name} has a number too large for a float") from None
+    if not np.isfinite(array).all():
+        raise ValueError(f"{where}: {name} contains NaN or inf")
+    return array
 
 
 def _count(n: object, where: str) -> int:

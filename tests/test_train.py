@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import math
 import os
+import re
 import signal
 from typing import Any
 
@@ -227,6 +228,16 @@ def test_progress_bar_runs(capsys: pytest.CaptureFixture[str]) -> None:
         ({"loss": "cross_entropy", "y": np.full(40, 0.5)}, ValueError, "class indices"),
         ({"validation": ([[1.0, 2.0]],)}, ValueError, "pair"),
         ({"optimizer": "adam"}, TypeError, "Optimizer"),
+        ({"X": np.zeros((0, 2)), "y": []}, ValueError, r"fit: X has no samples \(shape \(0, 2\)\)"),
+        ({"X": [], "y": []}, ValueError, r"fit: X has no samples \(shape \(0,\)\)"),
+        ({"X": [["1", "2"]] * 40}, TypeError, r"fit: X must be numbers, got strings"),
+        ({"y": ["1"] * 40}, TypeError, r"fit: y must be numbers, got strings"),
+        ({"X": np.ones((40, 2)) + 1j}, TypeError, "X must be numbers, got complex numbers"),
+        ({"X": [[1, None]] * 40}, TypeError, "X must be numbers, got NoneType: None"),
+        ({"X": None}, TypeError, "X must be numbers, got NoneType"),
+        ({"X": [[10**400, 1]] * 40}, ValueError, "X has a number too large for a float"),
+        ({"loss": "cross_entropy", "y": np.full(40, 1e300)}, ValueError, "class indices"),
+        ({"loss": "cross_entropy", "y": np.full(40, -1)}, ValueError, r"whole numbers >= 0"),
     ],
 )
 def test_fit_rejects_bad_arguments(kwargs: dict[str, Any], error: type, match: str) -> None:
@@ -237,6 +248,27 @@ def test_fit_rejects_bad_arguments(kwargs: dict[str, Any], error: type, match: s
     with pytest.raises(error, match=match):
         fit(model, args.pop("X"), args.pop("y"), progress=False, **args)
     assert model.state_dict() == before
+
+
+def test_no_samples_is_said_by_fit_evaluate_and_predict() -> None:
+    model = MLP(2, [3, 1], seed=0)
+    for X, shape in [(np.zeros((0, 2)), "(0, 2)"), ([], "(0,)")]:
+        with pytest.raises(
+            ValueError, match=re.escape(f"evaluate: X has no samples (shape {shape})")
+        ):
+            evaluate(model, X, [])
+        with pytest.raises(
+            ValueError, match=re.escape(f"predict: X has no samples (shape {shape})")
+        ):
+            predict(model, X)
+
+
+def test_bools_and_small_dtypes_train_as_numbers() -> None:
+    X, y = _small_data()
+    a, b = MLP(2, [3, 1], seed=0), MLP(2, [3, 1], seed=0)
+    fit(a, X > 0, y, epochs=2, seed=0, progress=False)
+    fit(b, (X > 0).astype(np.float16), y.astype(bool), epochs=2, seed=0, progress=False)
+    assert a.state_dict() == b.state_dict()
 
 
 def test_forward_backward_fills_grads_and_returns_outputs() -> None:
