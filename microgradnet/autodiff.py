@@ -250,7 +250,9 @@ class Explanation:
             )
         lines = [r"\begin{aligned}"]
         if self.n_paths == 1:
-            lines += [f"{lhs} &= {row} \\\\" for row in self._latex_rows(self.paths[0])]
+            first, *rest = self._latex_rows(self.paths[0])
+            lines.append(f"{lhs} &= {first} \\\\")
+            lines += [f"&= {row} \\\\" for row in rest]
         else:
             lines.append(
                 f"{lhs} &= \\sum_{{k=1}}^{{{self.n_paths}}} "

@@ -23,6 +23,7 @@ from __future__ import annotations
 import ast
 import math
 import random
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -469,11 +470,16 @@ def _formula_names(text: str) -> list[str]:
     if not isinstance(text, str) or len(text) > MAX_LENGTH:
         return []
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarnings: parse_expression reports the text
+            tree = ast.parse(text.strip(), mode="eval")
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
     found: dict[tuple[int, int], str] = {}
-    for node in ast.walk(tree):
+    stack: list[ast.AST] = [tree]
+    while stack:  # ast.walk imports at call time; this is the same walk, import-free
+        node = stack.pop()
+        stack.extend(ast.iter_child_nodes(node))
         if isinstance(node, ast.Name) and node.id not in FUNCTIONS:
             found.setdefault((node.lineno, node.col_offset), node.id)
     names: list[str] = []

@@ -3,6 +3,7 @@
     microgradnet grad "(x*w + b)**2" x=2 w=3 b=1          f and df/dx, df/dw, df/db
     microgradnet grad "tanh(x*w)" x=0.5 w=-2 --hessian    with second derivatives
     microgradnet grad "(x*w + b)**2" x=2 w=3 b=1 --explain x --svg graph.svg
+    microgradnet check "x**2*y" --wrt x --answer "2*x*y"   a derivative by hand, at 200 points
     microgradnet demo --out demo-output
 
 The formula is parsed by ``microgradnet.expr`` (Python's ``ast``, never eval). Every user error
@@ -25,6 +26,7 @@ from typing import Any, NoReturn
 
 from . import __version__
 from .autodiff import Explanation, explain, second_derivatives
+from .check import MAX_POINTS, check_derivative
 from .engine import Value
 from .expr import FUNCTIONS, MAX_LENGTH, ExpressionError, normalize_name, parse_expression
 
@@ -77,13 +79,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args, extra = parser.parse_known_args(argv)
         prog = args.prog
-        if args.command == "grad":  # NAME=VALUE given after an option lands in extra
+        if args.command in ("grad", "check"):  # NAME=VALUE given after an option lands in extra
             args.assignments = [*args.assignments, *(a for a in extra if a[:1] != "-")]
             extra = [a for a in extra if a[:1] == "-"]
         if extra:
             raise CliError(_unrecognized(extra, args.prog))
         if args.command == "grad":
             return _grad(args)
+        if args.command == "check":
+            return _check(args)
         demo(args.out, epochs=args.epochs)
         return 0
     except _Exit as e:
@@ -182,6 +186,8 @@ def _grad(args: argparse.Namespace) -> int:
     values = _assignments(args.assignments)
     variables = {name: Value(x, label=name) for name, x in values.items()}
     wrt = None
+    if args.latex and args.explain is None:
+        raise CliError("--latex writes the chain rule of --explain NAME; add --explain NAME")
     if args.explain is not None:
         wrt = variables.get(normalize_name(args.explain))
         if wrt is None:
@@ -211,10 +217,74 @@ def _grad(args: argparse.Namespace) -> int:
             for j in range(i, len(names)):
                 print(f"d2f/d{a} d{names[j]} = {_fmt(hessian[i][j])}")
     if explanation is not None:
-        print(explanation)
+        print(explanation.to_latex() if args.latex else explanation)
     if args.svg is not None:
         print(f"wrote {args.svg}")
     return 0
+
+
+# -- check --------------------------------------------------------------------------------------
+
+CHECK_EXAMPLES = """\
+examples:
+  microgradnet check "x**2*y" --wrt x --answer "2*x*y"
+  microgradnet check "0.5*(y - w*x)**2" --wrt w --answer "(w*x - y)*x" x=1.5 y=0.2 w=0.8
+  microgradnet check "log(x)*y" --wrt x --answer "y/x" --domain x=0.1:5 --json
+
+Points are drawn within ±max(1, |VALUE|) of each NAME=VALUE (that point itself first), inside
+--domain, or else in [-2, 2]. Exit status: 0 the answer matches, 1 it does not (the report says
+where and, for the usual mistakes, what is wrong), 2 a usage or formula error.
+Write --answer=-2*x (with =) for an answer that starts with -.
+"""
+
+
+def _check(args: argparse.Namespace) -> int:
+    """Compare --answer with d EXPR / d --wrt at --points points; 0 match, 1 mismatch."""
+    at = _assignments(args.assignments)
+    domain = _domains(args.domain or [])
+    report = check_derivative(
+        args.expr,
+        args.answer,
+        normalize_name(args.wrt),
+        at=at or None,
+        domain=domain or None,
+        points=args.points,
+    )
+    if args.json:
+        doc = {"expression": args.expr, "answer": args.answer, **report.to_dict()}
+        print(json.dumps(doc, ensure_ascii=False))
+    else:
+        print(report)
+    return 0 if report.matches else 1
+
+
+def _domains(items: Sequence[str]) -> dict[str, tuple[float, float]]:
+    """--domain NAME=LO:HI arguments as name -> (lo, hi), finite with lo < hi."""
+    domains: dict[str, tuple[float, float]] = {}
+    for item in items:
+        name, sep, bounds = item.partition("=")
+        lo_text, colon, hi_text = bounds.partition(":")
+        shown = repr(item) if len(item) <= 60 else repr(item[:59] + "…")
+        name = normalize_name(name.strip())
+        if not (sep and colon and name.isidentifier()):
+            raise CliError(f"--domain {shown} is not of the form NAME=LO:HI (such as x=0.1:5)")
+        try:
+            lo, hi = float(lo_text), float(hi_text)
+        except ValueError:
+            raise CliError(f"--domain {shown}: LO and HI must be numbers") from None
+        if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+            raise CliError(f"--domain {shown}: need finite LO < HI")
+        if name in domains:
+            raise CliError(f"--domain {shown}: {name!r} is given twice")
+        domains[name] = (lo, hi)
+    return domains
+
+
+def _points(text: str) -> int:
+    n = _positive_int(text)
+    if n > MAX_POINTS:
+        raise argparse.ArgumentTypeError(f"{text!r} is more than {MAX_POINTS} points")
+    return n
 
 
 def _assignments(items: Sequence[str]) -> dict[str, float]:
@@ -265,6 +335,7 @@ def _as_json(
         label = explanation.names.get
         doc["explanation"] = {
             "wrt": label(explanation.wrt, "wrt"),
+            **({"latex": explanation.to_latex()} if args.latex else {}),
             "paths": [
                 {
                     "nodes": [label(node, "?") for node in path.nodes],
@@ -313,7 +384,7 @@ def _write_graph(root: Value, path: Path, *, dot_source_fallback: bool = True, *
 
 def _unrecognized(extra: list[str], prog: str) -> str:
     message = f"unrecognized arguments: {' '.join(extra)} (see '{prog} --help')"
-    if prog.endswith("grad") and any(a[1:2] not in ("", "-") for a in extra):
+    if prog.endswith(("grad", "check")) and any(a[1:2] not in ("", "-") for a in extra):
         message += '; put -- before a formula that starts with -, as in: grad -- "-x" x=1'
     return message
 
@@ -367,8 +438,39 @@ def _parser() -> _Parser:
     grad.add_argument(
         "--explain", metavar="NAME", help="print the chain rule path by path for NAME"
     )
+    grad.add_argument(
+        "--latex", action="store_true", help="write the --explain chain rule as LaTeX"
+    )
     grad.add_argument("--hessian", action="store_true", help="add the second derivatives")
     grad.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+
+    check = commands.add_parser(
+        "check",
+        help="check a derivative derived by hand against backprop at many points",
+        description=(
+            "Compare FORMULA, your d EXPR / d NAME, with the engine's gradient at random points; "
+            "print where they differ and name the usual mistake (sign, constant factor, wrong "
+            "variable, a chain-rule path left out or counted twice)."
+        ),
+        epilog=CHECK_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    check.set_defaults(prog=check.prog)
+    check.add_argument("expr", metavar="EXPR", help='the function, such as "x**2*y"')
+    check.add_argument(
+        "assignments", metavar="NAME=VALUE", nargs="*", default=[], help="a centre for the points"
+    )
+    check.add_argument("--wrt", metavar="NAME", required=True, help="the variable")
+    check.add_argument(
+        "--answer", metavar="FORMULA", required=True, help='your derivative, such as "2*x*y"'
+    )
+    check.add_argument(
+        "--domain", metavar="NAME=LO:HI", action="append", help="draw NAME in [LO, HI]"
+    )
+    check.add_argument(
+        "--points", metavar="N", type=_points, default=200, help="how many points (default 200)"
+    )
+    check.add_argument("--json", action="store_true", help="print one JSON object instead of text")
 
     run_demo = commands.add_parser(
         "demo",
