@@ -4,14 +4,17 @@ import path microgradnet.viz.Stepper."""
 from __future__ import annotations
 
 import builtins
+import itertools
+import re
 import sys
 import xml.etree.ElementTree as ET
 from typing import Any
 
 import pytest
 
-from microgradnet.engine import Value
-from microgradnet.stepper import Stepper
+from microgradnet import MLP, backward_steps
+from microgradnet.engine import Value, topological_order
+from microgradnet.stepper import AUTO_COLLAPSE_ABOVE, Stepper
 from microgradnet.viz import draw
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -31,25 +34,139 @@ def svg_texts(svg: str) -> list[str]:
     return [t.text or "" for t in root.iter(f"{SVG}text")]
 
 
-def test_stepper_frames_without_widgets(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_frames_fold_the_given_leaves_and_the_leaves_reached(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     L = seed001()[3]
     monkeypatch.setitem(sys.modules, "ipywidgets", None)  # import ipywidgets now fails
-    stepper = Stepper(L, show_backward=True)
+    stepper = Stepper(L)
     frames = list(stepper.frames())
+    assert [f.steps for f in frames] == [
+        "forward steps 1–4: inputs and parameters given",
+        "forward step 5",
+        "forward step 6",
+        "forward step 7",
+        "backward step 0 (the seed)",
+        "backward step 1",
+        "backward step 2",
+        "backward step 3",
+        "backward steps 4–7: leaves reached: nothing to pass on",
+    ]
+    assert frames[0].text.splitlines() == [
+        "step 1: the constant 2",
+        "step 2: b = 1 (given)",
+        "step 3: w = 3 (given)",
+        "step 4: x = 2 (given)",
+    ]
+    assert frames[1].text == "step 5: x*w = 2 × 3 = 6"
+    assert frames[4].text == "step 0: backward starts with dL/dL = 1 (the seed)"
+    assert frames[7].text.splitlines()[1:] == ["  dL/dx += 3 × 14 = 42", "  dL/dw += 2 × 14 = 28"]
+    assert frames[7].graph.source == draw(L, step=3, show_backward=True).source  # the default
+    assert frames[0].graph.source == draw(L, forward_step=4, show_backward=True).source
+    assert len(stepper) == 9
+    with pytest.raises(ImportError, match=r'pip install "microgradnet\[notebook\]"'):
+        stepper.widget()
+
+
+def test_one_by_one_gives_every_step_but_the_constants() -> None:
+    L = seed001()[3]
+    frames = list(Stepper(L, one_by_one=True, show_backward=False).frames())
     assert [(f.phase, f.k) for f in frames] == [
         *[("forward", k) for k in (2, 3, 4, 5, 6, 7)],  # step 1 is the constant 2
         *[("backward", k) for k in (0, 1, 2, 3, 4, 5, 6)],
     ]
-    assert frames[3].text == "step 5: x*w = 2 × 3 = 6"
-    assert frames[6].text == "step 0: backward starts with dL/dL = 1 (the seed)"
-    assert "dL/dx += 3 × 14 = 42" in frames[9].text
-    assert frames[9].graph.source == draw(L, step=3, show_backward=True).source
-    assert len(stepper) == 13
-    assert "grad 42" in svg_texts(frames[-1].svg)
-    with pytest.raises(ImportError, match=r'pip install "microgradnet\[notebook\]"'):
-        stepper.widget()
-    with pytest.raises(ImportError, match=r"ipywidgets"):
-        stepper._repr_mimebundle_()
+    assert frames[9].graph.source == draw(L, step=3).source
+    assert [f.steps for f in frames][-2:] == ["backward step 5", "backward step 6"]
+
+
+def test_forward_or_backward_alone() -> None:
+    L = seed001()[3]
+    assert [f.phase for f in Stepper(L, forward=False).frames()] == ["backward"] * 5
+    assert [f.k for f in Stepper(L, backward=False).frames()] == [4, 5, 6, 7]
+    with pytest.raises(ValueError, match=r"forward and backward are both False"):
+        Stepper(L, forward=False, backward=False)
+
+
+@pytest.mark.needs_dot
+def test_every_frame_is_drawn_at_the_same_positions() -> None:
+    """The layout is computed once: each node's box sits where it sits in the last frame, and
+    every frame has the same size, though forward frames have shorter labels."""
+    L = seed001()[3]
+    frames = list(Stepper(L).frames())
+    boxes = [node_boxes(f.svg) for f in frames]
+    sizes = {svg_size(f.svg) for f in frames}
+    assert len(sizes) == 1
+    for box in boxes:
+        assert set(box) == set(boxes[-1])
+        for name, points in box.items():
+            assert points == pytest.approx(boxes[-1][name], abs=0.01), name
+    assert node_boxes(draw_svg(L)) != {}  # the same ids in a plain drawing
+
+
+def node_boxes(svg: str) -> dict[str, list[float]]:
+    """Node id -> the points of its outline (polygon or ellipse centre)."""
+    out = {}
+    for g in ET.fromstring(svg[svg.find("<svg") :]).iter(f"{SVG}g"):
+        if g.get("class") != "node":
+            continue
+        name = g.find(f"{SVG}title").text or ""  # type: ignore[union-attr]
+        shapes = [e for e in g if e.tag in (f"{SVG}path", f"{SVG}polygon", f"{SVG}ellipse")]
+        shape = shapes[0]  # Element is falsy without children: no `or` chains here
+        if shape.tag == f"{SVG}ellipse":
+            out[name] = [float(shape.get("cx", "")), float(shape.get("cy", ""))]
+        else:
+            raw = shape.get("points") or shape.get("d") or ""
+            out[name] = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", raw)]
+    return out
+
+
+def svg_size(svg: str) -> tuple[str, str]:
+    root = ET.fromstring(svg[svg.find("<svg") :])
+    return root.get("width", ""), root.get("height", "")
+
+
+def draw_svg(root: Value) -> str:
+    from microgradnet.viz import to_svg
+
+    return to_svg(root)
+
+
+def test_a_large_graph_is_collapsed_by_neuron_unless_told_otherwise() -> None:
+    loss = mlp_loss([4, 4, 1])
+    assert len(topological_order(loss)) > AUTO_COLLAPSE_ABOVE
+    auto = Stepper(loss)
+    assert auto.draw_kwargs["collapse"] == "neuron"
+    assert auto.draw_kwargs["show_local"] is False
+    explicit = Stepper(loss, collapse=None, show_local=True, rankdir="TB")
+    assert explicit.draw_kwargs["collapse"] is None and explicit.draw_kwargs["show_local"]
+    assert next(explicit.frames()).graph.graph_attr["rankdir"] == "TB"
+    small = Stepper(seed001()[3])
+    assert "collapse" not in small.draw_kwargs
+
+
+@pytest.mark.needs_dot
+def test_frames_with_the_same_picture_are_one_frame() -> None:
+    """Collapsed by neuron, a neuron's dot and tanh steps draw one picture: one frame holding
+    the arithmetic of both; no two consecutive frames of a phase have the same picture."""
+    loss = mlp_loss([4, 4, 1])
+    frames = list(Stepper(loss).frames())
+    for a, b in itertools.pairwise(frames):
+        assert a.phase != b.phase or a.graph.source != b.graph.source
+    steps = list(backward_steps(loss))
+    shown = [k for f in frames if f.phase == "backward" for k in range(f.first or f.k, f.k + 1)]
+    assert shown == list(range(len(steps) + 1))  # every step is in exactly one frame
+    for f in frames:
+        if f.phase == "backward" and f.k > 0:
+            assert steps[f.k - 1].text(4) in f.text
+
+
+def mlp_loss(sizes: list[int]) -> Value:
+    net = MLP(2, sizes, activation="tanh", seed=0)
+    out = net([Value(0.5, "x1"), Value(-1.0, "x2")])
+    assert isinstance(out, Value)
+    loss = (out - 1.0) ** 2
+    loss.label = "L"
+    return loss
 
 
 def test_stepper_without_widgets_by_import_hook(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -64,31 +181,57 @@ def test_stepper_without_widgets_by_import_hook(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(builtins, "__import__", refuse)
     L = seed001()[3]
     stepper = Stepper(L, forward=False)
-    assert len(list(stepper.frames())) == 7
-    with pytest.raises(ImportError, match=r"Stepper\(root\)\.frames\(\) works without it"):
+    assert len(list(stepper.frames())) == 5
+    with pytest.raises(ImportError, match=r"Stepper\(root\)\.frames\(\) and \.to_html\(\)"):
         stepper.widget()
 
 
+@pytest.mark.needs_dot
 def test_stepper_widget() -> None:
     widgets = pytest.importorskip("ipywidgets")
     L = seed001()[3]
     stepper = Stepper(L, forward=False, interval=300)
     box = stepper.widget()
     assert isinstance(box, widgets.VBox)
-    controls, picture, caption = box.children
-    play, slider = controls.children
-    assert (play.max, slider.max, play.interval) == (6, 6, 300)
+    controls, caption, area = box.children
+    play, slider, counter = controls.children
+    (picture,) = area.children
+    assert (play.max, slider.max, play.interval) == (4, 4, 300)
+    assert area.layout.overflow == "auto" and area.layout.height == "226px"  # 151 pt·4/3 + 24
     assert "backward starts" in caption.value and picture.value.startswith("<svg")
+    assert counter.value == "frame 1 of 5 — backward step 0 (the seed)"
     slider.value = 3
+    assert counter.value == "frame 4 of 5 — backward step 3"
     assert "dL/dx += 3 × 14 = 42" in caption.value
     assert "grad 42" in svg_texts(picture.value)
-    assert "application/vnd.jupyter.widget-view+json" in stepper._repr_mimebundle_()
+
+
+@pytest.mark.needs_dot
+def test_display_is_the_widget_in_a_kernel_and_the_html_stepper_elsewhere(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import microgradnet.stepper as stepper_module
+
+    L = seed001()[3]
+    stepper = Stepper(L, forward=False)
+    monkeypatch.setattr(stepper_module, "_in_kernel", lambda: False)
+    plain = stepper._repr_mimebundle_()
+    assert set(plain) == {"text/plain", "text/html"}
+    assert plain["text/html"].startswith('<div class="mgn-stepper"')
+    assert "frame 4 of 5 — backward step 3\nstep 3: x*w is reached" in plain["text/plain"]
+    pytest.importorskip("ipywidgets")
+    monkeypatch.setattr(stepper_module, "_in_kernel", lambda: True)
+    live = stepper._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in live
+    assert live["text/html"].startswith('<div class="mgn-stepper"')  # for viewers without it
 
 
 def test_stepper_checks_its_arguments() -> None:
     L = seed001()[3]
     with pytest.raises(TypeError, match=r"Stepper: step is chosen by the slider"):
         Stepper(L, step=2)
+    with pytest.raises(TypeError, match=r"Stepper: highlight is chosen by the slider"):
+        Stepper(L, highlight=L)
     with pytest.raises(ValueError, match=r"draw: collapse must be"):
         Stepper(L, collapse="all")
     with pytest.raises(ValueError, match=r"Stepper: interval must be a positive int"):
