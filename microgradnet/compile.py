@@ -38,13 +38,14 @@ torch.nn.functional losses (the numpy losses below mirror microgradnet.losses).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from operator import attrgetter
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from . import ops
 from .engine import Constant, Value
 from .losses import BCE_EPS
 from .nn import BatchNorm1d, Dropout, Module
@@ -53,81 +54,45 @@ Array = npt.NDArray[np.float64]
 Index = npt.NDArray[np.intp]
 Rule = Callable[..., Any]
 
-# -- the numpy rules: forward(*operands) and local derivatives d out / d operand -------------
+# -- the numpy rules come from the op table ---------------------------------------------------
 
 
-def _sigmoid(x: Array) -> Array:
-    """1 / (1 + e**-x) without overflow, as the engine computes it."""
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+class _NumpyRulesView(Mapping[str, tuple[Rule, Rule]]):
+    """Deprecated: ``NUMPY_RULES[op]`` is ``(op.numpy_forward, op.numpy_derivative)`` of
+    ``ops.OPS[op]``, for the ops that have numpy rules; read the op table instead."""
+
+    def __getitem__(self, name: str) -> tuple[Rule, Rule]:
+        op = ops.OPS[name]
+        if op.numpy_forward is None or op.numpy_derivative is None:
+            raise KeyError(name)
+        return op.numpy_forward, op.numpy_derivative
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([n for n, op in ops.OPS.items() if op.numpy_forward is not None])
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
-def _d_pow_base(out: Array, x: Array, y: Array) -> Array:
-    """d x**y / dx = y·x**(y-1), with the engine's 0 where y = 0 and inf where x = 0, y < 1."""
-    return np.where(y == 0, 0.0, np.where((x == 0) & (y < 1), np.inf, y * np.power(x, y - 1)))
+class _DomainsView(Mapping[str, list[tuple[Rule, type[Exception], str]]]):
+    """Deprecated: ``DOMAINS[op]`` is ``list(ops.OPS[op].domain)`` for ops with a domain."""
+
+    def __getitem__(self, name: str) -> list[tuple[Rule, type[Exception], str]]:
+        op = ops.OPS.get(name)
+        if op is None or not op.domain:
+            raise KeyError(name)
+        return list(op.domain)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([n for n, op in ops.OPS.items() if op.domain])
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
-def _d_pow_exponent(out: Array, x: Array, y: Array) -> Array:
-    """d x**y / dy = x**y·ln x, and 0 where x <= 0 (the engine's convention)."""
-    return np.where(x > 0, out * np.log(np.where(x > 0, x, 1.0)), 0.0)
-
-
-def _dot(xs: Array) -> Array:
-    """Σ w_i·x_i (+ b) for operands stacked as (group, w_1..w_n x_1..x_n [b], batch)."""
-    n = xs.shape[1] // 2
-    z: Array = np.einsum("gnb,gnb->gb", xs[:, :n], xs[:, n : 2 * n])
-    return z + xs[:, 2 * n] if xs.shape[1] % 2 else z
-
-
-def _d_dot(out: Array, xs: Array) -> Array:
-    """d/dw_i = x_i, d/dx_i = w_i, d/db = 1, stacked like the operands."""
-    n = xs.shape[1] // 2
-    parts = [xs[:, n : 2 * n], xs[:, :n]] + ([np.ones_like(xs[:, :1])] if xs.shape[1] % 2 else [])
-    return np.concatenate(parts, axis=1)
-
-
-ONE = 1.0  # a local derivative that is exactly 1: the gradient passes through unchanged
-
-# op: (forward(*operands), (d out / d operand_0, d out / d operand_1, ...)), every derivative a
-# function of (out, *operands). Fixed-arity ops take one (group × batch) array per operand; the
-# n-ary ops ("sum", "dot") take their operands stacked as one (group × arity × batch) array and
-# have one derivative for all of them.
-NUMPY_RULES: dict[str, tuple[Rule, tuple[Rule, ...]]] = {
-    "+": (np.add, (lambda out, a, b: ONE, lambda out, a, b: ONE)),
-    "-": (np.subtract, (lambda out, a, b: ONE, lambda out, a, b: -1.0)),
-    "*": (np.multiply, (lambda out, a, b: b, lambda out, a, b: a)),
-    "/": (np.divide, (lambda out, a, b: 1 / b, lambda out, a, b: -out / b)),
-    "**": (np.power, (_d_pow_base, _d_pow_exponent)),
-    "neg": (np.negative, (lambda out, a: -1.0,)),
-    "exp": (np.exp, (lambda out, a: out,)),
-    "log": (np.log, (lambda out, a: 1 / a,)),
-    "sqrt": (np.sqrt, (lambda out, a: np.where(out != 0, 0.5 / out, np.inf),)),
-    "tanh": (np.tanh, (lambda out, a: 1 - out * out,)),
-    "sigmoid": (_sigmoid, (lambda out, a: out * (1 - out),)),
-    "relu": (lambda a: np.where(a <= 0, 0.0, a), (lambda out, a: a > 0,)),
-    "leaky_relu": (
-        lambda a, alpha: np.where(a > 0, a, alpha * a),
-        (
-            lambda out, a, alpha: np.where(a > 0, 1.0, alpha),
-            lambda out, a, alpha: np.where(a < 0, a, 0.0),
-        ),
-    ),
-    "sum": (lambda xs: xs.sum(axis=1), (lambda out, xs: ONE,)),
-    "dot": (_dot, (_d_dot,)),
-}
-ARITY = {op: len(rule[1]) for op, rule in NUMPY_RULES.items() if op not in ("sum", "dot")}
-NARY = ("sum", "dot")
-
-# op: the errors the engine raises in forward, as (bad(*operands) -> mask, error, message)
-DOMAINS: dict[str, list[tuple[Rule, type[Exception], str]]] = {
-    "log": [(lambda a: a <= 0, ValueError, "input must be > 0")],
-    "sqrt": [(lambda a: a < 0, ValueError, "input must be >= 0")],
-    "/": [(lambda a, b: b == 0, ZeroDivisionError, "division by zero")],
-    "**": [
-        (lambda x, y: (x == 0) & (y < 0), ZeroDivisionError, "0 raised to a negative power"),
-        (lambda x, y: (x < 0) & (y != np.round(y)), ValueError, "negative base, non-integer power"),
-    ],
-}
+NUMPY_RULES: Mapping[str, tuple[Rule, Rule]] = _NumpyRulesView()
+DOMAINS: Mapping[str, list[tuple[Rule, type[Exception], str]]] = _DomainsView()
+ONE = ops.ONE
 _VALUE_EXPONENT = (
     lambda x, y: x < 0,
     ValueError,
@@ -246,10 +211,16 @@ class Tape:
         needs: dict[Value, bool] = {}
         for node in order:
             if node.children:
-                if node.op not in NUMPY_RULES:
+                op = ops.OPS.get(node.op)
+                if op is None or op.numpy_forward is None:
+                    why = "is not defined" if op is None else "has no numpy rule"
+                    hint = (
+                        "; give define_op a numpy_forward and numpy_derivative"
+                        if op is not None and not op.builtin
+                        else ""
+                    )
                     raise ValueError(
-                        f"Tape: cannot replay op {node.op!r} of {_name(node)}; ops with numpy "
-                        f"rules: {', '.join(NUMPY_RULES)}"
+                        f"Tape: cannot replay op {node.op!r} of {_name(node)}: it {why}{hint}"
                     )
                 _check_arity(node)
                 depth[node] = 1 + max(depth[c] for c in node.children)
@@ -374,7 +345,13 @@ class _Elementwise(_Group):
         self.columns = [_Rows([row[v.children[j]] for v in nodes]) for j in range(arity)]
         self.grad_columns = [j for j in range(arity) if any(needs[v.children[j]] for v in nodes)]
         self.needs_grad = bool(self.grad_columns)
-        self.f, self.d = NUMPY_RULES[self.op]
+        op = ops.OPS[self.op]
+        assert op.numpy_forward is not None and op.numpy_derivative is not None
+        self.f, self.d = op.numpy_forward, op.numpy_derivative
+        # the op's parameters (leaky_relu's alpha), one column per parameter, per node
+        self.params = [
+            np.array([ops.parameters(v)[k] for v in nodes])[:, None] for k in range(len(op.params))
+        ]
         self.checks = _domain_checks(self.op, nodes)
         self.xs: list[Array] = []
 
@@ -382,13 +359,14 @@ class _Elementwise(_Group):
         xs = [c.take(V) for c in self.columns]
         for bad, error, message in self.checks:
             _raise_where(bad(*xs), error, f"{self.op}: {message}", xs, self.names)
-        V[self.start : self.stop] = self.f(*xs)
+        V[self.start : self.stop] = self.f(*xs, *self.params)
         self.xs = xs
 
     def backward(self, V: Array, G: Array, gs: Array) -> None:
         g, out, xs = G[self.start : self.stop], V[self.start : self.stop], self.xs
+        ds = self.d(out, *xs, *self.params)
         for j in self.grad_columns:
-            d = self.d[j](out, *xs)
+            d = ds[j]
             self.columns[j].add(G, g if d is ONE else d * g)
 
 
@@ -412,7 +390,9 @@ class _Nary(_Group):
         self.grad_rows = (
             self.operands if self.keep is None else _Rows([flat[i] for i in self.keep.tolist()])
         )
-        self.f, self.d = NUMPY_RULES[self.op]
+        op = ops.OPS[self.op]
+        assert op.numpy_forward is not None and op.numpy_derivative is not None
+        self.f, self.d = op.numpy_forward, op.numpy_derivative
         self.xs: Array = np.empty(0)
 
     def forward(self, V: Array, s: Array) -> None:
@@ -422,7 +402,7 @@ class _Nary(_Group):
 
     def backward(self, V: Array, G: Array, gs: Array) -> None:
         g = G[self.start : self.stop][:, None, :]
-        d = self.d[0](V[self.start : self.stop], self.xs)
+        d = self.d(V[self.start : self.stop], self.xs)
         contributions = np.broadcast_to(g if d is ONE else d * g, self.xs.shape).reshape(
             -1, V.shape[1]
         )
@@ -530,7 +510,7 @@ def _make_group(
 ) -> _Group:
     if key[1] == "dot" and key[3] is not None:
         return _Dense(key, nodes, row, static_index, needs)
-    if key[1] in NARY:
+    if ops.OPS[key[1]].arity == ops.NARY:
         return _Nary(key, nodes, row, needs)
     return _Elementwise(key, nodes, row, needs)
 
@@ -550,10 +530,10 @@ def _domain_checks(op: str, nodes: list[Value]) -> list[tuple[Rule, type[Excepti
         if all(type(e) is Constant and e.data >= 0 and e.data == int(e.data) for e in exps):
             return []
         value_exponent = type(exps[0]) is not Constant
-        return DOMAINS["**"] + ([_VALUE_EXPONENT] if value_exponent else [])
+        return list(ops.OPS["**"].domain) + ([_VALUE_EXPONENT] if value_exponent else [])
     if op == "/" and all(type(v.children[1]) is Constant and v.children[1].data for v in nodes):
         return []
-    return DOMAINS.get(op, [])
+    return list(ops.OPS[op].domain)
 
 
 def _raise_where(
@@ -567,7 +547,7 @@ def _raise_where(
 
 def _check_arity(node: Value) -> None:
     n, op = len(node.children), node.op
-    expected = ARITY.get(op, 2)
+    expected = ops.OPS[op].arity
     ok = n >= 1 if op == "sum" else n >= 2 if op == "dot" else n == expected
     if not ok:
         raise ValueError(f"Tape: {_name(node)} has {n} children, which op {op!r} does not take")

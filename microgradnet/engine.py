@@ -9,13 +9,20 @@ backward is one generic loop over a topological order::
         for child, d in zip(node.children, node.local_grads):
             child.grad += d * node.grad
 
-Each operation's derivative rule is written once, in ``RULES``, in a form that works on floats
-(first derivatives, fast) and on Values (``gradients(..., create_graph=True)``: gradients that
-are graphs themselves, for derivatives of any order). No node holds a closure, so a graph has no
-reference cycles and is freed by reference counting as soon as it is dropped; nothing recurses.
+Every operation is declared once, in the op table (``microgradnet.ops.OPS``): its forward, its
+derivative rule for floats, Values and numpy arrays, its domain and how it is written. The
+operators below build their nodes inline for speed; a test checks them against the table. With
+``gradients(..., create_graph=True)`` the table's rules are applied to Values, giving gradients
+that are graphs themselves, for derivatives of any order. No node holds a closure, so a graph
+has no reference cycles and is freed by reference counting as soon as it is dropped; nothing
+recurses.
 
-Conventions: relu'(0) = 0, leaky_relu'(0) = alpha, sqrt'(0) = inf; NaN and inf data propagate by
-IEEE rules, and an overflowing exp or ** gives inf instead of raising.
+A node keeps one or two operands and their local derivatives in its own slots (a tuple only for
+the n-ary ``dot`` and ``sum``), so CPython's cyclic collector tracks one object per node;
+``children`` and ``local_grads`` read them as tuples.
+
+Conventions: relu'(0) = 0, leaky_relu'(0) = alpha, abs'(0) = 0, sqrt'(0) = inf; NaN and inf data
+propagate by IEEE rules, and an overflowing exp or ** gives inf instead of raising.
 
 References: karpathy/micrograd (the Value API), HIPS autograd (a derivative rule beside each op),
 PyTorch autograd (gradient accumulation, torch.autograd.grad).
@@ -23,14 +30,32 @@ PyTorch autograd (gradient accumulation, torch.autograd.grad).
 
 from __future__ import annotations
 
+import gc
 import math
-from collections.abc import Callable, Iterable, Sequence
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from itertools import repeat
 from numbers import Real
 from operator import mul
 from typing import Any
 
+from . import ops
+from .ops import Op, _exp, _pow, _sigmoid
+
 Rule = Callable[..., tuple[Any, ...]]
+
+
+class _Nary:
+    """The marker in a node's second-operand slot when its operands are a tuple (dot, sum)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<n-ary>"
+
+
+_NARY: Any = _Nary()
 
 
 class Value:
@@ -39,17 +64,21 @@ class Value:
     Leaves (inputs, parameters) have ``op == ""`` and no children; every operation makes a new
     node with ``op`` set, ``children`` its operands and ``local_grads`` d self / d child.
     Values hash by identity, so they go in sets and dicts; comparisons are not overloaded.
+    Values combine with Python numbers (a number becomes a Constant leaf), not with arrays or
+    bools.
     """
 
-    __slots__ = ("__weakref__", "children", "data", "grad", "label", "local_grads", "op")
-    __array_ufunc__ = None  # numpy scalars defer to our reflected operators
+    __slots__ = ("__weakref__", "_a", "_b", "_da", "_db", "data", "grad", "label", "op")
+    __array_ufunc__ = None  # numpy defers to our reflected operators, which explain the error
 
     data: float
     grad: float
     label: str
     op: str
-    children: tuple[Value, ...]
-    local_grads: tuple[float, ...]
+    _a: Any  # None (leaf), the operand, or the tuple of operands (n-ary)
+    _b: Any  # None (one operand), the second operand, or _NARY
+    _da: Any  # d self / d _a, or the tuple of local derivatives (n-ary)
+    _db: Any  # d self / d _b, or the op's parameter for a one-operand op (leaky_relu's alpha)
 
     def __init__(self, data: float, label: str = "") -> None:
         self.data = _to_float(data, "Value(data)")
@@ -58,41 +87,89 @@ class Value:
         self.grad = 0.0
         self.label = label
         self.op = ""
-        self.children = ()
-        self.local_grads = ()
+        self._a = self._b = self._da = self._db = None
+
+    @property
+    def children(self) -> tuple[Value, ...]:
+        """The operands, in operand order (empty for a leaf)."""
+        a, b = self._a, self._b
+        if b is None:
+            return () if a is None else (a,)
+        return a if b is _NARY else (a, b)
+
+    @property
+    def local_grads(self) -> tuple[Any, ...]:
+        """d self / d child for each child, computed in the forward pass."""
+        a, b = self._a, self._b
+        if b is None:
+            return () if a is None else (self._da,)
+        return self._da if b is _NARY else (self._da, self._db)
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
 
     # -- arithmetic: a plain number operand becomes a Constant leaf ------------------------
+    # Each operator builds its node inline (the hot path); tests check it against ops.OPS.
 
     def __add__(self, other: Value | float) -> Value:
-        o = other if isinstance(other, Value) else _operand(other)
-        return NotImplemented if o is None else _make2("+", self.data + o.data, self, o)
+        o = other if type(other) is Value else _operand(other)
+        if o is None:
+            return NotImplemented
+        n = _new(Value)
+        n.data, n.grad, n.label, n.op = self.data + o.data, 0.0, "", "+"
+        n._a, n._b, n._da, n._db = self, o, 1.0, 1.0
+        return n
 
     def __radd__(self, other: float) -> Value:
         o = _operand(other)
-        return NotImplemented if o is None else _make2("+", o.data + self.data, o, self)
+        if o is None:
+            return NotImplemented
+        n = _new(Value)
+        n.data, n.grad, n.label, n.op = o.data + self.data, 0.0, "", "+"
+        n._a, n._b, n._da, n._db = o, self, 1.0, 1.0
+        return n
 
     def __sub__(self, other: Value | float) -> Value:
-        o = other if isinstance(other, Value) else _operand(other)
-        return NotImplemented if o is None else _make2("-", self.data - o.data, self, o)
+        o = other if type(other) is Value else _operand(other)
+        if o is None:
+            return NotImplemented
+        n = _new(Value)
+        n.data, n.grad, n.label, n.op = self.data - o.data, 0.0, "", "-"
+        n._a, n._b, n._da, n._db = self, o, 1.0, -1.0
+        return n
 
     def __rsub__(self, other: float) -> Value:
         o = _operand(other)
-        return NotImplemented if o is None else _make2("-", o.data - self.data, o, self)
+        if o is None:
+            return NotImplemented
+        n = _new(Value)
+        n.data, n.grad, n.label, n.op = o.data - self.data, 0.0, "", "-"
+        n._a, n._b, n._da, n._db = o, self, 1.0, -1.0
+        return n
 
     def __mul__(self, other: Value | float) -> Value:
-        o = other if isinstance(other, Value) else _operand(other)
-        return NotImplemented if o is None else _make2("*", self.data * o.data, self, o)
+        o = other if type(other) is Value else _operand(other)
+        if o is None:
+            return NotImplemented
+        n = _new(Value)
+        x, y = self.data, o.data
+        n.data, n.grad, n.label, n.op = x * y, 0.0, "", "*"
+        n._a, n._b, n._da, n._db = self, o, y, x
+        return n
 
     def __rmul__(self, other: float) -> Value:
         o = _operand(other)
-        return NotImplemented if o is None else _make2("*", o.data * self.data, o, self)
+        if o is None:
+            return NotImplemented
+        n = _new(Value)
+        x, y = o.data, self.data
+        n.data, n.grad, n.label, n.op = x * y, 0.0, "", "*"
+        n._a, n._b, n._da, n._db = o, self, y, x
+        return n
 
     def __truediv__(self, other: Value | float) -> Value:
-        o = other if isinstance(other, Value) else _operand(other)
+        o = other if type(other) is Value else _operand(other)
         return NotImplemented if o is None else _divide(self, o)
 
     def __rtruediv__(self, other: float) -> Value:
@@ -100,7 +177,7 @@ class Value:
         return NotImplemented if o is None else _divide(o, self)
 
     def __pow__(self, other: Value | float) -> Value:
-        o = other if isinstance(other, Value) else _operand(other)
+        o = other if type(other) is Value else _operand(other)
         return NotImplemented if o is None else _power(self, o)
 
     def __rpow__(self, other: float) -> Value:
@@ -108,48 +185,79 @@ class Value:
         return NotImplemented if o is None else _power(o, self)
 
     def __neg__(self) -> Value:
-        return _make1("neg", -self.data, self)
+        return _unary("neg", -self.data, self, -1.0)
+
+    def __abs__(self) -> Value:
+        return self.abs()
 
     # -- functions ---------------------------------------------------------------------------
 
     def exp(self) -> Value:
         """e**x; overflows to inf."""
-        return _make1("exp", _exp(self.data), self)
+        out = _exp(self.data)
+        return _unary("exp", out, self, out)
 
     def log(self) -> Value:
         """Natural logarithm, for x > 0."""
         x = self.data
         if x <= 0:
             raise ValueError(f"log: input must be > 0, got {x}{_named(self)}")
-        return _make1("log", math.log(x), self)
+        return _unary("log", math.log(x), self, 1 / x)
 
     def sqrt(self) -> Value:
         """Square root, for x >= 0 (its derivative at 0 is inf)."""
         x = self.data
         if x < 0:
             raise ValueError(f"sqrt: input must be >= 0, got {x}{_named(self)}")
-        return _make1("sqrt", math.sqrt(x), self)
+        out = math.sqrt(x)
+        return _unary("sqrt", out, self, 0.5 / out if out else math.inf)
 
     def tanh(self) -> Value:
         """Hyperbolic tangent; tanh' = 1 - tanh**2."""
-        return _make1("tanh", math.tanh(self.data), self)
+        t = math.tanh(self.data)
+        return _unary("tanh", t, self, 1 - t * t)
 
     def sigmoid(self) -> Value:
         """Logistic function 1 / (1 + e**-x), without overflow for any x; s' = s(1 - s)."""
-        return _make1("sigmoid", _sigmoid(self.data), self)
+        s = _sigmoid(self.data)
+        return _unary("sigmoid", s, self, s * (1 - s))
 
     def relu(self) -> Value:
         """max(0, x), with relu'(0) = 0 (NaN stays NaN)."""
         x = self.data
-        return _make1("relu", 0.0 if x <= 0 else x, self)
+        return _unary("relu", 0.0 if x <= 0 else x, self, 1.0 if x > 0 else 0.0)
 
     def leaky_relu(self, alpha: float = 0.01) -> Value:
-        """x for x > 0, else alpha·x; leaky_relu'(0) = alpha; alpha becomes a Constant child."""
-        a = _operand(alpha)
-        if a is None or type(a) is not Constant:
-            raise TypeError(f"leaky_relu: alpha must be a number, got {type(alpha).__name__}")
-        x = self.data
-        return _make2("leaky_relu", x if x > 0 else a.data * x, self, a)
+        """x for x > 0, else alpha·x; leaky_relu'(0) = alpha. alpha is a parameter of the op
+        (read it with ``microgradnet.ops.parameters(node)``), not a child node."""
+        a, x = _parameter(alpha, "leaky_relu: alpha"), self.data
+        n = _unary("leaky_relu", x if x > 0 else a * x, self, 1.0 if x > 0 else a)
+        n._db = a
+        return n
+
+    def sin(self) -> Value:
+        """Sine (radians); sin' = cos."""
+        return _apply_op(_SIN, (self,))
+
+    def cos(self) -> Value:
+        """Cosine (radians); cos' = -sin."""
+        return _apply_op(_COS, (self,))
+
+    def abs(self) -> Value:
+        """|x|, with abs'(0) = 0 (also ``abs(x)``)."""
+        return _apply_op(_ABS, (self,))
+
+    def softplus(self) -> Value:
+        """log(1 + e**x), without overflow for large |x|; softplus' = sigmoid."""
+        return _apply_op(_SOFTPLUS, (self,))
+
+    def silu(self) -> Value:
+        """x·sigmoid(x) (swish); silu' = s·(1 + x·(1 - s)), s = sigmoid(x)."""
+        return _apply_op(_SILU, (self,))
+
+    def gelu(self) -> Value:
+        """x·Φ(x), Φ the standard normal CDF (the exact erf form); gelu' = Φ(x) + x·φ(x)."""
+        return _apply_op(_GELU, (self,))
 
     # -- backpropagation ---------------------------------------------------------------------
 
@@ -168,10 +276,18 @@ class Value:
         for node in order:
             node.grad = 0.0
         self.grad = seed
+        nary = _NARY
         for node in reversed(order):
             g = node.grad
-            for child, d in zip(node.children, node.local_grads):
-                child.grad += d * g
+            a, b = node._a, node._b
+            if b is None:
+                a.grad += node._da * g
+            elif b is nary:
+                for child, d in zip(a, node._da):
+                    child.grad += d * g
+            else:
+                a.grad += node._da * g
+                b.grad += node._db * g
 
     def zero_grad(self) -> None:
         """Set ``.grad`` to 0 on self and every node below it."""
@@ -179,7 +295,9 @@ class Value:
             node.grad = 0.0
 
     def draw(self, **kwargs: Any) -> Any:
-        """The graph below self as a graphviz.Digraph: ``microgradnet.viz.draw(self, **kwargs)``."""
+        """The graph below self as a graphviz.Digraph: ``microgradnet.viz.draw(self, **kwargs)``.
+
+        The engine's one upward hook, for convenience; it imports the drawing module on use."""
         from .viz import draw
 
         return draw(self, **kwargs)
@@ -249,13 +367,14 @@ def _linear(
                 f"{name}: needs as many weights as inputs, at least one; got {n} and {len(xs)}"
             )
         xd = [x.data for x in xs]
+        xt = tuple(xd)
         zs = []
         for ws, wd, b in plan:
             z = sum(map(mul, wd, xd))
             if b is None:
-                zs.append(_node("dot", z, ws + xs, _dot_locals(wd, xd, False)))
+                zs.append(_nary("dot", z, ws + xs, xt + tuple(wd)))
             else:
-                zs.append(_node("dot", z + b.data, (*ws, *xs, b), _dot_locals(wd, xd, True)))
+                zs.append(_nary("dot", z + b.data, (*ws, *xs, b), (*xt, *wd, 1.0)))
         out.append(zs)
     return out
 
@@ -265,8 +384,7 @@ def vsum(values: Iterable[Value | float]) -> Value:
     children = tuple(_operands(values, "vsum"))
     if not children:
         raise ValueError("vsum: needs at least one value")
-    out = sum([c.data for c in children])
-    return _node("sum", out, children, RULES["sum"](out, *children))
+    return _nary("sum", sum([c.data for c in children]), children, (1.0,) * len(children))
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -283,9 +401,9 @@ def gradients(
 ) -> list[Any]:
     """d root / d w for each w in wrt, touching no ``.grad`` (like torch.autograd.grad).
 
-    With ``create_graph`` the gradients are Values built from the derivative rules, so they can
-    be differentiated again (a gradient that does not depend on any Value stays a float);
-    otherwise they are floats. A w that root does not depend on gets 0.0.
+    With ``create_graph`` the gradients are Values built from the op table's derivative rules,
+    so they can be differentiated again (a gradient that does not depend on any Value stays a
+    float); otherwise they are floats. A w that root does not depend on gets 0.0.
     """
     grads: dict[Value, Any] = {root: grad}
     for node in reversed(_postorder(root, leaves=False)):
@@ -299,93 +417,114 @@ def gradients(
     return [grads.get(w, 0.0) for w in wrt]
 
 
-# -- derivative rules: (out, *operands) -> d out / d operand, for floats and Values alike -------
+@contextmanager
+def no_gc() -> Iterator[None]:
+    """``with no_gc():`` pauses Python's cyclic garbage collector, restoring it afterwards.
 
-
-def _d_pow(out: Any, x: Any, y: Any) -> tuple[Any, Any]:
-    """d x**y / dx = y·x**(y-1); d x**y / dy = x**y·ln x, or 0 where x <= 0 (see _power).
-
-    At x = 0 (where y >= 0, as _power checks): d/dx is 0 for y = 0 and inf for 0 < y < 1.
+    Graphs of Values have no reference cycles and are freed by reference counting, so the
+    collector only costs time while a graph is built (it traverses every live node again and
+    again); pausing it makes building and backpropagating a large graph faster. The previous
+    state is restored in ``finally``, even on an error; nothing is frozen, and importing
+    microgradnet changes nothing. ``fit`` uses it around its steps.
     """
-    xd, yd = _data(x), _data(y)
-    if xd == 0 and yd < 1:
-        dx: Any = 0.0 if yd == 0 else math.inf
-    else:
-        dx = y * (
-            x ** (y - 1) if isinstance(x, Value) or isinstance(y, Value) else _pow(xd, yd - 1)
-        )
-    dy = out * (x.log() if isinstance(x, Value) else math.log(x)) if xd > 0 else 0.0
-    return dx, dy
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
-def _dot_locals(ws: Sequence[Any], xs: Sequence[Any], bias: bool) -> tuple[Any, ...]:
-    """z = Σ w_i·x_i (+ b): dz/dw_i = x_i, dz/dx_i = w_i, dz/db = 1."""
-    return (*xs, *ws, 1.0) if bias else (*xs, *ws)
+class _RulesView(Mapping[str, Rule]):
+    """Deprecated: ``RULES[op]`` is ``ops.OPS[op].derivative``; read the op table instead."""
+
+    def __getitem__(self, name: str) -> Rule:
+        return ops.OPS[name].derivative
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(ops.OPS))
+
+    def __len__(self) -> int:
+        return len(ops.OPS)
 
 
-def _d_dot(out: Any, *operands: Any) -> tuple[Any, ...]:
-    """_dot_locals for operands (w_1..w_n, x_1..x_n[, b])."""
-    n = len(operands) // 2
-    return _dot_locals(operands[:n], operands[n : 2 * n], len(operands) % 2 == 1)
-
-
-RULES: dict[str, Rule] = {
-    "+": lambda out, a, b: (1.0, 1.0),
-    "-": lambda out, a, b: (1.0, -1.0),
-    "*": lambda out, a, b: (b, a),
-    "/": lambda out, a, b: (1 / b, -out / b),
-    "**": _d_pow,
-    "neg": lambda out, a: (-1.0,),
-    "exp": lambda out, a: (out,),
-    "log": lambda out, a: (1 / a,),
-    "sqrt": lambda out, a: (0.5 / out if _data(out) else math.inf,),
-    "tanh": lambda out, a: (1 - out * out,),
-    "sigmoid": lambda out, a: (out * (1 - out),),
-    "relu": lambda out, a: (1.0 if _data(a) > 0 else 0.0,),
-    "leaky_relu": lambda out, a, alpha: (
-        1.0 if _data(a) > 0 else alpha,
-        a if _data(a) < 0 else 0.0,
-    ),
-    "sum": lambda out, *xs: (1.0,) * len(xs),
-    "dot": _d_dot,
-}
-
+RULES: Mapping[str, Rule] = _RulesView()
+ops._ENGINE[:] = [sys.modules[__name__]]  # ops reaches Value and Constant through this binding
 
 # -- internals ---------------------------------------------------------------------------------
 
 _new = object.__new__
+_SIN, _COS, _ABS = ops.OPS["sin"], ops.OPS["cos"], ops.OPS["abs"]
+_SOFTPLUS, _SILU, _GELU = ops.OPS["softplus"], ops.OPS["silu"], ops.OPS["gelu"]
 
 
-def _node(op: str, out: float, children: tuple[Value, ...], local_grads: tuple[Any, ...]) -> Value:
-    """A new interior node; every operation ends here."""
-    node: Value = _new(Value)
-    node.data = out
-    node.grad = 0.0
-    node.label = ""
-    node.op = op
-    node.children = children
-    node.local_grads = local_grads
-    return node
+def _unary(op: str, out: float, x: Value, d: Any) -> Value:
+    """A new one-operand node."""
+    n: Value = _new(Value)
+    n.data, n.grad, n.label, n.op = out, 0.0, "", op
+    n._a, n._b, n._da, n._db = x, None, d, None
+    return n
 
 
-def _make1(op: str, out: float, x: Value) -> Value:
-    """A node for a one-operand op, its local derivative from RULES."""
-    return _node(op, out, (x,), RULES[op](out, x.data))
+def _nary(op: str, out: float, children: tuple[Value, ...], local: tuple[Any, ...]) -> Value:
+    """A new node with a tuple of operands (dot, sum)."""
+    n: Value = _new(Value)
+    n.data, n.grad, n.label, n.op = out, 0.0, "", op
+    n._a, n._b, n._da, n._db = children, _NARY, local, None
+    return n
 
 
-def _make2(op: str, out: float, x: Value, y: Value) -> Value:
-    """A node for a two-operand op, its local derivatives from RULES."""
-    return _node(op, out, (x, y), RULES[op](out, x.data, y.data))
+def _apply_op(op: Op, operands: Sequence[Any]) -> Value:
+    """A node of any one- or two-operand op of the table, by its forward, rule and domain."""
+    if len(operands) != op.arity:
+        raise TypeError(f"{op.name}: takes {op.arity} operand(s), got {len(operands)}")
+    xs = []
+    for x in operands:
+        v = _operand(x)
+        if v is None:
+            raise TypeError(f"{op.name}: operands must be Values or numbers, got {_kind(x)}")
+        xs.append(v)
+    data = [x.data for x in xs]
+    for bad, error, message in op.domain:
+        if bad(*data):
+            got = ", ".join(f"{d!r}{_named(x)}" for d, x in zip(data, xs))
+            raise error(f"{op.name}: {message}, got {got}")
+    try:
+        out = float(op.forward(*data))
+        local = op.derivative(out, *data)
+        ds = tuple(float(d) for d in local)
+    except (TypeError, ValueError) as e:
+        if op.builtin:
+            raise
+        raise TypeError(f"custom op {op.name!r} failed at {data}: {e}") from e
+    if len(ds) != op.arity:
+        raise ValueError(f"{op.name}: its derivative gave {len(ds)} values for {op.arity} operands")
+    n: Value = _new(Value)
+    n.data, n.grad, n.label, n.op = out, 0.0, "", op.name
+    if op.arity == 1:
+        n._a, n._b, n._da, n._db = xs[0], None, ds[0], None
+    else:
+        n._a, n._b, n._da, n._db = xs[0], xs[1], ds[0], ds[1]
+    return n
 
 
 def _local_grads_as_values(node: Value) -> tuple[Any, ...]:
-    """node's local derivatives as graph nodes: RULES applied to the operand Values.
+    """node's local derivatives as graph nodes: the table's Value rule on the operand Values.
 
     Constant operands enter as plain numbers, so x**3 differentiates to 3·x**2 with a number
     exponent (defined for negative x) and constants add no nodes.
     """
+    op = ops.op_of(node)
+    rule = op.value_derivative
+    if rule is None:
+        raise ValueError(
+            f"create_graph: op {op.name!r} has a derivative for floats only, so it cannot be "
+            "differentiated again; give define_op a value_derivative (a rule written with Value "
+            "methods or microgradnet.ops.fn)"
+        )
     operands = [c.data if type(c) is Constant else c for c in node.children]
-    return RULES[node.op](node, *operands)
+    return tuple(rule(node, *operands, *ops.parameters(node)))
 
 
 _EXIT = object()  # stack marker: the node below it has had all its children visited
@@ -393,12 +532,13 @@ _EXIT = object()  # stack marker: the node below it has had all its children vis
 
 def _postorder(root: Value, *, leaves: bool) -> list[Value]:
     """root's graph children-first, by iterative depth-first search; leaves only if asked."""
-    if not (leaves or root.children):
-        return []
+    if root._a is None:
+        return [root] if leaves else []
     order: list[Value] = []
     seen: set[Value] = set()
     stack: list[Any] = [root]
     push, pop, visit, emit = stack.append, stack.pop, seen.add, order.append
+    nary = _NARY
     while stack:
         node = pop()
         if node is _EXIT:
@@ -407,16 +547,25 @@ def _postorder(root: Value, *, leaves: bool) -> list[Value]:
             visit(node)
             push(node)
             push(_EXIT)
-            for child in node.children:
-                if (leaves or child.children) and child not in seen:
+            a, b = node._a, node._b
+            if a is None:
+                continue
+            kids = (a,) if b is None else a if b is nary else (a, b)
+            for child in kids:
+                if (leaves or child._a is not None) and child not in seen:
                     push(child)
     return order
 
 
 def _divide(a: Value, b: Value) -> Value:
-    if b.data == 0:
-        raise ZeroDivisionError(f"/: division by zero, {a.data} / {b.data}{_named(b)}")
-    return _make2("/", a.data / b.data, a, b)
+    y = b.data
+    if y == 0:
+        raise ZeroDivisionError(f"/: division by zero, {a.data} / {y}{_named(b)}")
+    out = a.data / y
+    n: Value = _new(Value)
+    n.data, n.grad, n.label, n.op = out, 0.0, "", "/"
+    n._a, n._b, n._da, n._db = a, b, 1 / y, -out / y
+    return n
 
 
 def _power(base: Value, exponent: Value) -> Value:
@@ -432,28 +581,12 @@ def _power(base: Value, exponent: Value) -> Value:
             f"**: negative base {x}{_named(base)} with a Value exponent{_named(exponent)}: "
             "d/d exponent = x**y·ln(x) is undefined for x < 0; use a number exponent"
         )
-    return _make2("**", _pow(x, y), base, exponent)
-
-
-def _pow(x: float, y: float) -> float:
-    try:
-        return math.pow(x, y)
-    except OverflowError:
-        return -math.inf if x < 0 and y % 2 == 1 else math.inf
-
-
-def _exp(x: float) -> float:
-    try:
-        return math.exp(x)
-    except OverflowError:
-        return math.inf
-
-
-def _sigmoid(x: float) -> float:
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
+    out = _pow(x, y)
+    dx = (0.0 if y == 0 else math.inf) if x == 0 and y < 1 else y * _pow(x, y - 1)
+    n: Value = _new(Value)
+    n.data, n.grad, n.label, n.op = out, 0.0, "", "**"
+    n._a, n._b, n._da, n._db = base, exponent, dx, out * math.log(x) if x > 0 else 0.0
+    return n
 
 
 def _data(x: Any) -> float:
@@ -467,6 +600,11 @@ def _named(v: Value) -> str:
 def _to_float(x: object, where: str) -> float:
     if type(x) is float:
         return x
+    if isinstance(x, bool):
+        raise TypeError(
+            f"{where} must be a real number, got the bool {x!r}; convert it with float() if you "
+            "mean 1.0 or 0.0 (bools are refused, as PyTorch and JAX refuse bool gradients)"
+        )
     if isinstance(x, Real):
         try:
             return float(x)
@@ -475,15 +613,40 @@ def _to_float(x: object, where: str) -> float:
     raise TypeError(f"{where} must be a real number, got {type(x).__name__}: {x!r:.60}")
 
 
+def _parameter(x: object, where: str) -> float:
+    """An op's parameter: a real number (not a bool, not a Value), as a float."""
+    if isinstance(x, bool) or not isinstance(x, Real):
+        raise TypeError(f"{where} must be a number, got {type(x).__name__}")
+    return float(x)
+
+
+def _kind(x: object) -> str:
+    return f"{type(x).__name__} {x!r:.40}"
+
+
 def _operand(x: object) -> Value | None:
+    """x as a Value (a number becomes a Constant); None for a type that may handle the
+    operator itself. Bools and arrays are refused with a TypeError that says what to do."""
     if isinstance(x, Value):
         return x
     if type(x) is float or type(x) is int:
         c = _new(Constant)
-        c.data, c.grad, c.label, c.op, c.children, c.local_grads = float(x), 0.0, "", "", (), ()
+        c.data, c.grad, c.label, c.op = float(x), 0.0, "", ""
+        c._a = c._b = c._da = c._db = None
         return c
+    if isinstance(x, bool) or type(x).__name__ == "bool_":
+        raise TypeError(
+            f"a Value cannot combine with the bool {x!r}; convert it with float() on purpose "
+            "(bools are refused, as PyTorch and JAX refuse bool gradients)"
+        )
     if isinstance(x, Real):
         return Constant(float(x))
+    if hasattr(x, "__array__") or hasattr(x, "shape") or isinstance(x, (list, tuple)):
+        raise TypeError(
+            f"a Value combines with scalars (Values or numbers), not with a "
+            f"{type(x).__name__}; for arrays of samples use the batch helpers: "
+            "linear_batch(weights, batch) or Layer.forward_batch(batch)"
+        )
     return None
 
 

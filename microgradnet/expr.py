@@ -2,7 +2,9 @@
 
 The text is parsed by Python's ``ast`` (``mode="eval"``), never run: a first pass walks the tree
 and refuses everything but numbers, the declared variables, ``+ - * / **``, unary ``-`` and ``+``,
-and calls of the functions in ``FUNCTIONS``; a second pass evaluates the tree into Values.
+and calls of the functions in ``FUNCTIONS`` (the op table's functions; ops defined with
+``define_op`` only when the caller passes ``custom_ops=True``); a second pass evaluates the tree
+into Values.
 Both passes use an explicit stack, so nothing recurses, and inputs longer than ``MAX_LENGTH``
 characters or nested deeper than ``MAX_DEPTH`` levels are refused before any arithmetic.
 
@@ -10,7 +12,7 @@ Numbers are floats from the start (``9**9**9**9`` overflows to inf at once inste
 huge integer), and a subexpression of numbers alone is folded into one number by the engine's own
 rules, so ``x ** -1`` has the number exponent -1 and ``1/0`` raises the engine's error.
 
-References: Python's ``ast`` module; the engine's ``Value`` and ``Constant``.
+References: Python's ``ast`` module; the engine's ``Value`` and ``Constant``; the op table.
 """
 
 from __future__ import annotations
@@ -22,11 +24,13 @@ import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from . import ops
 from .engine import Constant, Value
+from .ops import Op
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 100
-FUNCTIONS = ("exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu")
+FUNCTIONS = tuple(ops.cli_functions())  # the built-in functions a formula may call
 
 _BINARY: dict[type[ast.operator], tuple[str, Callable[[Any, Any], Any]]] = {
     ast.Add: ("+", operator.add),
@@ -77,24 +81,29 @@ class ExpressionError(ValueError):
     """The formula text was refused: its message names the construct and quotes the text."""
 
 
-def parse_expression(text: str, variables: Mapping[str, Value]) -> Value:
+def parse_expression(
+    text: str, variables: Mapping[str, Value], *, custom_ops: bool = False
+) -> Value:
     """Build the Value graph of ``text`` with ``variables`` (name -> Value) as its leaves.
 
+    With ``custom_ops=True`` the formula may also call the ops defined with ``define_op``
+    (off by default: a formula string reaches only built-in functions unless asked).
     Raises ExpressionError for anything outside the grammar (the message names it), and the
     engine's ValueError or ZeroDivisionError for a math domain error such as ``log(-1)``.
     A formula of numbers alone gives a Constant.
     """
     if not isinstance(text, str):
         raise TypeError(f"parse_expression: text must be a str, got {type(text).__name__}")
+    functions = ops.cli_functions(custom_ops=custom_ops)
     for name in variables:
-        if name in FUNCTIONS:
+        if name in functions:
             raise ExpressionError(f"variable name {name!r} is a function name; choose another")
     if len(text) > MAX_LENGTH:
         raise ExpressionError(f"expression is {len(text)} characters long, over {MAX_LENGTH}")
     text = text.strip()  # Python's eval mode refuses leading blanks as an indent
     tree = _parse(text)
-    nodes = _check(tree, text, variables)
-    result = _evaluate(nodes, text, variables)
+    nodes = _check(tree, text, variables, functions)
+    result = _evaluate(nodes, text, variables, functions)
     return result if isinstance(result, Value) else Constant(result)
 
 
@@ -123,7 +132,9 @@ def _parse(text: str) -> ast.Expression:
 # -- pass 1: refuse everything outside the grammar ----------------------------------------------
 
 
-def _check(tree: ast.Expression, text: str, variables: Mapping[str, Value]) -> list[ast.expr]:
+def _check(
+    tree: ast.Expression, text: str, variables: Mapping[str, Value], functions: Mapping[str, Op]
+) -> list[ast.expr]:
     """Every node of tree.body, parents before children (pre-order), once each is allowed."""
     nodes: list[ast.expr] = []
     stack: list[tuple[ast.expr, int]] = [(tree.body, 1)]
@@ -131,13 +142,15 @@ def _check(tree: ast.Expression, text: str, variables: Mapping[str, Value]) -> l
         node, depth = stack.pop()
         if depth > MAX_DEPTH:
             raise ExpressionError(f"expression is nested more than {MAX_DEPTH} operations deep")
-        children = _allowed_children(node, text, variables)
+        children = _allowed_children(node, text, variables, functions)
         nodes.append(node)
         stack.extend((child, depth + 1) for child in reversed(children))
     return nodes
 
 
-def _allowed_children(node: ast.expr, text: str, variables: Mapping[str, Value]) -> list[ast.expr]:
+def _allowed_children(
+    node: ast.expr, text: str, variables: Mapping[str, Value], functions: Mapping[str, Op]
+) -> list[ast.expr]:
     """The operands of node if node is in the grammar; otherwise an ExpressionError."""
     if isinstance(node, ast.Constant):
         _number(node, text)
@@ -145,7 +158,7 @@ def _allowed_children(node: ast.expr, text: str, variables: Mapping[str, Value])
     if isinstance(node, ast.Name):
         if node.id in variables:
             return []
-        if node.id in FUNCTIONS:
+        if node.id in functions:
             raise ExpressionError(f"function {node.id!r} must be called, as {node.id}(x)")
         raise ExpressionError(
             f"name {node.id!r} is not declared; give it a value as {node.id}=VALUE"
@@ -163,32 +176,44 @@ def _allowed_children(node: ast.expr, text: str, variables: Mapping[str, Value])
             )
         return [node.operand]
     if isinstance(node, ast.Call):
-        return _call_arguments(node, text)
+        return _call_arguments(node, text, functions)
     kind = _REFUSED.get(type(node), f"{type(node).__name__} expression")
     raise ExpressionError(f"{kind} {_quote(node, text)} is not allowed")
 
 
-def _call_arguments(node: ast.Call, text: str) -> list[ast.expr]:
+def _call_arguments(node: ast.Call, text: str, functions: Mapping[str, Op]) -> list[ast.expr]:
     func = node.func
     if not isinstance(func, ast.Name):
         raise ExpressionError(f"call of {_quote(func, text)} is not allowed")
     name = func.id
-    if name not in FUNCTIONS:
+    if name not in functions:
+        hint = (
+            " (a custom op: the caller must allow custom ops)" if name in ops.custom_ops() else ""
+        )
         raise ExpressionError(
-            f"call of {name!r} is not allowed; the functions are {', '.join(FUNCTIONS)}"
+            f"call of {name!r} is not allowed{hint}; the functions are {', '.join(functions)}"
         )
     if node.keywords:
         raise ExpressionError(
             f"keyword argument in {_quote(node, text)} is not allowed; pass arguments by position"
         )
-    most = 2 if name == "leaky_relu" else 1
-    if not 1 <= len(node.args) <= most:
-        wanted = "leaky_relu(x) or leaky_relu(x, alpha)" if most == 2 else f"{name}(x)"
+    op = functions[name]
+    least, most = op.arity, op.arity + len(op.params)
+    if not least <= len(node.args) <= most:
+        operands = ", ".join("xy"[: op.arity])
+        wanted = f"{name}({operands})" + "".join(
+            f" or {name}({operands}, {', '.join(op.params[: k + 1])})"
+            for k in range(len(op.params))
+        )
+        count = f"{least} or {most} arguments" if most > least else _plural(least, "argument")
         raise ExpressionError(
-            f"{name} takes {'1 or 2 arguments' if most == 2 else '1 argument'}, "
-            f"got {len(node.args)} in {_quote(node, text)}; write {wanted}"
+            f"{name} takes {count}, got {len(node.args)} in {_quote(node, text)}; write {wanted}"
         )
     return list(node.args)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def _number(node: ast.Constant, text: str) -> float:
@@ -210,7 +235,9 @@ def _number(node: ast.Constant, text: str) -> float:
 # -- pass 2: evaluate, children before parents --------------------------------------------------
 
 
-def _evaluate(nodes: list[ast.expr], text: str, variables: Mapping[str, Value]) -> Value | float:
+def _evaluate(
+    nodes: list[ast.expr], text: str, variables: Mapping[str, Value], functions: Mapping[str, Op]
+) -> Value | float:
     """Reversed pre-order puts each node after its operands: one loop, no recursion."""
     results: dict[ast.expr, Value | float] = {}
     for node in reversed(nodes):
@@ -228,7 +255,7 @@ def _evaluate(nodes: list[ast.expr], text: str, variables: Mapping[str, Value]) 
         else:
             assert isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
             args = [results.pop(arg) for arg in node.args]
-            out = _function(node.func.id, args, node, text)
+            out = _function(functions[node.func.id], args, node, text)
         results[node] = out
     return results[nodes[0]]
 
@@ -241,15 +268,20 @@ def _fold(op: Callable[[Any, Any], Any], a: Value | float, b: Value | float) -> 
     return float(op(Constant(a), b).data)
 
 
-def _function(name: str, args: list[Value | float], node: ast.Call, text: str) -> Value | float:
-    x, extra = args[0], args[1:]
-    if extra and isinstance(extra[0], Value):
-        raise ExpressionError(
-            f"leaky_relu's alpha must be a number, not an expression of variables, "
-            f"in {_quote(node, text)}"
-        )
-    out: Value = getattr(Constant(x) if not isinstance(x, Value) else x, name)(*extra)
-    return out if isinstance(x, Value) else out.data
+def _function(op: Op, args: list[Value | float], node: ast.Call, text: str) -> Value | float:
+    operands, params = args[: op.arity], args[op.arity :]
+    for p, name in zip(params, op.params):
+        if isinstance(p, Value):
+            raise ExpressionError(
+                f"{op.name}'s {name} must be a number, not an expression of variables, "
+                f"in {_quote(node, text)}"
+            )
+    values = [x if isinstance(x, Value) else Constant(x) for x in operands]
+    if op.params:  # an op with parameters is a Value method taking them (leaky_relu)
+        out: Value = getattr(values[0], op.name)(*params)
+    else:
+        out = ops.apply(op.name, *values)
+    return out if any(isinstance(x, Value) for x in operands) else out.data
 
 
 # -- messages -----------------------------------------------------------------------------------

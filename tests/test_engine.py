@@ -9,7 +9,7 @@ import weakref
 import numpy as np
 import pytest
 
-from microgradnet import Constant, Value, dot, gradients, linear, topological_order, vsum
+from microgradnet import Constant, Value, dot, gradients, linear, ops, topological_order, vsum
 
 
 def leaf(x: float, label: str = "") -> Value:
@@ -112,9 +112,9 @@ def test_leaky_relu_derivative_and_alpha_at_zero(x: float, d: float) -> None:
     v = leaf(x)
     out = v.leaky_relu(0.1)
     assert out.data == pytest.approx(x if x > 0 else 0.1 * x)
-    assert out.children[0] is v and type(out.children[1]) is Constant
-    assert out.local_grads[0] == d  # convention: leaky_relu'(0) = alpha
-    assert out.local_grads[1] == (x if x < 0 else 0.0)  # d out / d alpha
+    assert out.children == (v,)  # alpha is a parameter of the op, not a child node
+    assert ops.parameters(out) == (0.1,)
+    assert out.local_grads == (d,)  # convention: leaky_relu'(0) = alpha
 
 
 def test_leaky_relu_rejects_non_number_alpha() -> None:

@@ -11,6 +11,7 @@ from guards import Executed, nothing_runs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from microgradnet import ops
 from microgradnet.autodiff import gradcheck
 from microgradnet.engine import Constant, Value
 from microgradnet.expr import (
@@ -57,6 +58,28 @@ FUNCTION_CASES = [
     ("leaky_relu(2*x)", -0.3, -0.006, 0.02),
     ("leaky_relu(2*x, 0.1)", -0.3, -0.06, 0.2),
     ("leaky_relu(2*x, 0.1)", 0.3, 0.6, 2.0),
+    ("sin(2*x)", 0.3, math.sin(0.6), 2 * math.cos(0.6)),
+    ("cos(2*x)", 0.3, math.cos(0.6), -2 * math.sin(0.6)),
+    ("abs(2*x)", -0.3, 0.6, -2.0),
+    ("abs(0*x)", 0.3, 0.0, 0.0),  # abs'(0) = 0
+    ("softplus(2*x)", 0.3, math.log1p(math.exp(0.6)), 2 * sigmoid(0.6)),
+    ("silu(2*x)", 0.3, 0.6 * sigmoid(0.6), 2 * sigmoid(0.6) * (1 + 0.6 * (1 - sigmoid(0.6)))),
+    (
+        "gelu(2*x)",
+        0.3,
+        0.3 * (1 + math.erf(0.6 / math.sqrt(2))),
+        2
+        * (
+            0.5 * (1 + math.erf(0.6 / math.sqrt(2)))
+            + 0.6 * math.exp(-0.18) / math.sqrt(2 * math.pi)
+        ),
+    ),
+    (
+        "normal_cdf(2*x)",
+        0.3,
+        0.5 * (1 + math.erf(0.6 / math.sqrt(2))),
+        2 * math.exp(-0.18) / math.sqrt(2 * math.pi),
+    ),
     ("-x / (1 + x**2)", 0.5, -0.4, -(1 - 0.25) / 1.25**2),
     ("+x - 3**x", 2.0, -7.0, 1 - 9 * math.log(3)),
 ]
@@ -75,6 +98,22 @@ def test_functions_and_operators_match_hand_derivatives(
 
 def test_every_function_is_covered() -> None:
     assert {t.split("(")[0] for t, *_ in FUNCTION_CASES} >= set(FUNCTIONS)
+
+
+def test_custom_ops_only_when_the_caller_opts_in() -> None:
+    ops.define_op("cube", lambda t: t**3, lambda t: 3 * t**2)
+    try:
+        v = leaves(x=2.0)
+        with pytest.raises(ExpressionError, match=r"call of 'cube' is not allowed \(a custom op"):
+            parse_expression("cube(x) + 1", v)
+        f = parse_expression("cube(x) + 1", v, custom_ops=True)
+        f.backward()
+        assert (f.data, v["x"].grad) == (9.0, 12.0)
+        with pytest.raises(ExpressionError, match="cube takes 1 argument, got 2"):
+            parse_expression("cube(x, x)", v, custom_ops=True)
+        assert parse_expression("cube(2)", {}, custom_ops=True).data == 8.0
+    finally:
+        ops.undefine_op("cube")
 
 
 def test_number_subexpressions_fold_into_one_constant() -> None:
