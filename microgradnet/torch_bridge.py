@@ -1,0 +1,202 @@
+"""From microgradnet to PyTorch and back: the same network, the same numbers, checked.
+
+    to_torch(model)                  an equivalent torch.nn.Sequential (float64, same weights)
+    from_torch(torch_model, model)   copy the weights back into the microgradnet model
+    compare_with_torch(f, inputs)    f and its gradients by both engines, side by side
+
+Layers map to ``torch.nn.Linear`` (weight[j, i] is neuron j's w[i], bias[j] its b) followed by
+the activation (``ReLU``, ``Tanh``, ``Sigmoid``, ``LeakyReLU(alpha)``; none for linear);
+``Dropout`` maps to ``torch.nn.Dropout``. Both engines agree at the kinks: relu'(0) = 0,
+leaky_relu'(0) = alpha.
+
+PyTorch is optional: install it with the ``torch`` extra (``pip install microgradnet[torch]``;
+on Linux prefer the CPU-only wheel). Nothing here imports it until a function is called.
+
+References: torch.nn.Linear, torch.nn.Sequential, torch.autograd.grad.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .engine import Value, gradients
+from .nn import MLP, Dropout, Layer, Module, Sequential
+
+# (microgradnet parameter, torch parameter, index into it): one row per number
+Pairs = list[tuple[Value, Any, tuple[int, ...]]]
+
+
+def to_torch(model: Module) -> Any:
+    """The equivalent ``torch.nn.Sequential`` in float64, holding a copy of model's weights."""
+    return _export(model)[0]
+
+
+def from_torch(torch_model: Any, model: Module) -> Module:
+    """Copy torch_model's weights (as made by to_torch, perhaps trained since) into model.
+
+    The two must have the same layers and shapes; the error names the first that differs.
+    Returns model.
+    """
+    torch = _torch()
+    template, pairs = _export(model)
+    mine = list(template.named_parameters())
+    theirs = list(torch_model.named_parameters())
+    if [(n, tuple(p.shape)) for n, p in mine] != [(n, tuple(p.shape)) for n, p in theirs]:
+        expected = ", ".join(f"{n} {tuple(p.shape)}" for n, p in mine)
+        got = ", ".join(f"{n} {tuple(p.shape)}" for n, p in theirs)
+        raise ValueError(
+            f"from_torch: the torch model has parameters [{got}], model needs [{expected}]"
+        )
+    by_template = {id(p): q for (_, p), (_, q) in zip(mine, theirs)}
+    with torch.no_grad():
+        for value, param, index in pairs:
+            value.data = float(by_template[id(param)].detach()[index])
+    return model
+
+
+@dataclass(frozen=True)
+class TorchComparison:
+    """f and its gradients by microgradnet and by torch.autograd, side by side.
+
+    ``rows`` holds (name, microgradnet, torch) for the value and each gradient;
+    ``largest_difference`` the largest |microgradnet − torch| among them.
+    """
+
+    rows: tuple[tuple[str, float, float], ...]
+    largest_difference: float
+
+    def __str__(self) -> str:
+        width = max(len(name) for name, _, _ in self.rows)
+        lines = [f"{'':{width}}  {'microgradnet':>22}  {'torch':>22}  {'difference':>10}"]
+        lines += [
+            f"{name:{width}}  {a:22.16g}  {b:22.16g}  {abs(a - b):10.2g}"
+            for name, a, b in self.rows
+        ]
+        lines.append(f"largest difference: {self.largest_difference:.3g}")
+        return "\n".join(lines)
+
+    def _repr_markdown_(self) -> str:
+        body = "\n".join(
+            f"| `{name}` | {a!r} | {b!r} | {abs(a - b):.2g} |" for name, a, b in self.rows
+        )
+        return (
+            "| | microgradnet | torch | difference |\n|---|---|---|---|\n"
+            f"{body}\n\nlargest difference: {self.largest_difference:.3g}\n"
+        )
+
+
+def compare_with_torch(
+    f: Callable[..., Any],
+    inputs: Sequence[float] | Module,
+    torch_f: Callable[..., Any] | None = None,
+) -> TorchComparison:
+    """Compute f and its gradients with microgradnet and with torch.autograd (float64).
+
+    With numbers as inputs, f gets Values and then torch tensors (torch_f, if given, gets the
+    tensors instead: for code that calls functions torch tensors lack as methods). With a
+    model, f(model) gives the loss, torch_f(to_torch(model)) the torch loss, and the gradients
+    are compared parameter by parameter, under the model's parameter names.
+    """
+    torch = _torch()
+    tf = f if torch_f is None else torch_f
+    if isinstance(inputs, Module):
+        net, pairs = _export(inputs)
+        loss = f(inputs)
+        names = {id(v): n for n, v in inputs.named_parameters()}
+        values = [v for v, _, _ in pairs]
+        ours = gradients(_value(loss, "f(model)"), values)
+        torch_loss = tf(net)
+        torch_loss.backward()
+        theirs = [float(p.grad[index]) for _, p, index in pairs]
+        labels = [f"∂f/∂{names.get(id(v), v.label or '?')}" for v in values]
+        value, torch_value = loss.data, float(torch_loss.detach())
+    else:
+        numbers = [float(x) for x in inputs]
+        xs = [Value(x) for x in numbers]
+        loss = _value(f(*xs), "f")
+        ours = gradients(loss, xs)
+        ts = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in numbers]
+        torch_loss = tf(*ts)
+        grads = torch.autograd.grad(torch_loss, ts, allow_unused=True)
+        theirs = [0.0 if g is None else float(g) for g in grads]
+        labels = [f"∂f/∂{n}" for n in _argument_names(f, len(xs))]
+        value, torch_value = loss.data, float(torch_loss.detach())
+    rows = [("f", value, torch_value), *zip(labels, map(float, ours), theirs)]
+    largest = max((abs(a - b) for _, a, b in rows), key=lambda d: (math.isnan(d), d))
+    return TorchComparison(tuple(rows), largest)
+
+
+# -- building the torch model -------------------------------------------------------------------
+
+
+def _export(model: Module) -> tuple[Any, Pairs]:
+    """The torch.nn.Sequential for model and which torch number each parameter became."""
+    torch = _torch()
+    modules: list[Any] = []
+    pairs: Pairs = []
+    stack: list[Module] = [model]
+    while stack:  # depth-first over nested Sequential and MLP, in order
+        m = stack.pop()
+        if isinstance(m, (Sequential, MLP)):
+            stack.extend(reversed(m.layers))
+        elif isinstance(m, Layer):
+            modules += _linear(torch, m, pairs)
+        elif isinstance(m, Dropout):
+            modules.append(torch.nn.Dropout(m.p))
+        else:
+            raise TypeError(
+                f"to_torch: {type(m).__name__} has no torch counterpart here; "
+                "supported: Layer, MLP, Dropout and Sequential of them"
+            )
+    return torch.nn.Sequential(*modules), pairs
+
+
+def _linear(torch: Any, layer: Layer, pairs: Pairs) -> list[Any]:
+    neurons, f64 = layer.neurons, torch.float64
+    bias = neurons[0].b is not None
+    linear = torch.nn.Linear(layer.nin, layer.nout, bias=bias, dtype=f64)
+    with torch.no_grad():
+        linear.weight.copy_(torch.tensor([[w.data for w in n.w] for n in neurons], dtype=f64))
+        if bias:
+            biases = [n.b.data for n in neurons if n.b is not None]
+            linear.bias.copy_(torch.tensor(biases, dtype=f64))
+    for j, neuron in enumerate(neurons):
+        pairs += [(w, linear.weight, (j, i)) for i, w in enumerate(neuron.w)]
+        if neuron.b is not None:
+            pairs.append((neuron.b, linear.bias, (j,)))
+    act = {
+        "relu": torch.nn.ReLU,
+        "tanh": torch.nn.Tanh,
+        "sigmoid": torch.nn.Sigmoid,
+        "leaky_relu": lambda: torch.nn.LeakyReLU(layer.alpha),
+    }.get(layer.activation)
+    return [linear] if act is None else [linear, act()]
+
+
+def _value(out: Any, where: str) -> Value:
+    if not isinstance(out, Value):
+        raise TypeError(
+            f"compare_with_torch: {where} must return a Value, got {type(out).__name__}"
+        )
+    return out
+
+
+def _argument_names(f: Callable[..., Any], n: int) -> list[str]:
+    from .autodiff import _name, _parameter_names
+
+    names = _parameter_names(f)
+    return [_name(names, i, n) for i in range(n)]
+
+
+def _torch() -> Any:
+    try:
+        import torch
+    except ImportError:
+        raise ImportError(
+            "microgradnet.torch_bridge needs PyTorch: pip install 'microgradnet[torch]' "
+            "(on Linux, the CPU-only wheel from PyTorch's CPU index is enough)"
+        ) from None
+    return torch

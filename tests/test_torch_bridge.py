@@ -1,0 +1,121 @@
+"""to_torch / from_torch / compare_with_torch against PyTorch itself (skipped without torch)."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+
+import pytest
+from networks import masha
+
+from microgradnet import MLP, Dropout, Layer, Sequential, Value
+from microgradnet.losses import mse_loss
+
+torch = pytest.importorskip(
+    "torch", reason="PyTorch is not installed (the optional `torch` extra); bridge tests skipped"
+)
+
+from microgradnet.torch_bridge import (  # noqa: E402
+    TorchComparison,
+    compare_with_torch,
+    from_torch,
+    to_torch,
+)
+
+F64 = torch.float64
+
+
+def test_to_torch_copies_weights_and_activations() -> None:
+    model = MLP(3, [4, 5, 2], activation=["tanh", "leaky_relu"], seed=1, alpha=0.2)
+    net = to_torch(model)
+    kinds = [type(m).__name__ for m in net]
+    assert kinds == ["Linear", "Tanh", "Linear", "LeakyReLU", "Linear"]
+    assert net[3].negative_slope == 0.2
+    assert all(p.dtype == F64 for p in net.parameters())
+    first = model.layers[0].neurons[2]
+    assert net[0].weight[2].tolist() == [w.data for w in first.w]
+    assert net[0].bias[2].item() == first.b.data  # type: ignore[union-attr]
+    x = [0.5, -1.5, 2.0]
+    ours = [v.data for v in model(x)]
+    theirs = net(torch.tensor([x], dtype=F64))[0].tolist()
+    assert max(abs(a - b) for a, b in zip(ours, theirs)) < 1e-14
+
+
+def test_sequential_layers_without_bias_and_dropout() -> None:
+    model = Sequential(
+        Layer(2, 3, "sigmoid", bias=False, seed=0), Dropout(0.3), Layer(3, 1, None, seed=1)
+    )
+    net = to_torch(model)
+    assert [type(m).__name__ for m in net] == ["Linear", "Sigmoid", "Dropout", "Linear"]
+    assert net[0].bias is None and net[2].p == 0.3
+
+
+def test_from_torch_loads_trained_weights_back() -> None:
+    model = MLP(2, [3, 1], seed=0)
+    net = to_torch(model)
+    with torch.no_grad():
+        for p in net.parameters():
+            p.mul_(2.0).add_(0.25)
+    expected = [2 * v.data + 0.25 for v in model.parameters()]
+    assert from_torch(net, model) is model
+    assert [v.data for v in model.parameters()] == expected
+
+
+def test_from_torch_refuses_another_shape() -> None:
+    with pytest.raises(ValueError, match=r"the torch model has parameters \[0.weight \(3, 2\)"):
+        from_torch(to_torch(MLP(2, [3, 1], seed=0)), MLP(2, [4, 1], seed=0))
+
+
+def test_unsupported_modules_are_named() -> None:
+    from microgradnet import BatchNorm1d
+
+    with pytest.raises(TypeError, match="BatchNorm1d has no torch counterpart"):
+        to_torch(Sequential(Layer(2, 2), BatchNorm1d(2)))
+
+
+def test_compare_a_function_of_numbers() -> None:
+    def f(x: Value, w: Value) -> Value:
+        return (x * w).sigmoid().log() + x**3 / w
+
+    c = compare_with_torch(f, [0.7, -1.3])
+    assert isinstance(c, TorchComparison)
+    assert [name for name, _, _ in c.rows] == ["f", "∂f/∂x", "∂f/∂w"]
+    s = 1 / (1 + math.exp(0.91))  # σ(x·w) at x·w = −0.91
+    assert c.rows[1][1] == pytest.approx((1 - s) * -1.3 + 3 * 0.49 / -1.3, rel=1e-14)
+    assert c.largest_difference < 1e-14
+    assert "largest difference" in str(c)
+
+
+def test_compare_masha_s_network_gradients_match_to_1e_12() -> None:
+    x, y = 1.5, 0.2
+
+    def loss(w1: Value, w2: Value, w3: Value) -> Value:
+        return 0.5 * (y - ((x * w1).sigmoid() * w2).sigmoid() * w3) ** 2
+
+    c = compare_with_torch(loss, [0.8, -1.2, 1.5])
+    g = masha(x, y, (0.8, -1.2, 1.5))
+    g["L"].backward()
+    assert [r[1] for r in c.rows[1:]] == [g["w1"].grad, g["w2"].grad, g["w3"].grad]
+    assert c.largest_difference < 1e-12
+
+
+def test_compare_a_model_parameter_by_parameter() -> None:
+    model = MLP(2, [8, 8, 1], activation="tanh", seed=3)
+    X = [[0.2, -0.4], [1.0, 0.5], [-0.7, 0.1]]
+    Y = [0.3, -0.2, 0.8]
+    tX, tY = torch.tensor(X, dtype=F64), torch.tensor(Y, dtype=F64)
+    c = compare_with_torch(
+        lambda m: mse_loss([m(x) for x in X], Y),
+        model,
+        lambda net: ((net(tX)[:, 0] - tY) ** 2).mean(),
+    )
+    assert len(c.rows) == 1 + len(model.parameters())
+    assert c.rows[1][0] == "∂f/∂layers.0.neurons.0.w.0"
+    assert c.largest_difference < 1e-12
+
+
+def test_torch_is_not_imported_until_used() -> None:
+    code = "import sys, microgradnet.torch_bridge; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
