@@ -20,7 +20,6 @@ References: JAX's grad / value_and_grad (argnums), torch.autograd.gradcheck (eps
 from __future__ import annotations
 
 import functools
-import importlib
 import inspect
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -28,6 +27,7 @@ from dataclasses import dataclass
 from numbers import Real
 from typing import Any
 
+from . import ops
 from .engine import Constant, Value, _postorder, gradients, topological_order
 
 Function = Callable[..., Value]
@@ -244,10 +244,8 @@ class Explanation:
         the local derivatives as formulas (where the op table writes them), their numbers."""
         lhs = _latex_partial(self._name(self.root), self._name(self.wrt))
         if self.n_paths == 0:
-            return (
-                f"{lhs} = 0 \\quad \\text{{({_latex_text(self._name(self.wrt))} does not reach "
-                f"{_latex_text(self._name(self.root))})}}"
-            )
+            var, top = _latex_text(self._name(self.wrt)), _latex_text(self._name(self.root))
+            return f"{lhs} = 0 \\quad ({var} \\text{{ does not reach }} {top})"
         lines = [r"\begin{aligned}"]
         if self.n_paths == 1:
             first, *rest = self._latex_rows(self.paths[0])
@@ -297,7 +295,7 @@ class Explanation:
 
     def _derivative_text(self, node: Value, i: int) -> str | None:
         operand_names = [_operand_name(self._name(c)) for c in node.children]
-        return _op_derivative_text(node, i, operand_names, _operand_name(self._name(node)))
+        return ops.derivative_text(node, i, operand_names, _operand_name(self._name(node)))
 
     def _name(self, node: Value) -> str:
         return self.names.get(node, "?")
@@ -384,18 +382,6 @@ def _edges(path: ChainPath) -> Iterator[tuple[Value, Value, int]]:
     return zip(path.nodes, path.nodes[1:], operands)
 
 
-def _op_derivative_text(
-    node: Value, i: int, operand_names: Sequence[str], out_name: str
-) -> str | None:
-    """∂node/∂(operand i) as a formula from the op table (ops.derivative_text), or None."""
-    try:
-        ops: Any = importlib.import_module(".ops", __package__)
-    except ImportError:  # the op table is not there yet
-        return None
-    text: str | None = ops.derivative_text(node, i, operand_names, out_name)
-    return text
-
-
 def _operand_tag(parent: Value, child: Value, i: int) -> str:
     """ " (second operand)" when child is more than one operand of parent, else ""."""
     if i < 0 or sum(c is child for c in parent.children) < 2:
@@ -405,7 +391,7 @@ def _operand_tag(parent: Value, child: Value, i: int) -> str:
 
 def _operand_name(name: str) -> str:
     """name parenthesized unless it is an identifier or a number, to sit inside a formula."""
-    plain = name.isidentifier() or name.replace(".", "", 1).isdigit()
+    plain = _is_symbol(name) or name.replace(".", "", 1).isdigit()
     return name if plain else f"({name})"
 
 
@@ -436,7 +422,6 @@ _LATEX_CHARS = {
     "}": r"\}",
     "~": r"\sim ",
     "\\": r"\backslash ",
-    "^": r"\hat{\ }",
 }
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
 _SUBSCRIPTS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
@@ -447,19 +432,30 @@ _LATEX_TOKEN = re.compile(
 
 
 def _latex_text(text: str) -> str:
-    """Formula text (names, numbers, + - · / ** ², functions) as LaTeX math."""
+    """Formula text (names, numbers, + - · / ^ ** ², functions) as LaTeX math."""
+    tokens = _LATEX_TOKEN.findall(text)
     out: list[str] = []
-    for token in _LATEX_TOKEN.findall(text):
-        if token[0].isalpha():
-            out.append(_latex_identifier(token))
-        elif token[0].isdigit():
-            out.append(_latex_number_text(token))
+    k = 0
+    while k < len(tokens):
+        token = tokens[k]
+        k += 1
+        if token in ("^", "**"):  # the exponent: the next token, or the next (...) group
+            end, depth = k + (k < len(tokens) and tokens[k] in "-−"), 0  # a sign goes along
+            while end < len(tokens):
+                depth += {"(": 1, ")": -1}.get(tokens[end], 0)
+                end += 1
+                if depth <= 0:
+                    break
+            out.append(f"^{{{_latex_text(''.join(tokens[k:end]))}}}")
+            k = end
         elif token[0] in "⁰¹²³⁴⁵⁶⁷⁸⁹⁻":
             out.append(f"^{{{token.translate(_SUPERSCRIPTS)}}}")
         elif token[0] in "₀₁₂₃₄₅₆₇₈₉":
             out.append(f"_{{{token.translate(_SUBSCRIPTS)}}}")
-        elif token == "**":
-            out.append("^")
+        elif token[0].isascii() and token[0].isalpha():
+            out.append(_latex_identifier(token))
+        elif token[0].isascii() and token[0].isdigit():
+            out.append(_latex_number_text(token))
         else:
             out.append(_LATEX_CHARS.get(token, token))
     return "".join(out)
@@ -501,7 +497,7 @@ def _latex_partial(top: str, var: str) -> str:
 
 
 def _latex_operand(name: str) -> str:
-    return _latex_text(name) if name.isidentifier() else f"({_latex_text(name)})"
+    return _latex_text(name) if _is_symbol(name) else f"({_latex_text(name)})"
 
 
 def _latex_tag(tag: str) -> str:
@@ -515,51 +511,23 @@ def _latex_elide(factors: list[str], keep: int = 6) -> str:
     return r" \cdot ".join(factors)
 
 
-_INFIX = {"+": 1, "-": 1, "*": 2, "/": 2, "**": 3}
-_PREFIX = {"neg": "-"}
-
-
 def expression_names(order: Sequence[Value], max_len: int = 24) -> dict[Value, str]:
     """A readable name per node: its label, a constant's value, or the expression that made it
-    (such as ``x*w + b``) while that stays under max_len characters, else ``op#k``."""
+    (``ops.text_form``: ``x·w + b``) while that stays under max_len characters, else ``op#k``."""
     names: dict[Value, str] = {}
-    precedence: dict[Value, int] = {}
     unnamed = 0
     for node in order:
-        prec = 9
         if node.label:
             text = node.label
         elif not node.children:
-            text, prec = _fmt(node.data), 2 if node.data < 0 else 9
+            text = _fmt(node.data)
         else:
-            text, prec = _expression(node, names, precedence)
+            text = ops.text_form(node, [names[c] for c in node.children])
             if len(text) > max_len:
                 unnamed += 1
-                text, prec = f"{node.op}#{unnamed}", 9
-        names[node], precedence[node] = text, prec
+                text = f"{node.op}#{unnamed}"
+        names[node] = text
     return names
-
-
-def _expression(
-    node: Value, names: dict[Value, str], precedence: dict[Value, int]
-) -> tuple[str, int]:
-    args = node.children
-    if node.op in _INFIX:
-        prec, (a, b) = _INFIX[node.op], args
-        right_assoc = node.op == "**"
-        left = _paren(names[a], precedence[a], prec, strict=right_assoc)
-        right = _paren(names[b], precedence[b], prec, strict=not right_assoc)
-        sep = f" {node.op} " if prec == 1 else node.op
-        return f"{left}{sep}{right}", prec
-    if node.op in _PREFIX:
-        return f"-{_paren(names[args[0]], precedence[args[0]], 2, False)}", 2
-    if node.op == "leaky_relu":
-        args = args[:1]
-    return f"{node.op}({', '.join(names[a] for a in args)})", 9
-
-
-def _paren(text: str, inner: int, outer: int, strict: bool) -> str:
-    return f"({text})" if inner < outer or (strict and inner == outer) else text
 
 
 def _elide(factors: list[str], keep: int = 6) -> str:
@@ -570,8 +538,16 @@ def _elide(factors: list[str], keep: int = 6) -> str:
 
 
 def wrap_name(name: str) -> str:
-    """name as it reads after a d in dL/d..., parenthesized unless an identifier: dL/d(x*w)."""
-    return name if name.isidentifier() else f"({name})"
+    """name as it reads after a d in dL/d..., parenthesized unless one symbol: dL/d(x·w)."""
+    return name if _is_symbol(name) else f"({name})"
+
+
+def _is_symbol(name: str) -> bool:
+    """True for one symbol such as x, w1, w₁, y_hat, ŷ; False for an expression (x·w, x²)."""
+    return "·" not in name and name.translate(_SUBSCRIPT_DIGITS).isidentifier()
+
+
+_SUBSCRIPT_DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
 
 
 def _fmt(x: float) -> str:

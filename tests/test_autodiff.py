@@ -8,6 +8,8 @@ import pytest
 from networks import masha
 
 from microgradnet import (
+    ChainPath,
+    Constant,
     GradcheckError,
     Value,
     explain,
@@ -44,6 +46,21 @@ def test_non_differentiated_arguments_pass_through() -> None:
         return x * x * scale
 
     assert grad(f)(3.0, 2.0) == 12.0
+
+
+def test_numbers_not_differentiated_become_constants() -> None:
+    # the example: y is differentiated, x is not, yet f calls x.exp()
+    assert grad(lambda x, y: x * y + x.exp(), argnums=1)(1.5, 2.0) == 1.5
+    seen: list[object] = []
+
+    def f(x: Value, data: list[float], scale: Value) -> Value:
+        seen.extend([data, scale])
+        return x * scale * sum(data)
+
+    data = [1.0, 2.0]
+    assert grad(f)(3.0, data, 0.5) == 1.5
+    assert seen[0] is data  # lists pass through unchanged
+    assert isinstance(seen[1], Constant) and seen[1].label == "scale"
 
 
 def test_grad_of_a_constant_function_is_zero() -> None:
@@ -206,12 +223,12 @@ def test_explain_writes_the_seed002_chain() -> None:
     g = masha(1.5, 2.0, (0.4, -0.7, 1.3))
     g["L"].backward()
     e = explain(g["L"], g["w1"])
-    assert e.n_paths == 1 and e.total == pytest.approx(g["w1"].grad, rel=1e-12)
+    assert e.n_paths == 1 and e.total == g["w1"].grad
     (path,) = e.paths
     assert [v.label for v in path.nodes] == ["L", "", "", "y_hat", "o2", "h2", "o1", "h1", "w1"]
     text = str(e)
     assert text.splitlines()[0] == (
-        "dL/dw1 = dL/d((2 - y_hat)**2) · d((2 - y_hat)**2)/d(2 - y_hat) · d(2 - y_hat)/dy_hat"
+        "dL/dw1 = dL/d((2 - y_hat)²) · d((2 - y_hat)²)/d(2 - y_hat) · d(2 - y_hat)/dy_hat"
         " · dy_hat/do2 · do2/dh2 · dh2/do1 · do1/dh1 · dh1/dw1"
     )
     assert text.splitlines()[1].startswith("       = (0.5) · (2.98887) · (-1) · (1.3) · ")
@@ -236,7 +253,7 @@ def test_explain_when_wrt_is_not_in_the_graph() -> None:
     x, z = Value(1.0, "x"), Value(2.0, "z")
     e = explain(x * 3, z)
     assert (e.n_paths, e.total, e.paths) == (0, 0.0, ())
-    assert str(e).startswith("d(x*3)/dz = 0  (z does not reach x*3)")
+    assert str(e).startswith("d(x·3)/dz = 0  (z does not reach x·3)")
 
 
 def test_explain_on_a_long_chain_is_linear_and_elided() -> None:
@@ -248,3 +265,65 @@ def test_explain_on_a_long_chain_is_linear_and_elided() -> None:
     assert e.n_paths == 1 and len(e.paths[0].nodes) == 20_001
     assert e.total == pytest.approx(1.0001**20_000)
     assert "…(19988 more)…" in str(e)
+
+
+def test_explain_total_equals_grad_bit_for_bit() -> None:
+    # many paths summed in different orders round differently; total uses backward's order
+    x = Value(0.7, "x")
+    terms = [((x * (0.1 * k)).tanh() * x).sigmoid() * (1.0 / k) for k in range(1, 40)]
+    y = terms[0]
+    for t in terms[1:]:
+        y = y + t * x
+    y.backward()
+    e = explain(y, x)
+    assert e.n_paths > 20 and e.total == x.grad  # exact, not approx
+    forward = sum(p.product for p in explain(y, x, max_paths=10_000).paths)
+    assert forward == pytest.approx(x.grad, rel=1e-12)
+
+
+def test_the_two_operands_of_a_times_a_are_told_apart() -> None:
+    a = Value(1.5, "a")
+    f = (a * a).tanh()
+    f.label = "f"
+    e = explain(f, a)
+    lines = str(e).splitlines()
+    assert lines[1] == "  path 1: df/d(a·a) · d(a·a)/da (first operand)"
+    assert lines[3] == "  path 2: df/d(a·a) · d(a·a)/da (second operand)"
+    assert [p.operands for p in e.paths] == [(0, 0), (0, 1)]
+    assert isinstance(e.paths[0], ChainPath)
+    assert e.factor_names(e.paths[1], d="∂") == ["∂f/∂(a·a)", "∂(a·a)/∂a (second operand)"]
+
+
+def test_explain_to_latex_for_one_path() -> None:
+    g = masha(1.5, 0.2, (0.8, -1.2, 1.5))
+    g["L"].backward()
+    latex = explain(g["L"], g["w3"]).to_latex()
+    lines = latex.splitlines()
+    assert lines[0] == r"\begin{aligned}" and lines[-1] == r"\end{aligned}"
+    assert lines[1].startswith(r"\frac{\partial L}{\partial w_{3}} &= \frac{\partial L}")
+    assert r"\frac{\partial \hat{y}}{\partial w_{3}}" in lines[1]
+    # the local derivatives from the op table: ∂ŷ/∂w₃ = o₂ for ŷ = o₂·w₃
+    assert lines[2].startswith("&= ") and lines[2].endswith(r"\cdot \left(o_{2}\right) \\")
+    assert lines[3].endswith(f"= {g['w3'].grad:.6g}")
+    assert explain(g["L"], g["w3"])._repr_latex_() == f"$$\n{latex}\n$$"
+
+
+def test_explain_to_latex_for_several_paths_and_none() -> None:
+    a = Value(1.5, "a")
+    f = a * a + a**3
+    f.label = "f"
+    latex = explain(f, a).to_latex()
+    assert r"\sum_{k=1}^{3}" in latex
+    assert r"\big|_{\text{second operand}}" in latex
+    assert r"\left(3 \cdot a^{2}\right)" in latex  # d(a³)/da from the op table
+    assert latex.splitlines()[-2] == r"\frac{\partial f}{\partial a} &= 9.75"
+    z = Value(2.0, "z")
+    assert explain(f, z).to_latex() == (
+        r"\frac{\partial f}{\partial z} = 0 \quad (z \text{ does not reach } f)"
+    )
+
+
+def test_path_is_a_deprecated_alias_of_chain_path() -> None:
+    from microgradnet import Path
+
+    assert Path is ChainPath
