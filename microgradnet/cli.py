@@ -20,15 +20,20 @@ import json
 import keyword
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TextIO
 
 from . import __version__
 from .autodiff import Explanation, explain, second_derivatives
 from .check import MAX_POINTS, check_derivative
-from .engine import Value
+from .engine import Value, topological_order
 from .expr import FUNCTIONS, MAX_LENGTH, ExpressionError, normalize_name, parse_expression
+
+MAX_VARIABLES = 1000  # grad: declared variables at most
+MAX_HESSIAN_VARIABLES = 100  # grad --hessian: at most 100 variables, 5,050 second derivatives
+
 
 EXAMPLES = f"""\
 examples:
@@ -42,6 +47,8 @@ examples:
 formulas: numbers, the declared names, + - * / ** and unary -, and the functions
   {", ".join(FUNCTIONS)} (leaky_relu(x) or leaky_relu(x, alpha));
   at most {MAX_LENGTH} characters. The formula is parsed, never run by Python.
+variables: at most {MAX_VARIABLES} ({MAX_HESSIAN_VARIABLES} with --hessian); one the formula does
+  not use gets a warning on stderr (a typo in its name is the usual cause).
 --json writes inf and nan as the strings "inf", "-inf", "nan".
 """
 
@@ -85,7 +92,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if extra:
             raise CliError(_unrecognized(extra, args.prog))
         if args.command == "grad":
-            return _grad(args)
+            with _escaping(sys.stdout):
+                return _grad(args)
         if args.command == "check":
             return _check(args)
         demo(args.out, epochs=args.epochs)
@@ -99,7 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ArithmeticError, ValueError) as e:  # the engine's math domain errors
         _fail(prog, "error", str(e))
     except OSError as e:
-        where = f" {e.filename!r}" if e.filename else ""
+        where = f" {_path_text(e.filename)}" if e.filename else ""
         _fail(prog, "error", f"cannot write{where}: {e.strerror or e}")
     return 2
 
@@ -184,6 +192,7 @@ def _seed001_example(out: Path) -> Path:
 
 def _grad(args: argparse.Namespace) -> int:
     values = _assignments(args.assignments)
+    _within_limits(len(values), args.hessian)
     variables = {name: Value(x, label=name) for name, x in values.items()}
     wrt = None
     if args.latex and args.explain is None:
@@ -196,6 +205,7 @@ def _grad(args: argparse.Namespace) -> int:
                 f"--explain {args.explain}: not a declared variable (declared: {declared})"
             )
     f = parse_expression(args.expr, variables)
+    _warn_unused(args.prog, f, variables)
     if f.children and not f.label:
         f.label = "f"
     f.backward()  # fills .grad on every node, for the gradient and the drawing
@@ -206,7 +216,8 @@ def _grad(args: argparse.Namespace) -> int:
     if args.svg is not None:
         _write_graph(f, Path(args.svg), dot_source_fallback=False, show_backward=True)
     if args.json:
-        print(json.dumps(_as_json(args, f, gradient, hessian, explanation), ensure_ascii=False))
+        doc = _as_json(args, f, gradient, hessian, explanation)
+        print(json.dumps(doc, ensure_ascii=not _unicode(sys.stdout)))
         return 0
     print(f"f = {_fmt(f.data)}")
     for name, g in gradient.items():
@@ -217,10 +228,42 @@ def _grad(args: argparse.Namespace) -> int:
             for j in range(i, len(names)):
                 print(f"d2f/d{a} d{names[j]} = {_fmt(hessian[i][j])}")
     if explanation is not None:
-        print(explanation.to_latex() if args.latex else explanation)
+        print(explanation.to_latex() if args.latex else _explanation_text(explanation))
     if args.svg is not None:
-        print(f"wrote {args.svg}")
+        print(f"wrote {_path_text(args.svg)}")
     return 0
+
+
+def _explanation_text(explanation: Explanation) -> str:
+    """The chain rule as text; for a formula that is the variable itself, dx/dx = 1."""
+    if explanation.root is explanation.wrt:
+        name = explanation.names.get(explanation.wrt, "x")
+        return f"d{name}/d{name} = 1"
+    return str(explanation)
+
+
+def _within_limits(n: int, hessian: bool) -> None:
+    """Refuse more variables than grad prints (the Hessian grows as their square)."""
+    if n > MAX_VARIABLES:
+        raise CliError(f"{n} variables declared; grad takes at most {MAX_VARIABLES}")
+    if hessian and n > MAX_HESSIAN_VARIABLES:
+        raise CliError(
+            f"--hessian with {n} variables would print {n * (n + 1) // 2:,} second derivatives; "
+            f"it takes at most {MAX_HESSIAN_VARIABLES} variables"
+        )
+
+
+def _warn_unused(prog: str, f: Value, variables: dict[str, Value]) -> None:
+    """Warn on stderr about declared variables the formula does not use (often a typo)."""
+    used = set(topological_order(f))
+    unused = [name for name, v in variables.items() if v not in used]
+    if not unused:
+        return
+    shown = ", ".join(unused[:10])
+    if len(unused) > 10:
+        shown += f", ... ({len(unused) - 10} more)"
+    noun = "variables" if len(unused) > 1 else "variable"
+    _fail(prog, "warning", f"{noun} {shown} not used in the formula (a typo in a name?)")
 
 
 # -- check --------------------------------------------------------------------------------------
@@ -348,7 +391,7 @@ def _as_json(
             "total": _number(explanation.total),
         }
     if args.svg is not None:
-        doc["svg"] = args.svg
+        doc["svg"] = args.svg  # a name that is not UTF-8 keeps its \udcXX escapes: os.fsencode
     return doc
 
 
@@ -376,6 +419,8 @@ def _write_graph(root: Value, path: Path, *, dot_source_fallback: bool = True, *
                 f"cannot write {str(path)!r}: Graphviz's 'dot' program was not found on PATH; "
                 "install Graphviz (https://graphviz.org/download/)"
             ) from None
+    except OSError as e:  # a full disk or a bad folder: name the file, which the error may not
+        raise CliError(f"cannot write {_path_text(path)}: {e.strerror or e}") from None
     source = path.with_suffix(".gv")
     source.write_text(viz.draw(root, **draw).source, encoding="utf-8")
     print(f"Graphviz's 'dot' program was not found: wrote the DOT source {source} instead of SVG")
@@ -408,7 +453,46 @@ def _number(x: float) -> float | str:
 
 def _fail(prog: str, kind: str, message: str) -> None:
     one_line = message.replace("\r", " ").replace("\n", " ")
-    print(f"{prog}: {kind}: {one_line}", file=sys.stderr)
+    print(_printable(f"{prog}: {kind}: {one_line}", sys.stderr), file=sys.stderr)
+
+
+def _path_text(path: object) -> str:
+    """A file name as text: bytes that are not UTF-8 (os.fsdecode's escapes) shown as \\xNN."""
+    text = str(path)
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a lone surrogate that no file name decodes to
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _printable(text: str, stream: TextIO) -> str:
+    """text as stream can write it: escapes for what its encoding lacks, never a codec error."""
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    try:
+        return _path_text(text).encode(encoding, "backslashreplace").decode(encoding)
+    except LookupError:
+        return _path_text(text)
+
+
+def _unicode(stream: TextIO) -> bool:
+    encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+    return encoding in ("utf8", "utf16", "utf32")
+
+
+@contextmanager
+def _escaping(stream: TextIO) -> Iterator[None]:
+    """Within: write what stream's encoding lacks (such as a file name that is not UTF-8) as
+    backslash escapes instead of raising, or of writing bytes that are not valid UTF-8."""
+    reconfigure = getattr(stream, "reconfigure", None)
+    errors = getattr(stream, "errors", None)
+    if reconfigure is None or errors is None:
+        yield
+        return
+    reconfigure(errors="backslashreplace")
+    try:
+        yield
+    finally:
+        reconfigure(errors=errors)
 
 
 def _parser() -> _Parser:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import re
 import subprocess
 import sys
@@ -16,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from microgradnet import __version__
-from microgradnet.cli import demo, main
+from microgradnet.cli import MAX_HESSIAN_VARIABLES, MAX_VARIABLES, demo, main
 
 EXAMPLE = ["grad", "(x*w + b)**2", "x=2", "w=3", "b=1"]
 EXAMPLE_OUTPUT = "f = 49\ndf/dx = 42\ndf/dw = 28\ndf/db = 14\n"
@@ -116,9 +117,61 @@ def test_grad_formula_starting_with_minus_after_double_dash(
 
 
 def test_grad_unused_and_constant(capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(capsys, "grad", "x*2", "x=1", "y=5") == (0, "f = 2\ndf/dx = 2\ndf/dy = 0\n", "")
+    warning = "microgradnet grad: warning: variable y not used in the formula (a typo in a name?)\n"
+    assert run(capsys, "grad", "x*2", "x=1", "y=5") == (0, "f = 2\ndf/dx = 2\ndf/dy = 0\n", warning)
     assert run(capsys, "grad", "1/4 + 1") == (0, "f = 1.25\n", "")
     assert run(capsys, "grad", "x", "x=0.1") == (0, "f = 0.1\ndf/dx = 1\n", "")
+
+
+def test_grad_warns_about_every_unused_variable_on_stderr(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    names = [f"a{i}=1" for i in range(12)]
+    status, out, err = run(capsys, "grad", "x*x", "x=1", *names, "--json", "--hessian")
+    assert status == 0 and json.loads(out)["gradient"]["x"] == 2  # stdout stays pure JSON
+    assert err == (
+        "microgradnet grad: warning: variables a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, ... "
+        "(2 more) not used in the formula (a typo in a name?)\n"
+    )
+    status, out, err = run(capsys, "grad", "0*w + x", "x=1", "w=2", "--hessian")
+    assert (status, err) == (0, "")  # w is used, though its derivative is 0
+    assert out == "f = 1\ndf/dx = 1\ndf/dw = 0\nd2f/dx dx = 0\nd2f/dx dw = 0\nd2f/dw dw = 0\n"
+
+
+def test_grad_limits_the_variables_and_the_hessian(capsys: pytest.CaptureFixture[str]) -> None:
+    def names(n: int) -> list[str]:
+        return [f"x{i}=1" for i in range(n)]
+
+    status, out, err = run(capsys, "grad", "x0", *names(MAX_VARIABLES + 1))
+    assert_one_line_error(status, out, err, "1001 variables declared; grad takes at most 1000")
+    status, out, err = run(capsys, "grad", "x0", *names(MAX_HESSIAN_VARIABLES + 1), "--hessian")
+    assert_one_line_error(
+        status,
+        out,
+        err,
+        "error: --hessian with 101 variables would print 5,151 second derivatives; "
+        "it takes at most 100 variables",
+    )
+    n = MAX_HESSIAN_VARIABLES
+    groups = [range(k, min(k + 10, n)) for k in range(0, n, 10)]  # nested 20 deep, not 100
+    formula = "+".join("(" + "+".join(f"x{i}*x{i}" for i in g) + ")" for g in groups)
+    status, out, err = run(capsys, "grad", formula, *names(n), "--hessian")
+    lines = out.splitlines()
+    assert (status, err, len(lines)) == (0, "", 1 + n + n * (n + 1) // 2)
+    assert lines[1 + n] == "d2f/dx0 dx0 = 2" and lines[2 + n] == "d2f/dx0 dx1 = 0"
+    assert run(capsys, "grad", "x0", *names(MAX_VARIABLES))[0] == 0
+
+
+def test_grad_explain_of_the_variable_itself(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "grad", "x", "x=1", "--explain", "x") == (
+        0,
+        "f = 1\ndf/dx = 1\ndx/dx = 1\n",
+        "",
+    )
+    _, out, _ = run(capsys, "grad", "x", "x=1", "--explain", "x", "--json")
+    explanation = json.loads(out)["explanation"]
+    assert explanation["paths"] == [{"nodes": ["x"], "factors": [], "product": 1}]
+    assert explanation["total"] == 1
 
 
 def test_main_reads_sys_argv(
@@ -234,6 +287,69 @@ def test_grad_svg_to_an_unwritable_path(capsys: pytest.CaptureFixture[str], tmp_
     blocker.write_text("not a folder")
     status, out, err = run(capsys, *EXAMPLE, "--svg", str(blocker / "graph.svg"))
     assert_one_line_error(status, out, err, "microgradnet grad: error: cannot write")
+
+
+@pytest.mark.needs_dot
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_grad_svg_errors_name_the_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    status, out, err = run(capsys, *EXAMPLE, "--svg", "/dev/full")
+    assert_one_line_error(
+        status,
+        out,
+        err,
+        "microgradnet grad: error: cannot write /dev/full: No space left on device",
+    )
+    missing = tmp_path / "no-such-folder" / "graph.svg"
+    status, out, err = run(capsys, *EXAMPLE, "--svg", str(missing))
+    assert_one_line_error(status, out, err, f"cannot write {missing}: No such file or directory")
+
+
+def _run_bytes(argv: list[bytes], cwd: Path, **env: str) -> subprocess.CompletedProcess[bytes]:
+    environment = {**os.environ, **env}
+    return subprocess.run(
+        [os.fsencode(sys.executable), b"-m", b"microgradnet", *argv],
+        capture_output=True,
+        cwd=cwd,
+        env=environment,
+        timeout=60,
+    )
+
+
+@pytest.mark.needs_dot
+@pytest.mark.parametrize(
+    "env", [{"PYTHONIOENCODING": "utf-8"}, {"LC_ALL": "C", "PYTHONUTF8": "1"}, {}]
+)
+def test_a_file_name_that_is_not_utf8_is_written_and_shown_escaped(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    name = b"g\xff\xfe\xc3\xa9.svg"  # two bytes that are not UTF-8, then an é that is
+    path = os.fsencode(tmp_path) + b"/" + name
+    text = _run_bytes([b"grad", b"x*2", b"x=1", b"--svg", path], tmp_path, **env)
+    assert (text.returncode, text.stderr) == (0, b"")
+    shown = text.stdout.decode("utf-8")  # valid UTF-8, or this raises
+    assert shown == f"f = 2\ndf/dx = 2\nwrote {tmp_path}/g\\xff\\xfeé.svg\n"
+    assert b"<svg" in Path(os.fsdecode(path)).read_bytes()
+    as_json = _run_bytes([b"grad", b"x*2", b"x=1", b"--svg", path, b"--json"], tmp_path, **env)
+    assert (as_json.returncode, as_json.stderr) == (0, b"")
+    doc = json.loads(as_json.stdout.decode("utf-8"))
+    assert os.fsencode(doc["svg"]) == path  # the escapes give back the very bytes
+    missing = os.fsencode(tmp_path) + b"/no\xff/g.svg"
+    failed = _run_bytes([b"grad", b"x", b"x=1", b"--svg", missing], tmp_path, **env)
+    assert (failed.returncode, failed.stdout) == (2, b"")
+    assert failed.stderr.decode("utf-8") == (
+        f"microgradnet grad: error: cannot write {tmp_path}/no\\xff/g.svg: "
+        "No such file or directory\n"
+    )
+
+
+def test_an_ascii_terminal_gets_escapes_not_a_codec_error(tmp_path: Path) -> None:
+    argv = [a.encode() for a in EXAMPLE] + [b"--explain", b"x"]
+    result = _run_bytes(argv, tmp_path, PYTHONIOENCODING="ascii")
+    assert (result.returncode, result.stderr) == (0, b"")
+    lines = result.stdout.decode("ascii").splitlines()
+    assert lines[4].startswith("df/dx = df/d(x") and lines[4].count(" \\xb7 d(x") == 2
+    as_json = _run_bytes([*argv, b"--json"], tmp_path, PYTHONIOENCODING="ascii")
+    assert json.loads(as_json.stdout.decode("ascii"))["explanation"]["total"] == 42
 
 
 def test_grad_svg_without_graphviz(
@@ -390,8 +506,11 @@ def test_hostile_text_is_refused_or_computed_never_run(text: str) -> None:
     with nothing_runs() as calls, contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         status = main(["grad", "--", text, "x=1.5", "w=-0.5"])
     assert calls == []
-    if status == 0:
-        assert out.getvalue().startswith("f = ") and err.getvalue() == ""
+    if status == 0:  # on stderr at most the warning about x or w unused
+        assert out.getvalue().startswith("f = ")
+        assert re.fullmatch(
+            r"(microgradnet grad: warning: variables? [xw, ]+ not used .*\n)?", err.getvalue()
+        )
     else:
         assert status == 2 and out.getvalue() == ""
         assert err.getvalue().startswith("microgradnet grad: ")
