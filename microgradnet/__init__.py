@@ -6,11 +6,12 @@
     L.backward()          # x.grad = 42, w.grad = 28, b.grad = 14
     print(explain(L, x))  # dL/dx as the chain rule, path by path
 
-Modules: engine (Value, backprop), autodiff (grad, gradcheck, explain), nn, losses, optim,
-train (fit), datasets, viz (draw, SVG, step-through), compile (numpy replay), cli.
+Modules: ops (the op table, define_op), engine (Value, backprop, no_gc), autodiff (grad,
+gradcheck, explain), nn, losses, optim, train (fit), datasets, viz (draw, SVG, step-through),
+compile (numpy replay), cli.
 """
 
-from . import datasets
+from . import datasets, ops
 from .autodiff import (
     ChainPath,
     Explanation,
@@ -33,6 +34,7 @@ from .engine import (
     gradients,
     linear,
     linear_batch,
+    no_gc,
     topological_order,
     vsum,
 )
@@ -47,6 +49,7 @@ from .losses import (
     softmax,
 )
 from .nn import MLP, BatchNorm1d, Dropout, Layer, LoadResult, Module, Neuron, Sequential
+from .ops import define_op, undefine_op
 from .optim import SGD, Adam, Optimizer
 from .stepper import Frame, Stepper
 from .steps import BackwardStep, ForwardStep, Push, backward_steps, forward_steps
@@ -92,6 +95,7 @@ __all__ = [
     "check_replayable",
     "cross_entropy",
     "datasets",
+    "define_op",
     "dot",
     "draw",
     "evaluate",
@@ -109,13 +113,16 @@ __all__ = [
     "linear_batch",
     "log_softmax",
     "mse_loss",
+    "no_gc",
     "numerical_grad",
+    "ops",
     "predict",
     "save_svg",
     "second_derivatives",
     "softmax",
     "to_svg",
     "topological_order",
+    "undefine_op",
     "value_and_grad",
     "vsum",
 ]

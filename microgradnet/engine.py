@@ -634,7 +634,7 @@ def _operand(x: object) -> Value | None:
         c.data, c.grad, c.label, c.op = float(x), 0.0, "", ""
         c._a = c._b = c._da = c._db = None
         return c
-    if isinstance(x, bool) or type(x).__name__ == "bool_":
+    if isinstance(x, bool) or type(x).__name__ in ("bool_", "bool"):
         raise TypeError(
             f"a Value cannot combine with the bool {x!r}; convert it with float() on purpose "
             "(bools are refused, as PyTorch and JAX refuse bool gradients)"

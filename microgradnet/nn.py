@@ -29,12 +29,14 @@ Glorot & Bengio 2010 (init "he", "xavier"); the seeds' formulas (000: layers and
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import math
 import os
 import reprlib
 import secrets
 import stat
+import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from numbers import Real
 from pathlib import Path
@@ -42,9 +44,12 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from . import ops
 from .engine import Constant, Value, dot, linear_batch, vsum
 
-ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "linear")
+# the built-in activations; any other one-operand op of the table (ops.OPS), a custom op from
+# define_op included, is accepted by name too
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "softplus", "silu", "gelu", "linear")
 INITS = ("he", "xavier", "uniform")
 STATE_FORMAT = "microgradnet.state_dict"
 STATE_VERSION = 1
@@ -142,9 +147,33 @@ class Module(metaclass=_Labelled):
         return [p for _, p in self.named_parameters()]
 
     def label_parameters(self) -> None:
-        """Set every parameter's label to its dotted name (done on construction)."""
+        """Set every parameter's label to its dotted name (done on construction) and record
+        where each parameter lives in self (parameter_place)."""
         for name, p in self.named_parameters():
             p.label = name
+        places = {id(m): i for i, (_, m) in enumerate(self.named_modules())}
+        model = next(_MODELS)
+        for p, path in self.parameter_owners().items():
+            modules = tuple(ModulePlace(n, places[id(m)], type(m).__name__) for n, m in path)
+            _PLACES[p] = ParameterPlace(model, modules)
+
+    def parameter_owners(self) -> dict[Value, list[tuple[str, Module]]]:
+        """Each parameter -> the modules holding it, self first (name ""), each with its dotted
+        name: for an MLP's weight, [("", mlp), ("layers.0", layer), ("layers.0.neurons.3",
+        neuron)]. Readers of the graph (drawings, step texts) use it instead of labels."""
+        owners: dict[Value, list[tuple[str, Module]]] = {}
+        stack: list[list[tuple[str, Module]]] = [[("", self)]]
+        while stack:
+            path = stack.pop()
+            name, module = path[-1]
+            for key, obj in reversed(list(module._members())):
+                full = f"{name}.{key}" if name else key
+                if isinstance(obj, Module):
+                    if all(obj is not m for _, m in path):
+                        stack.append([*path, (full, obj)])
+                elif isinstance(obj, Value) and type(obj) is not Constant and not obj.children:
+                    owners.setdefault(obj, path)
+        return owners
 
     def zero_grad(self) -> None:
         """Set every parameter's grad to 0."""
@@ -566,24 +595,68 @@ class Sequential(Module):
 # -- helpers ------------------------------------------------------------------------------------
 
 
+class ModulePlace(NamedTuple):
+    """A module inside its model: dotted name ("" for the model), place in named_modules()
+    order (neurons of a layer in index order), class name."""
+
+    name: str
+    place: int
+    kind: str
+
+
+class ParameterPlace(NamedTuple):
+    """Where a parameter lives: its model (a number unique per constructed model) and the
+    modules holding it, the model first: an MLP weight's ends in its Layer and Neuron."""
+
+    model: int
+    modules: tuple[ModulePlace, ...]
+
+
+_PLACES: weakref.WeakKeyDictionary[Value, ParameterPlace] = weakref.WeakKeyDictionary()
+_MODELS = itertools.count()
+
+
+def parameter_place(p: Value) -> ParameterPlace | None:
+    """Where p lives in the nn model it was made a parameter of (None for any other Value).
+    Readers of a graph (drawings, step texts) use this, never labels; it outlives the model."""
+    return _PLACES.get(p)
+
+
 def _activation(name: str, alpha: float) -> Activation:
-    """The activation as a function of z, or None for linear (no extra node)."""
+    """The activation as a function of z, or None for linear (no extra node).
+
+    A custom op is looked up when applied, so redefining it (a re-run notebook cell) takes
+    effect in models made before."""
     if name == "linear":
         return None
     if name == "leaky_relu":
         return lambda z: z.leaky_relu(alpha)
-    method: Callable[[Value], Value] = getattr(Value, name)
-    return method
+    if ops.OPS[name].builtin:
+        method: Callable[[Value], Value] = getattr(Value, name, None) or (
+            lambda z: ops.apply(name, z)
+        )
+        return method
+    return lambda z: ops.apply(name, z)
 
 
 def _activation_name(activation: str | None, where: str) -> str:
+    """The activation's name: a built-in, "linear" (None), or a one-operand op of the table."""
     name = "linear" if activation is None else activation
-    if name not in ACTIVATIONS:
+    if name in ACTIVATIONS:
+        return name
+    op = ops.OPS.get(name) if isinstance(name, str) else None
+    if op is not None and op.arity == 1 and name != "neg":
+        return name
+    if isinstance(name, str) and op is None and name.isidentifier():
         raise ValueError(
-            f"{where}: unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}"
-            " or None"
+            f"{where}: unknown activation {activation!r}: no op of that name is defined; define "
+            f"it with microgradnet.define_op before making or loading the model, or choose one "
+            f"of {', '.join(ACTIVATIONS)} or None"
         )
-    return name
+    raise ValueError(
+        f"{where}: unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}"
+        " or None (or a one-operand op defined with microgradnet.define_op)"
+    )
 
 
 def _alpha(alpha: object, where: str) -> float:

@@ -1,0 +1,469 @@
+"""The op table walked op by op: every rule against central differences and against its twins
+(Values, numpy, the engine's inline hot path), the text forms, and custom ops from user code."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+
+from microgradnet import MLP, Constant, Value, define_op, fit, gradients, no_gc, ops
+from microgradnet.autodiff import grad, gradcheck
+from microgradnet.compile import Tape
+from microgradnet.expr import FUNCTIONS, parse_expression
+
+H = 1e-6
+BUILTIN = sorted(ops.BUILTIN_NAMES)
+
+# points inside each op's domain, away from kinks: one tuple of operands per point
+POINTS: dict[str, list[tuple[float, ...]]] = {
+    "+": [(0.3, -1.2), (2.0, 5.0)],
+    "-": [(0.3, -1.2), (2.0, 5.0)],
+    "*": [(0.3, -1.2), (2.0, 5.0)],
+    "/": [(0.3, -1.2), (2.0, 5.0)],
+    "**": [(0.7, 2.0), (1.3, -1.5), (2.0, 0.5), (-1.5, 3.0)],
+    "sum": [(0.3, -1.2, 2.0), (1.0,)],
+    "dot": [(0.3, -1.2, 2.0, 0.5), (0.3, -1.2, 2.0, 0.5, 1.5)],
+    "log": [(0.4,), (3.0,)],
+    "sqrt": [(0.4,), (3.0,)],
+}
+UNARY_POINTS: list[tuple[float, ...]] = [(-2.3,), (-0.4,), (0.35,), (1.7,)]
+
+
+def points(name: str) -> list[tuple[float, ...]]:
+    return POINTS.get(name, UNARY_POINTS)
+
+
+def params(name: str) -> tuple[float, ...]:
+    return (0.1,) if name == "leaky_relu" else ()
+
+
+def central_differences(op: ops.Op, xs: tuple[float, ...]) -> list[float | None]:
+    """(f(x + h) - f(x - h)) / 2h for each operand; None where f is undefined nearby (the
+    exponent of a negative base, whose derivative the engine sets to 0)."""
+    ps = params(op.name)
+    out: list[float | None] = []
+    for i in range(len(xs)):
+        up, down = list(xs), list(xs)
+        up[i] += H
+        down[i] -= H
+        try:
+            out.append((op.forward(*up, *ps) - op.forward(*down, *ps)) / (2 * H))
+        except ValueError:
+            out.append(None)
+    return out
+
+
+def cases() -> Iterator[tuple[str, tuple[float, ...]]]:
+    for name in BUILTIN:
+        for xs in points(name):
+            yield name, xs
+
+
+CASES = list(cases())
+
+
+@pytest.mark.parametrize(("name", "xs"), CASES)
+def test_float_rule_matches_central_differences(name: str, xs: tuple[float, ...]) -> None:
+    op = ops.OPS[name]
+    out = op.forward(*xs, *params(name))
+    rule = list(map(float, op.derivative(out, *xs, *params(name))))
+    numeric = central_differences(op, xs)
+    assert rule == pytest.approx([r if n is None else n for r, n in zip(rule, numeric)], rel=1e-6)
+    if name == "**" and xs[0] < 0:
+        assert rule[1] == 0.0  # d x**y / dy = 0 where x < 0 (the engine's convention)
+
+
+@pytest.mark.parametrize(("name", "xs"), CASES)
+def test_value_rule_matches_float_rule(name: str, xs: tuple[float, ...]) -> None:
+    op = ops.OPS[name]
+    assert op.value_derivative is not None
+    ps = params(name)
+    out = op.forward(*xs, *ps)
+    values: list[Any] = [Value(x) for x in xs]
+    if name == "**" and xs[0] < 0:
+        values[1] = xs[1]  # a negative base takes a number exponent (a Constant enters as one)
+    node = Value(out)
+    got = [d.data if isinstance(d, Value) else d for d in op.value_derivative(node, *values, *ps)]
+    assert got == pytest.approx(list(op.derivative(out, *xs, *ps)), rel=1e-12, abs=1e-15)
+
+
+@pytest.mark.parametrize("name", BUILTIN)
+def test_numpy_rule_matches_float_rule_elementwise(name: str) -> None:
+    op = ops.OPS[name]
+    assert op.numpy_forward is not None and op.numpy_derivative is not None
+    ps = params(name)
+    if op.arity == ops.NARY:
+        for xs in points(name):
+            stacked = np.array(xs, dtype=float).reshape(1, len(xs), 1)
+            out = op.numpy_forward(stacked)
+            assert float(out[0, 0]) == pytest.approx(op.forward(*xs), rel=1e-14)
+            d = np.broadcast_to(op.numpy_derivative(out, stacked), stacked.shape)
+            expected = op.derivative(float(out[0, 0]), *xs)
+            assert d[0, :, 0].tolist() == pytest.approx(list(expected))
+        return
+    columns = [np.array(c, dtype=float)[:, None] for c in zip(*points(name))]
+    out = op.numpy_forward(*columns, *ps)
+    ds = op.numpy_derivative(out, *columns, *ps)
+    for k, xs in enumerate(points(name)):
+        expected_out = op.forward(*xs, *ps)
+        assert float(out[k, 0]) == pytest.approx(expected_out, rel=1e-13, abs=1e-300)
+        expected = op.derivative(expected_out, *xs, *ps)
+        for j in range(op.arity):
+            d = np.broadcast_to(ds[j], out.shape)
+            assert float(d[k, 0]) == pytest.approx(float(expected[j]), rel=1e-12, abs=1e-15)
+
+
+def make(name: str, xs: tuple[float, ...]) -> tuple[Value, list[Value]]:
+    """The node of op name on leaves with data xs, built the way users build it."""
+    leaves = [Value(x, f"x{i}") for i, x in enumerate(xs)]
+    build: dict[str, Callable[..., Value]] = {
+        "+": lambda a, b: a + b,
+        "-": lambda a, b: a - b,
+        "*": lambda a, b: a * b,
+        "/": lambda a, b: a / b,
+        "**": lambda a, b: a**b.data if a.data < 0 else a**b,
+        "neg": lambda a: -a,
+        "leaky_relu": lambda a: a.leaky_relu(0.1),
+        "sum": lambda *a: ops.apply("sum", *a) if False else __import__("microgradnet").vsum(a),
+        "normal_cdf": lambda a: ops.apply("normal_cdf", a),
+    }
+    if name == "dot":
+        from microgradnet import dot
+
+        n = len(xs) // 2
+        bias = leaves[2 * n] if len(xs) % 2 else None
+        return dot(leaves[:n], leaves[n : 2 * n], bias), leaves
+    f = build.get(name) or (lambda a: getattr(a, name)())
+    return f(*leaves), leaves
+
+
+@pytest.mark.parametrize(("name", "xs"), CASES)
+def test_inline_hot_path_agrees_with_the_table(name: str, xs: tuple[float, ...]) -> None:
+    """Each operator builds its node inline; its data and local derivatives are the table's."""
+    node, _ = make(name, xs)
+    op = ops.OPS[name]
+    assert node.op == name
+    data = [c.data for c in node.children]
+    ps = ops.parameters(node)
+    assert node.data == op.forward(*data, *ps)
+    assert list(node.local_grads) == pytest.approx(list(op.derivative(node.data, *data, *ps)))
+
+
+@pytest.mark.parametrize("name", BUILTIN)
+def test_text_glyph_and_cli_forms_exist(name: str) -> None:
+    op = ops.OPS[name]
+    xs = points(name)[0]
+    node, leaves = make(name, xs)
+    names = [v.label for v in leaves][: len(node.children)]
+    names += [f"{c.data:g}" for c in node.children[len(names) :]]
+    text = ops.text_form(node, names)
+    assert text and all(n in text for n in names if (not n[0].isdigit() and n != "x1") or True)
+    assert ops.glyph(node)
+    texts = [ops.derivative_text(node, i, names, "o") for i in range(len(node.children))]
+    assert all(t for t in texts)
+    if op.notation in ("call", "abs") and op.cli:
+        assert name in FUNCTIONS
+
+
+@pytest.mark.parametrize(
+    ("build", "names", "text"),
+    [
+        (lambda x, w, b: x * w + b, ["x·w", "b"], "x·w + b"),
+        (lambda x, w, b: (-x).__neg__(), ["-x"], "-(-x)"),
+        (lambda x, w, b: (x + w) ** 2, ["x + w", "2"], "(x + w)²"),
+        (lambda x, w, b: x - (w - b), ["x", "w - b"], "x - (w - b)"),
+        (lambda x, w, b: x / (w * b), ["x", "w·b"], "x/(w·b)"),
+        (lambda x, w, b: x.tanh(), ["h"], "tanh(h)"),
+        (lambda x, w, b: x.leaky_relu(0.1), ["z"], "leaky_relu(z, 0.1)"),
+        (lambda x, w, b: abs(x), ["x"], "|x|"),
+        (lambda x, w, b: x**w, ["x", "w"], "x^w"),
+    ],
+)
+def test_text_form_parenthesizes_by_precedence(
+    build: Callable[[Value, Value, Value], Value], names: list[str], text: str
+) -> None:
+    x, w, b = Value(2.0, "x"), Value(3.0, "w"), Value(1.0, "b")
+    node = build(x, w, b)
+    if node.op == "neg":
+        node.children[0].label = ""  # -(-x): the operand is the unlabelled node -x
+    assert ops.text_form(node, names) == text
+
+
+def test_derivative_texts_in_the_notes_notation() -> None:
+    o1, w2, h = Value(0.5, "o₁"), Value(2.0, "w₂"), Value(0.3, "h")
+    assert ops.derivative_text(o1 * w2, 1, ["o₁", "w₂"], "h₂") == "o₁"
+    assert ops.derivative_text(h.sigmoid(), 0, ["h"], "o") == "o·(1 − o)"
+    assert ops.derivative_text(h.tanh(), 0, ["h"], "t") == "1 − t²"
+    assert ops.derivative_text(h**3, 0, ["x", "3"], "y") == "3·x²"
+    assert ops.derivative_text(h.relu(), 0, ["h"], "r") == "1"
+    assert ops.derivative_text((-h).relu(), 0, ["h"], "r") == "0"  # relu'(x <= 0) = 0
+    assert ops.derivative_text(h.sin(), 0, ["h"], "s") == "cos(h)"
+
+
+def test_glyphs_and_constant_operands() -> None:
+    x, y = Value(2.0, "x"), Value(3.0, "y")
+    assert [ops.glyph(v) for v in (x + y, x * y, x**2, x**3, x**y, x.tanh())] == [
+        "+",
+        "×",
+        "²",
+        "^",
+        "^",
+        "tanh",
+    ]
+    assert ops.constant_operands(x**2) == (1,)
+    assert ops.constant_operands(x**y) == ()
+    assert ops.constant_operands(x.leaky_relu(0.2)) == ()
+    assert ops.parameters(x.leaky_relu(0.2)) == (0.2,)
+
+
+# -- kinks, stability, higher derivatives ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("build", "d"),
+    [
+        (lambda x: x.relu(), 0.0),
+        (lambda x: x.leaky_relu(0.3), 0.3),
+        (lambda x: x.abs(), 0.0),
+        (lambda x: abs(x), 0.0),
+    ],
+)
+def test_conventions_at_kinks(build: Callable[[Value], Value], d: float) -> None:
+    x = Value(0.0)
+    y = build(x)
+    y.backward()
+    assert x.grad == d
+
+
+def test_softplus_is_stable_for_large_inputs() -> None:
+    assert Value(1000.0).softplus().data == 1000.0
+    assert Value(-1000.0).softplus().data == 0.0
+    assert Value(-50.0).softplus().data == pytest.approx(math.exp(-50.0), rel=1e-12)
+    x = Value(800.0)
+    x.softplus().backward()
+    assert x.grad == 1.0
+    X = np.array([[-1000.0], [0.0], [1000.0]])
+    t = Value(0.0, "t")
+    tape = Tape(t.softplus(), [t], [])
+    assert tape.forward(X).tolist() == pytest.approx([0.0, math.log(2), 1000.0])
+
+
+def test_gelu_matches_the_erf_form_and_silu_its_definition() -> None:
+    for x in (-3.0, -0.5, 0.0, 0.7, 4.0):
+        assert Value(x).gelu().data == pytest.approx(0.5 * x * (1 + math.erf(x / math.sqrt(2))))
+        assert Value(x).silu().data == pytest.approx(x / (1 + math.exp(-x)))
+
+
+@pytest.mark.parametrize("name", ["sin", "cos", "abs", "softplus", "silu", "gelu", "normal_cdf"])
+@pytest.mark.parametrize("x0", [-1.1, 0.6])
+def test_second_derivative_of_new_ops_matches_differences(name: str, x0: float) -> None:
+    def f(x: Value) -> Value:
+        return ops.apply(name, x)
+
+    d1 = grad(f)
+    d2 = grad(d1)
+    numeric = (d1(x0 + 1e-5) - d1(x0 - 1e-5)) / 2e-5
+    assert float(d2(x0)) == pytest.approx(numeric, rel=1e-5, abs=1e-8)
+
+
+def test_new_ops_pass_gradcheck_and_replay() -> None:
+    a, b = Value(0.4, "a"), Value(-0.7, "b")
+
+    def f(a: Value, b: Value) -> Value:
+        return (a.sin() * b.cos() + (a - b).abs() + b.softplus() + a.silu() * b.gelu()).tanh()
+
+    assert gradcheck(f, [a, b])
+    X = np.array([[0.4, -0.7], [1.2, 0.3], [-2.0, 1.5]])
+    tape = Tape(f(a, b), [a, b], [])
+    expected = []
+    for row in X.tolist():
+        expected.append(f(Value(row[0]), Value(row[1])).data)
+    assert tape.forward(X).tolist() == pytest.approx(expected, rel=1e-12)
+
+
+# -- custom ops --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def softsign() -> Iterator[Any]:
+    op = define_op(
+        "softsign",
+        lambda x: x / (1 + abs(x)),
+        lambda x: 1 / (1 + abs(x)) ** 2,
+        derivative_text="1/(1 + |{x}|)²",
+    )
+    yield op
+    ops.undefine_op("softsign")
+
+
+def test_custom_op_forward_backward_and_texts(softsign: Any) -> None:
+    x = Value(0.5, "x")
+    y = softsign(x)
+    assert (y.op, y.data, y.children) == ("softsign", 0.5 / 1.5, (x,))
+    (y * 2).backward()
+    assert x.grad == pytest.approx(2 / 1.5**2)
+    assert ops.text_form(y, ["x"]) == "softsign(x)"
+    assert ops.glyph(y) == "softsign"
+    assert ops.derivative_text(y, 0, ["x"], "s") == "1/(1 + |x|)²"
+    assert ops.derivative_text(softsign(x * 2), 0, ["2·x"], "s") == "1/(1 + |(2·x)|)²"
+    assert ops.apply("softsign", 1.0).data == 0.5
+    assert gradcheck(lambda x: softsign(x) * x, [Value(0.3)])
+
+
+def test_custom_op_wrong_derivative_is_refused_naming_op_and_point() -> None:
+    with pytest.raises(
+        ValueError, match=r"define_op\('bad'\): the derivative is wrong at x = -1.3"
+    ):
+        define_op("bad", lambda x: x**3, lambda x: 2 * x**2)
+    assert "bad" not in ops.OPS
+    define_op("bad", lambda x: x**3, lambda x: 2 * x**2, check=False)  # opt-out
+    ops.undefine_op("bad")
+
+
+def test_custom_op_names_builtins_and_redefinition(softsign: Any) -> None:
+    with pytest.raises(ValueError, match="'tanh' is a built-in op"):
+        define_op("tanh", math.tanh, lambda x: 1 - math.tanh(x) ** 2)
+    with pytest.raises(ValueError, match="must be an identifier"):
+        define_op("soft sign", math.tanh, lambda x: 1 - math.tanh(x) ** 2)
+    again = define_op("softsign", lambda x: 2 * x, lambda x: 2.0)  # a re-run cell replaces it
+    assert again(Value(1.0)).data == 2.0
+    assert softsign(Value(1.0)).data == 2.0  # the old handle uses the current definition
+
+
+def test_custom_op_domain_and_two_operands() -> None:
+    hyp = define_op(
+        "hypot2",
+        math.hypot,
+        lambda x, y: (x / math.hypot(x, y), y / math.hypot(x, y)),
+        arity=2,
+    )
+    root = define_op(
+        "root4",
+        lambda x: x**0.25,
+        lambda x: 0.25 * x**-0.75,
+        domain=lambda x: x > 0,
+        domain_message="input must be > 0",
+    )
+    try:
+        x, y = Value(3.0, "x"), Value(4.0, "y")
+        h = hyp(x, y)
+        h.backward()
+        assert (h.data, x.grad, y.grad) == (5.0, 0.6, 0.8)
+        with pytest.raises(ValueError, match=r"root4: input must be > 0, got -1.0 \(label 'z'\)"):
+            root(Value(-1.0, "z"))
+    finally:
+        ops.undefine_op("hypot2")
+        ops.undefine_op("root4")
+
+
+def test_custom_op_higher_derivatives_need_a_value_rule(softsign: Any) -> None:
+    x = Value(0.5)
+    with pytest.raises(ValueError, match=r"op 'softsign' has a derivative for floats only"):
+        gradients(softsign(x), [x], create_graph=True)
+    capable = define_op(
+        "softsign",
+        lambda x: x / (1 + abs(x)),
+        lambda x: 1 / (1 + abs(x)) ** 2,
+        value_derivative=lambda x: 1 / (1 + abs(x)) ** 2,
+    )
+    (d,) = gradients(capable(x), [x], create_graph=True)
+    (dd,) = gradients(d, [x])
+    assert dd == pytest.approx(-2 / 1.5**3)
+
+
+def test_custom_op_in_fit_compile_needs_numpy_rules(softsign: Any) -> None:
+    X = [[0.1, 0.2], [0.5, -0.3], [-0.4, 0.9], [0.8, 0.8]]
+    Y = [0.0, 1.0, 1.0, 0.0]
+    model = MLP(2, [3, 1], activation="softsign", seed=0)
+    with pytest.raises(ValueError, match=r"op 'softsign' .* has no numpy rule; give define_op"):
+        fit(model, X, Y, epochs=1, compile=True, progress=False)
+    define_op(
+        "softsign",
+        lambda x: x / (1 + abs(x)),
+        lambda x: 1 / (1 + abs(x)) ** 2,
+        numpy_forward=lambda x: x / (1 + np.abs(x)),
+        numpy_derivative=lambda x: 1 / (1 + np.abs(x)) ** 2,
+    )
+    fast = MLP(2, [3, 1], activation="softsign", seed=0)
+    slow = MLP(2, [3, 1], activation="softsign", seed=0)
+    h1 = fit(fast, X, Y, epochs=3, compile=True, progress=False, shuffle=False)
+    h2 = fit(slow, X, Y, epochs=3, compile=False, progress=False, shuffle=False)
+    assert h1.loss == pytest.approx(h2.loss, rel=1e-10)
+
+
+def test_model_with_a_custom_activation_saves_it_by_name(softsign: Any) -> None:
+    model = MLP(2, [3, 1], activation="softsign", seed=1)
+    state = model.state_dict()
+    again = MLP(2, [3, 1], activation="softsign", seed=2)
+    again.load_state_dict(state)
+    assert again([0.3, 0.4]).data == model([0.3, 0.4]).data
+    ops.undefine_op("softsign")
+    with pytest.raises(
+        ValueError, match=r"unknown activation 'softsign': no op of that name is defined; define it"
+    ):
+        MLP(2, [3, 1], activation="softsign")
+    define_op("softsign", lambda x: x / (1 + abs(x)), lambda x: 1 / (1 + abs(x)) ** 2)
+
+
+def test_formula_strings_reach_custom_ops_only_when_asked(softsign: Any) -> None:
+    x = Value(0.5)
+    assert parse_expression("softsign(x)", {"x": x}, custom_ops=True).data == pytest.approx(1 / 3)
+    with pytest.raises(ValueError, match="not allowed"):
+        parse_expression("softsign(x)", {"x": x})
+
+
+# -- hostile operands, no_gc ---------------------------------------------------------------------
+
+
+def test_bools_are_refused_with_a_hint() -> None:
+    with pytest.raises(TypeError, match=r"bool True; convert it with float\(\)"):
+        Value(True)
+    x = Value(1.0)
+    yes: Any = np.bool_(1)
+    for make_it in (lambda: x + True, lambda: False * x, lambda: x**True, lambda: yes - x):
+        with pytest.raises(TypeError, match=r"convert it with float\(\) on purpose"):
+            make_it()
+
+
+def test_arrays_are_refused_pointing_to_the_batch_helpers() -> None:
+    x, a = Value(1.0), np.array([1.0, 2.0])
+    makers: list[Callable[[], object]] = [
+        lambda: a + x,
+        lambda: x + a,
+        lambda: a * x,
+        lambda: x / a,
+        lambda: a - x,
+        lambda: x**a,
+        lambda: a**x,
+    ]
+    for make_it in makers:
+        with pytest.raises(
+            TypeError, match=r"combines with scalars .* linear_batch.*forward_batch"
+        ):
+            make_it()
+    two: Any = np.float64(2.0)
+    assert (two * x).data == 2.0  # numpy scalars are numbers
+    assert type((x * two).children[1]) is Constant
+
+
+def test_no_gc_pauses_and_restores_the_collector() -> None:
+    import gc
+
+    assert gc.isenabled()
+    with no_gc():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), no_gc():
+        raise RuntimeError("boom")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with no_gc():
+            pass
+        assert not gc.isenabled()  # a paused collector stays paused
+    finally:
+        gc.enable()
