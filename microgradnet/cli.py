@@ -122,7 +122,15 @@ def demo(out_dir: str | Path = "demo-output", *, epochs: int = 60) -> list[Path]
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    return [_seed001_example(out), *_moons(out, epochs)]
+    files = [_seed001_example(out), *_moons(out, epochs)]
+    sources = [f.name for f in files if f.suffix == ".gv"]
+    if sources:  # one line that says what was not drawn and why
+        print(
+            f"drawings skipped: Graphviz's dot program is not on PATH, so {', '.join(sources)} "
+            "hold the graphs' DOT source instead of SVG; install Graphviz "
+            "(Debian/Ubuntu: apt-get install graphviz) and run the demo again"
+        )
+    return files
 
 
 def _moons(out: Path, epochs: int) -> list[Path]:

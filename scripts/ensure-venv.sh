@@ -15,16 +15,15 @@ fi
 if ! "$PYTHON" -m venv "$VENV" 2>/dev/null; then
     rm -rf "$VENV"
     pkg="python$("$PYTHON" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')-venv"
-    if command -v apt-get >/dev/null 2>&1; then
-        if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo -n"; fi
-        echo "The venv module is missing; installing $pkg with apt-get"
-        $SUDO apt-get update -qq && $SUDO apt-get install -y -qq "$pkg" || {
-            echo "Could not install $pkg. Install it (sudo apt-get install $pkg) and run make again." >&2
+    . "$(dirname "$0")/system-packages.sh"
+    if command -v apt-get >/dev/null 2>&1 && find_privilege; then
+        apt_install "Python's venv module" "$pkg" || {
+            echo "Could not install $pkg (the reason is above). Install it and run make again." >&2
             exit 1
         }
         "$PYTHON" -m venv "$VENV"
     else
-        echo "'$PYTHON -m venv' failed; install Python's venv module and run make again." >&2
+        echo "'$PYTHON -m venv' failed; install Python's venv module (Debian/Ubuntu: sudo apt-get install $pkg) and run make again." >&2
         exit 1
     fi
 fi
