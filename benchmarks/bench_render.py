@@ -49,7 +49,7 @@ def masha() -> Value:
 
 
 def mlp_loss(widths: list[int], logits: bool) -> Value:
-    """An MLP(2, widths) (seed 0) on one sample, with the demo's logistic loss or a squared error."""
+    """MLP(2, widths) (seed 0) on one sample, with the demo's logistic loss or a squared error."""
     model = MLP(2, widths, seed=0)
     out = model([0.5, -0.25])
     loss = bce_with_logits(out, [1.0]) if logits else (out - 1.0) ** 2

@@ -154,7 +154,10 @@ class Module(metaclass=_Labelled):
         places = {id(m): i for i, (_, m) in enumerate(self.named_modules())}
         model = next(_MODELS)
         for p, path in self.parameter_owners().items():
-            modules = tuple(ModulePlace(n, places[id(m)], type(m).__name__) for n, m in path)
+            modules = tuple(
+                ModulePlace(n, places[id(m)], type(m).__name__, str(getattr(m, "activation", "")))
+                for n, m in path
+            )
             _PLACES[p] = ParameterPlace(model, modules)
 
     def parameter_owners(self) -> dict[Value, list[tuple[str, Module]]]:
@@ -597,11 +600,12 @@ class Sequential(Module):
 
 class ModulePlace(NamedTuple):
     """A module inside its model: dotted name ("" for the model), place in named_modules()
-    order (neurons of a layer in index order), class name."""
+    order (neurons of a layer in index order), class name, activation (if it has one)."""
 
     name: str
     place: int
     kind: str
+    activation: str = ""  # a Neuron's or Layer's activation ("linear": none)
 
 
 class ParameterPlace(NamedTuple):

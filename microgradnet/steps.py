@@ -18,12 +18,15 @@ to neural networks and backpropagation" (micrograd's backward, one node at a tim
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from numbers import Real
 
-from .autodiff import expression_names, wrap_name
+from . import ops
+from .autodiff import wrap_name
 from .engine import Constant, Value, topological_order
+from .nn import ModulePlace, parameter_place
 
 
 @dataclass(frozen=True)
@@ -135,13 +138,72 @@ def grads_after(root: Value, k: int) -> tuple[dict[Value, float], list[BackwardS
     return grads, steps
 
 
-def step_names(root: Value, order: list[Value]) -> dict[Value, str]:
-    """Readable names for the step texts: labels or expressions (autodiff.expression_names);
-    an unlabelled root is called L."""
-    names: dict[Value, str] = dict(expression_names(order))
+def step_names(root: Value, order: list[Value], max_len: int = 24) -> dict[Value, str]:
+    """Readable names for step texts and drawings: labels; constants by their value; other
+    unlabelled leaves x₁, x₂, ... in the order the graph first reads them (a network's inputs
+    in input order); an nn neuron's sum and output by the neuron (``layers.0.neurons.3`` for its
+    output, ``layers.0.neurons.3.z`` for the sum before the activation); other results by
+    their expression (ops.text_form: ``x·w + b``, ``-(-z)``) while it has at most max_len
+    characters, else ``op#k``. An unlabelled root is called L."""
+    readers: dict[Value, list[Value]] = {}
+    for node in order:
+        for child in node.children:
+            readers.setdefault(child, []).append(node)
+    neurons: dict[Value, str] = {}
+    for node in order:
+        holder = neuron_of(node)
+        if holder is None:
+            continue
+        neuron = holder.name or "neuron"
+        after = readers.get(node, [])
+        act = after[0] if len(after) == 1 and after[0].op == holder.activation else None
+        if act is not None and node is not root:
+            neurons[node], neurons[act] = f"{neuron}.z", neuron
+        else:
+            neurons[node] = neuron
+    names: dict[Value, str] = {}
+    leaves = unnamed = 0
+    for node in order:  # children come first: each name is made from its operands' names
+        for child in node.children:
+            if child not in names and not child.label and type(child) is not Constant:
+                leaves += 1
+                names[child] = "x" + str(leaves).translate(_SUBSCRIPTS)
+        if node.label:
+            names[node] = node.label
+        elif node in names:
+            continue
+        elif type(node) is Constant:
+            names[node] = number_format(6)(node.data)
+        elif not node.children:
+            continue  # an unlabelled leaf is named x₁, x₂, ... where it is first read
+        elif node in neurons:
+            names[node] = neurons[node]
+        else:
+            text = ops.text_form(node, [names[c] for c in node.children])
+            if len(text) > max_len:
+                unnamed += 1
+                text = f"{node.op}#{unnamed}"
+            names[node] = text
     if not root.label:
         names[root] = "L"
+    for node in order:  # leaves that nothing reads (only a root can be one)
+        names.setdefault(node, number_format(6)(node.data))
     return names
+
+
+def neuron_of(node: Value) -> ModulePlace | None:
+    """The nn module (a Neuron) whose weights node sums, for a dot node; else None."""
+    if node.op != "dot" or len(node.children) < 2:
+        return None
+    weights = node.children[: len(node.children) // 2]
+    places = [parameter_place(w) for w in weights]
+    holders = {(p.model, p.modules[-1]) for p in places if p is not None}
+    if None in places or len(holders) != 1:
+        return None
+    return holders.pop()[1]
+
+
+_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
 # -- internals ---------------------------------------------------------------------------------
@@ -164,44 +226,27 @@ def _backward(
         yield BackwardStep(k, node, g, tuple(pushes), names, top)
 
 
-_CALLS = {
-    "exp": "exp",
-    "log": "log",
-    "sqrt": "√",
-    "tanh": "tanh",
-    "sigmoid": "σ",
-    "relu": "ReLU",
-}
-_INFIX = {"+": "+", "-": "-", "*": "×", "/": "/", "**": "^"}
+MAX_FORMULA = 80  # characters; a longer formula (a wide sum) keeps its two ends
+_BARE = re.compile(
+    r"(?<![\w)])\((\d[\w.+]*|inf|nan)\)"
+)  # (7) -> 7; e+ and e- exponents stay inside
+_DOUBLE = re.compile(r"\(\((-[^()]*)\)\)")  # ((-4)) -> (-4)
 
 
 def _formula(node: Value, fmt: _Format) -> str:
-    """node's operation on its children's numbers: ``2 × 3``, ``tanh(0.5)``, ``1×2 + 3×4 + 1``."""
-    xs = [fmt(c.data) for c in node.children]
-    args = [f"({x})" if x.startswith("-") else x for x in xs]
-    op = node.op
-    if op in _INFIX and len(args) == 2:
-        return f"{args[0]} {_INFIX[op]} {args[1]}"
-    if op in _CALLS:
-        return f"{_CALLS[op]}({xs[0]})"
-    if op == "neg":
-        return f"-{args[0]}"
-    if op == "leaky_relu":
-        return f"LeakyReLU({xs[0]}, α={xs[1]})"
-    if op == "sum":
-        return _join_terms(args)
-    if op == "dot":
-        n = len(args) // 2
-        terms = [f"{w}×{x}" for w, x in zip(args[:n], args[n : 2 * n])]
-        return _join_terms(terms + args[2 * n :])
-    return f"{op}({', '.join(xs)})"
-
-
-def _join_terms(terms: list[str], keep: int = 3) -> str:
-    if len(terms) > 2 * keep + 1:
-        hidden = len(terms) - 2 * keep
-        terms = [*terms[:keep], f"…({hidden} more terms)…", *terms[-keep:]]
-    return " + ".join(terms)
+    """node's operation on its children's numbers, written by the op table (ops.text_form):
+    ``2·3``, ``tanh(0.5)``, ``1·2 + 3·4 + 1``; negative numbers in parentheses where an
+    operator would touch them (``1/(-4)``)."""
+    op = ops.op_of(node)
+    texts = [fmt(c.data) for c in node.children]
+    if op.notation in ("infix", "prefix", "power", "dot", "sum"):
+        texts = [f"({t})" if t.startswith("-") else t for t in texts]
+    # text_form parenthesizes compound operands; around a bare number that is noise: (7)² -> 7²
+    text = _DOUBLE.sub(r"(\1)", _BARE.sub(r"\1", ops.text_form(node, texts)))
+    if len(text) > MAX_FORMULA:
+        keep = (MAX_FORMULA - 3) // 2
+        text = f"{text[:keep]} … {text[-keep:]}"
+    return text
 
 
 class _Format:

@@ -48,19 +48,22 @@ References: micrograd's draw_dot (trace_graph.ipynb); Graphviz's HTML-like label
 from __future__ import annotations
 
 import html
+import itertools
 import math
 import re
 import shutil
 import subprocess
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path as FilePath
 from typing import Any
 
 import graphviz
 
-from .autodiff import Explanation, Path
+from . import ops
+from .autodiff import Explanation, Path, wrap_name
 from .engine import Constant, Value, topological_order
+from .nn import parameter_place
 from .steps import grads_after, number_format, step_names
 
 INSTALL_GRAPHVIZ = (
@@ -69,43 +72,40 @@ INSTALL_GRAPHVIZ = (
     "`conda install -c conda-forge graphviz`, or `make graphviz` in the microgradnet checkout. "
     "The DOT text needs no program: draw(...).source"
 )
-INLINE_LABELS_UP_TO = 100  # drawn Values; larger drawings put edge labels beside the edges
+AUTO_LABELS_UP_TO = 40  # local derivatives shown by default while there are at most this many
 FULL_LAYOUT_UP_TO = 60  # Values; larger drawings bound dot's iterations (DOT_LIMITS)
 DOT_LIMITS = {"nslimit": "1", "nslimit1": "1", "mclimit": "0.3", "searchsize": "5"}
+LONG_EDGE = 3  # levels; a result read further on is drawn again (dashed) beside its reader
 DOT_TIMEOUT = 10.0  # seconds dot may run before it is stopped (GraphvizError)
+SHORT_NAME = 12  # characters; a longer name gets its value on a line of its own
+FONT = "Helvetica"
 
 COLORS = {
     "input": "lightblue",
-    "constant": "lightblue",
     "parameter": "khaki",
+    "constant": "lavender",
     "interior": "white",
+    "value": "white",
     "root": "lightcoral",
-    "op": "lightgreen",
-    "group": "lightgreen",
+    "op": "palegreen",
+    "group": "palegreen",
     "forward": "blue",
+    "thin": "#7f9fd8",
     "backward": "red",
     "highlight": "darkorange",
     "current": "red",
-    "grey": "gray90",
-    "grey_text": "gray50",
+    "grey": "gray92",
+    "grey_text": "gray55",
 }
-
-SYMBOLS = {
-    "+": "+",
-    "-": "−",
-    "*": "×",
-    "/": "÷",
-    "**": "xʸ",
-    "neg": "neg",
-    "exp": "exp",
-    "log": "log",
-    "sqrt": "√",
-    "tanh": "tanh",
-    "sigmoid": "σ",
-    "relu": "ReLU",
-    "leaky_relu": "LeakyReLU",
-    "sum": "Σ",
-    "dot": "Σw·x",
+LEGEND = {
+    "input": "input",
+    "parameter": "parameter",
+    "constant": "constant",
+    "interior": "computed",
+    "value": "value",
+    "group": "neuron",
+    "op": "operation",
+    "root": "result",
 }
 
 Highlight = Value | Path | Explanation | Iterable[Value] | None
@@ -189,10 +189,10 @@ class Drawing(graphviz.Digraph):  # type: ignore[misc]
 def draw(
     root: Value,
     *,
-    rankdir: str = "LR",
+    rankdir: str | None = None,
     show_data: bool = True,
     show_grad: bool = True,
-    show_local: bool = True,
+    show_local: bool | None = None,
     show_backward: bool = False,
     highlight: Highlight = None,
     precision: int = 4,
@@ -201,23 +201,56 @@ def draw(
     params: Iterable[Value] | None = None,
     step: int | None = None,
     forward_step: int | None = None,
+    values: str = "box",
+    derivatives: str = "value",
+    colors: str = "kinds",
+    legend: bool = False,
+    title: str | None = None,
+    fontsize: float = 14,
+    edge_labels: bool | None = None,
+    expand_loss: bool = False,
 ) -> Drawing:
     """Draw root's computation graph; returns a graphviz.Digraph (DOT text in ``.source``).
 
+    ``rankdir``: "LR", "TB", "RL" or "BT"; None picks LR or TB, whichever keeps the picture
+    nearer square. ``show_local``: the local derivative on each edge into an op; None shows them
+    while there are at most AUTO_LABELS_UP_TO of them (the caption says when they are hidden).
+    ``derivatives``: "value" (∂=0.24) or "formula" (∂o₂/∂h₂ = o₂·(1 − o₂) = 0.24).
+    ``values``: "box" (each value once, in its box) or "arrows" (on the arrows leaving it).
+    ``colors``: "kinds" (inputs, parameters, constants, interior nodes and the root apart) or
+    "uniform" (every value box alike, as the lecture notes draw them). ``legend``: a key to the
+    colours; ``title``: a heading; ``fontsize``: points for the node text.
     ``highlight``: a Value, Values, or a Path or Explanation from explain() (its nodes and
     edges). ``precision``: significant digits. ``max_nodes``: more Values than this (after
-    collapsing) raise ValueError; None draws any size. ``collapse``: None, "neuron" or "layer".
-    ``params``: the leaves to colour as parameters (default: by label, see the module notes).
-    ``step=k``: the graph after k steps of a fresh backward pass (seed 1), gradients from the
-    steps, not from ``.grad``, which is neither read nor changed; the current node outlined red,
-    nodes not reached yet grey. ``forward_step=k``: after k forward steps, unknown values "?".
+    collapsing) raise ValueError; None draws any size (dot's time grows faster than the size:
+    about 1 s per 1,000 Values on a wide graph, far more on a deep one). ``collapse``: None,
+    "neuron" or "layer" (neurons of nn models; what follows the network is drawn as one node
+    named after the loss unless ``expand_loss``). ``params``: the leaves to colour as parameters
+    (default: the parameters of nn modules). ``edge_labels``: numbers on the edges between
+    collapsed neurons (default only when there are few). ``step=k``: the graph after k steps of
+    a fresh backward pass (seed 1), gradients from the steps, not from ``.grad``; the current
+    node outlined red, the nodes it just sent gradient to outlined orange, nodes not reached yet
+    grey. ``forward_step=k``: after k forward steps, unknown values "?".
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw: root must be a Value, got {type(root).__name__}")
-    if rankdir not in ("LR", "RL", "TB", "BT"):
-        raise ValueError(f"draw: rankdir must be 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
+    if rankdir not in (None, "LR", "RL", "TB", "BT"):
+        raise ValueError(f"draw: rankdir must be 'LR', 'RL', 'TB', 'BT' or None, got {rankdir!r}")
     if collapse not in (None, "neuron", "layer"):
         raise ValueError(f"draw: collapse must be None, 'neuron' or 'layer', got {collapse!r}")
+    for name, given, allowed in (
+        ("values", values, ("box", "arrows")),
+        ("derivatives", derivatives, ("value", "formula")),
+        ("colors", colors, ("kinds", "uniform")),
+    ):
+        if given not in allowed:
+            raise ValueError(f"draw: {name} must be one of {allowed}, got {given!r}")
+    if isinstance(fontsize, bool) or not isinstance(fontsize, (int, float)):
+        raise ValueError(f"draw: fontsize must be a number of points, got {fontsize!r}")
+    if not 4 <= fontsize <= 72:
+        raise ValueError(f"draw: fontsize must be from 4 to 72 points, got {fontsize!r}")
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"draw: title must be a str, got {type(title).__name__}")
     if max_nodes is not None and (
         isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1
     ):
@@ -226,21 +259,34 @@ def draw(
         raise ValueError("draw: give step (backward) or forward_step, not both")
     fmt = number_format(precision, "draw")
     order = topological_order(root)
-    scene = _Scene(root, order, fmt, bool(show_data), bool(show_grad), bool(show_local))
-    scene.show_backward, scene.params = bool(show_backward), _parameter_set(params)
+    scene = _Scene(root, order, fmt, bool(show_data), bool(show_grad), True)
+    scene.show_backward, scene.params = bool(show_backward), _parameter_set(params, order)
     scene.marked, scene.marked_edges = _highlighted(highlight)
+    scene.values_on_arrows, scene.formulas = values == "arrows", derivatives == "formula"
+    scene.uniform, scene.expand_loss = colors == "uniform", bool(expand_loss)
     if collapse is not None:
         _collapse(scene, collapse)
     count = len(order) - len(scene.hidden) - len(scene.group_of) + len(scene.groups)
     if max_nodes is not None and count > max_nodes:
         raise ValueError(_too_many(count, max_nodes, collapse))
-    if count > INLINE_LABELS_UP_TO:
-        scene.label_attr = "xlabel"
+    scene.edge_labels = edge_labels if edge_labels is not None else len(scene.groups) <= 12
+    _plan_copies(scene)
+    if show_local is None:
+        n_local = _local_label_count(scene)
+        scene.show_local = n_local <= AUTO_LABELS_UP_TO
+        if not scene.show_local:
+            scene.notes.append(
+                f"{n_local} local derivatives not shown (show_local=True shows them)"
+            )
+    else:
+        scene.show_local = bool(show_local)
     if step is not None:
         _at_backward_step(scene, step)
     elif forward_step is not None:
         _at_forward_step(scene, forward_step)
-    return _emit(scene, rankdir)
+    graph = _emit(scene, rankdir or _fitting_direction(scene), float(fontsize))
+    _frame(graph, scene, title, legend, float(fontsize))
+    return graph
 
 
 def to_svg(root: Value, *, timeout: float = DOT_TIMEOUT, **kwargs: Any) -> str:
@@ -326,12 +372,15 @@ class _Group:
 
     name: str
     kind: str  # "neuron" or "layer"
-    members: list[Value]  # computed nodes (and an activation's constant) in topological order
+    members: list[Value]  # computed nodes in topological order
     params: list[Value]
     inputs: tuple[Value, ...]
     activation: str  # op of the activation node, "" for a linear neuron
     size: int = 1  # neurons
     outputs: list[Value] = field(default_factory=list)
+    position: int = 0  # the module's place in its model: neurons drawn in index order
+    layer: tuple[int, int] | None = None  # (model, place) of its layer: one column per layer
+    layer_name: str = ""
 
 
 @dataclass
@@ -343,28 +392,54 @@ class _Scene:
     show_grad: bool
     show_local: bool
     show_backward: bool = False
-    params: set[Value] | None = None
+    params: set[Value] = field(default_factory=set)
     marked: set[Value] = field(default_factory=set)
     marked_edges: set[tuple[Value, Value]] = field(default_factory=set)  # (parent, child)
     groups: list[_Group] = field(default_factory=list)
     group_of: dict[Value, _Group] = field(default_factory=dict)
     hidden: set[Value] = field(default_factory=set)
+    values_on_arrows: bool = False
+    formulas: bool = False
+    uniform: bool = False
+    edge_labels: bool = True
+    expand_loss: bool = False
+    notes: list[str] = field(default_factory=list)  # the caption's remarks
     # step-through: which values and gradients exist yet
     phase: str = ""  # "", "forward" or "backward"
     known: Callable[[Value], bool] = lambda v: True
     reached: Callable[[Value], bool] = lambda v: True
     grad_of: Callable[[Value], float] = lambda v: v.grad
     current: Value | None = None
+    received: set[Value] = field(default_factory=set)  # just sent gradient by the current step
     index: dict[Value, int] = field(default_factory=dict)
     where: dict[Value, str | None] = field(default_factory=dict)
     names: dict[Value, str] = field(default_factory=dict)
-    label_attr: str = "label"  # "xlabel" for large drawings: placed after layout, much faster
     copies: set[Value] = field(default_factory=set)  # leaves drawn once beside each use
+    depth: dict[Value, int] = field(default_factory=dict)  # longest path from a leaf
     emitted: set[str] = field(default_factory=set)
+    kinds: set[str] = field(default_factory=set)  # the colours used, for the legend
 
     def __post_init__(self) -> None:
         self.index = {v: i for i, v in enumerate(self.order)}
         self.names = step_names(self.root, self.order)
+        for v in self.order:
+            self.depth[v] = 1 + max((self.depth[c] for c in v.children), default=-1)
+        for v in self.order:  # a constant exponent is drawn inside its op ("²")
+            for i in ops.constant_operands(v) if v.children else ():
+                self.hidden.add(v.children[i])
+        for v in self.order:
+            if v.children:
+                folded = set(ops.constant_operands(v))
+                self.hidden.difference_update(
+                    c for i, c in enumerate(v.children) if i not in folded
+                )
+
+    def drawn_operands(self, v: Value) -> Iterator[tuple[int, Value, float]]:
+        """(operand index, operand, local derivative) of v's operands drawn as edges."""
+        folded = ops.constant_operands(v)
+        for i, (child, d) in enumerate(zip(v.children, v.local_grads)):
+            if i not in folded:
+                yield i, child, d
 
 
 def _at_backward_step(scene: _Scene, k: int) -> None:
@@ -375,6 +450,8 @@ def _at_backward_step(scene: _Scene, k: int) -> None:
     scene.reached = lambda v: n - 1 - index[v] < k
     scene.grad_of = lambda v: grads.get(v, 0.0)
     scene.current = steps[k - 1].node if k else None
+    if k:
+        scene.received = {p.child for p in steps[k - 1].pushes}
 
 
 def _at_forward_step(scene: _Scene, k: int) -> None:
@@ -388,13 +465,16 @@ def _at_forward_step(scene: _Scene, k: int) -> None:
     scene.current = scene.order[k - 1] if k else None
 
 
-def _emit(scene: _Scene, rankdir: str) -> Drawing:
+def _emit(scene: _Scene, rankdir: str, fontsize: float) -> Drawing:
+    ranksep = "1.5" if len(scene.groups) > 12 else "0.6" if scene.groups else "0.35"
     dot = Drawing(
         name="computation_graph",
-        graph_attr={"rankdir": rankdir},
-        node_attr={"fontsize": "11"},
-        edge_attr={"fontsize": "10", "arrowsize": "0.7"},
+        graph_attr={"rankdir": rankdir, "fontname": FONT, "nodesep": "0.3", "ranksep": ranksep},
+        node_attr={"fontsize": f"{fontsize:g}", "fontname": FONT},
+        edge_attr={"fontsize": f"{fontsize - 2:g}", "fontname": FONT, "arrowsize": "0.7"},
     )
+    if len(scene.order) > FULL_LAYOUT_UP_TO:
+        dot.graph_attr.update(DOT_LIMITS)
     for v in scene.order:  # the drawn node of each Value: its own box, its group's, or none
         group = scene.group_of.get(v)
         if v in scene.hidden:
@@ -403,15 +483,13 @@ def _emit(scene: _Scene, rankdir: str) -> Drawing:
             scene.where[v] = f"g{scene.index[group.outputs[-1]]}"
         else:
             scene.where[v] = f"v{scene.index[v]}"
-    _plan_copies(scene)
-    if len(scene.order) > FULL_LAYOUT_UP_TO:
-        dot.graph_attr.update(DOT_LIMITS)
     for v in scene.order:
         group = scene.group_of.get(v)
         if group is None and v not in scene.hidden and v not in scene.copies:
             _emit_value(dot, scene, v)
         elif group is not None and v is group.members[-1]:
             _emit_group(dot, scene, group)
+    _order_columns(dot, scene)
     return dot
 
 
@@ -419,51 +497,88 @@ def _plan_copies(s: _Scene) -> None:
     """Leaves drawn once beside each use: a constant used more than once, and a leaf whose uses
     lie two or more levels apart. Long edges across many levels are what makes dot slow (x·x·…·x
     with one x would take minutes), and a copy beside each use reads as the notes write it."""
-    depth: dict[Value, int] = {}
     uses: dict[Value, set[int]] = {}  # leaf -> depths of the drawn nodes that read it
     for v in s.order:
-        depth[v] = 1 + max((depth[c] for c in v.children), default=-1)
         if v in s.hidden:
             continue
-        for c in v.children:
+        for _, c, _ in s.drawn_operands(v):
             if not c.children and c not in s.hidden and c not in s.group_of:
-                uses.setdefault(c, set()).add(depth[v])
+                uses.setdefault(c, set()).add(s.depth[v])
     for leaf, at in uses.items():
         if (type(leaf) is Constant and len(at) > 1) or max(at) - min(at) >= 2:
             s.copies.add(leaf)
 
 
+def _local_label_count(s: _Scene) -> int:
+    """How many local-derivative labels show_local=True would draw."""
+    if s.groups:
+        return sum(1 for g in s.groups for c in g.inputs if type(c) is not Constant)
+    return sum(
+        1
+        for v in s.order
+        if v.children and v not in s.hidden and v not in s.group_of
+        for _, c, _ in s.drawn_operands(v)
+        if type(c) is not Constant
+    )
+
+
+def _fitting_direction(s: _Scene) -> str:
+    """LR, unless top to bottom keeps the picture much nearer square (long chains)."""
+    per_level: dict[int, int] = {}
+    for v in s.order:
+        if v not in s.hidden and (v not in s.group_of or v is s.group_of[v].members[-1]):
+            d = s.depth[v]
+            per_level[d] = per_level.get(d, 0) + 1
+    levels, wide = len(per_level), max(per_level.values(), default=1)
+    step = 1.0 if s.groups else 2.0  # inches per level: a box and its op circle
+    lr = (levels * step) / (wide * 0.8)
+    tb = (levels * step * 0.6) / (wide * 1.6)
+    lr_off, tb_off = max(lr, 1 / lr), max(tb, 1 / tb)
+    return "TB" if tb_off * 1.5 < lr_off else "LR"
+
+
 def _source(dot: Drawing, s: _Scene, child: Value, user: Value) -> str | None:
     """The drawn node an edge from child to user starts at: child's own node, its group's, or
-    the copy of child beside user (drawn here the first time)."""
-    if child not in s.copies:
+    the copy of child beside user (drawn here the first time): for a copied leaf, and for a
+    result read more than LONG_EDGE levels later (drawn dashed: a reference to the original)."""
+    far = child.children and s.depth[user] - s.depth[child] > LONG_EDGE
+    if child not in s.copies and not (far and child not in s.group_of):
         return s.where[child]
     group = s.group_of.get(user)
     at = s.index[group.outputs[-1]] if group is not None else s.index[user]
     cid = f"v{s.index[child]}_{at}"
     if cid not in s.emitted:
         s.emitted.add(cid)
-        _value_box(dot, s, child, cid)
+        _value_box(dot, s, child, cid, copy=bool(child.children))
     return cid
 
 
-def _value_box(dot: Drawing, s: _Scene, v: Value, vid: str) -> None:
+def _value_box(dot: Drawing, s: _Scene, v: Value, vid: str, *, copy: bool = False) -> None:
     fmt, known = s.fmt, s.known(v)
     if type(v) is Constant:
         lines = [html.escape(fmt(v.data)) if known else "?"]
     else:
-        if v.label:
-            lines = [f"<B>{line}</B>" for line in _escape_lines(v.label)]
-        elif v.children and not s.groups:  # the step texts' name (x*w); may name hidden nodes
-            lines = [f"<I>{line}</I>" for line in _escape_lines(s.names[v])]
-        else:
-            lines = []
-        if s.show_data:
-            lines.append(f"data {fmt(v.data)}" if known else "data ?")
+        name = _escape_lines(s.names[v])
+        tag = "B" if v.label else "I"
+        lines = [f"<{tag}>{line}</{tag}>" if line.strip() else line for line in name]
+        if s.show_data and not s.values_on_arrows:
+            value = fmt(v.data) if known else "?"
+            if len(lines) == 1 and len(s.names[v]) <= SHORT_NAME:
+                lines[0] += f" = {value}"
+            else:
+                lines.append(f"= {value}")
         if s.show_grad and s.phase != "forward":
-            lines.append(f"grad {fmt(s.grad_of(v))}")
-    fill = COLORS[_kind(s, v)]
-    dot.node(vid, _html_label(lines), shape="box", style="rounded,filled", **_look(s, [v], fill))
+            lines.append(html.escape(f"{_partial(s, v)} = {fmt(s.grad_of(v))}"))
+    kind = _kind(s, v)
+    s.kinds.add(kind)
+    style = "rounded,filled,dashed" if copy else "rounded,filled"
+    look = _look(s, [v], COLORS[kind])
+    dot.node(vid, _html_label(lines), shape="box", style=style, margin="0.08,0.04", **look)
+
+
+def _partial(s: _Scene, v: Value) -> str:
+    """∂L/∂w in the notes' notation, names wrapped in parentheses when they are expressions."""
+    return f"∂{wrap_name(s.names[s.root])}/∂{wrap_name(s.names[v])}"
 
 
 def _emit_value(dot: Drawing, s: _Scene, v: Value) -> None:
@@ -473,33 +588,48 @@ def _emit_value(dot: Drawing, s: _Scene, v: Value) -> None:
     if not v.children:
         return
     oid = f"o{i}"
-    symbol = _symbol(v)
+    symbol = ops.glyph(v)
     shape = "circle" if len(symbol) <= 2 else "ellipse"
     look = _look(s, [v], COLORS["op"], mark=False)
     dot.node(
-        oid, _html_label([html.escape(symbol)]), shape=shape, style="filled", margin="0.02", **look
+        oid, _html_label(_escape_lines(symbol)), shape=shape, style="filled", margin="0.02", **look
     )
     forward = _forward_look(s, v)
     path_in = any((v, child) in s.marked_edges for child in v.children)
-    _edge(dot, s, oid, vid, [fmt(v.data)] if s.show_backward and known else [], forward, path_in)
-    for child, d in zip(v.children, v.local_grads):
+    out_value = [fmt(v.data)] if s.values_on_arrows and known else []
+    _edge(dot, s, oid, vid, out_value, forward, path_in)
+    names = [s.names[c] for c in v.children]
+    for j, child, d in s.drawn_operands(v):
         src = _source(dot, s, child, v)
         if src is None:
             continue
         lines = []
-        if s.show_backward and s.known(child):
+        if s.values_on_arrows and s.known(child):
             lines.append(fmt(child.data))
         if s.show_local and known and type(child) is not Constant:  # constants: no derivative
-            lines.append(f"∂={fmt(d)}")
+            lines.append(_local_text(s, v, j, names, d))
         _edge(dot, s, src, oid, lines, forward, (v, child) in s.marked_edges)
     if s.show_backward and s.reached(v):
         g = s.grad_of(v)
         back = _backward_look(s, v)
-        _edge(dot, s, vid, oid, [fmt(g)], back)
-        for child, d in zip(v.children, v.local_grads):
+        _edge(dot, s, oid, vid, [fmt(g)], back, back=True)
+        for _, child, d in s.drawn_operands(v):
             src = _source(dot, s, child, v)
             if src is not None and type(child) is not Constant:
-                _edge(dot, s, oid, src, [fmt(d * g)], back)
+                _edge(dot, s, src, oid, [fmt(d * g)], back, back=True)
+
+
+def _local_text(s: _Scene, v: Value, j: int, names: list[str], d: float) -> str:
+    """The local derivative on the edge from operand j into v: ∂=0.24, or with formulas
+    ∂o₂/∂h₂ = o₂·(1 − o₂) = 0.24 (the formula from the op table)."""
+    value = s.fmt(d)
+    if not s.formulas:
+        return f"∂={value}"
+    out, child = wrap_name(s.names[v]), wrap_name(names[j])
+    text = ops.derivative_text(v, j, [wrap_name(n) for n in names], out)
+    if text is None or text == value:
+        return f"∂{out}/∂{child} = {value}"
+    return f"∂{out}/∂{child} = {text} = {value}"
 
 
 def _emit_group(dot: Drawing, s: _Scene, group: _Group) -> None:
@@ -507,37 +637,49 @@ def _emit_group(dot: Drawing, s: _Scene, group: _Group) -> None:
     assert gid is not None
     out = group.outputs
     lines = [f"<B>{line}</B>" for line in _escape_lines(group.name)]
-    act = SYMBOLS.get(group.activation, group.activation)
-    if group.kind == "neuron":
-        bias = "+b" if len(group.params) > len(group.inputs) else ""
+    act = ops.OPS[group.activation].glyph if group.activation in ops.OPS else group.activation
+    act = act if isinstance(act, str) else group.activation
+    if group.kind == "loss":
+        pass
+    elif group.kind == "neuron":
+        bias = " + b" if len(group.params) > len(group.inputs) else ""
         lines.append(html.escape(f"{act}(Σw·x{bias})" if act else f"Σw·x{bias}"))
     else:
         size = f"{group.size} neuron{'s' if group.size != 1 else ''}"
         lines.append(html.escape(size + (f", {act}" if act else "")))
     known = all(s.known(v) for v in out)
     if s.show_data:
-        lines.append("data " + (_vector(fmt, [v.data for v in out]) if known else "?"))
+        lines.append("= " + (_vector(fmt, [v.data for v in out]) if known else "?"))
     if s.show_grad and s.phase != "forward":
-        lines.append("grad " + _vector(fmt, [s.grad_of(v) for v in out]))
-    fill = COLORS["root"] if s.root in out else COLORS["group"]
+        top = wrap_name(s.names[s.root])
+        grads = _vector(fmt, [s.grad_of(v) for v in out])
+        lines.append(html.escape(f"∂{top}/∂{'out' if group.kind != 'loss' else top} = {grads}"))
+    kind = "root" if s.root in out else "group"
+    s.kinds.add(kind)
     anchors = group.members + group.params
     grey = not known if s.phase == "forward" else not _group_reached(s, group)
-    look = _look(s, anchors, fill, grey=grey)
+    if s.phase == "backward" and s.received.intersection(out):
+        grey = False
+    look = _look(s, anchors, COLORS[kind], grey=grey)
     dot.node(gid, _html_label(lines), shape="box", style="rounded,filled", **look)
     inside = set(group.members) | set(group.params)
     conns: dict[str, list[tuple[Value, Value, float]]] = {}  # source -> (child, member, local)
     for m in group.members:
-        for child, d in zip(m.children, m.local_grads):
+        for _, child, d in s.drawn_operands(m):
             src = _source(dot, s, child, m) if child not in inside else None
             if src is not None:
                 conns.setdefault(src, []).append((child, m, d))
     forward = _forward_look(s, out[-1])
+    if not s.edge_labels:
+        forward = dict(forward, penwidth="0.6", arrowsize="0.4")
+        if s.known(out[-1]):
+            forward.update(color=COLORS["thin"])
     for src, cs in conns.items():
         children = list(dict.fromkeys(c for c, _, _ in cs))
         lines = []
-        if len(children) == 1 and s.show_backward and s.known(children[0]):
+        if s.edge_labels and len(children) == 1 and s.values_on_arrows and s.known(children[0]):
             lines.append(fmt(children[0].data))
-        if len(children) == 1 and len(out) == 1 and s.show_local and known:
+        if s.edge_labels and len(children) == 1 and len(out) == 1 and s.show_local and known:
             lines.append(f"∂={fmt(_group_derivative(group, children[0]))}")
         on_path = any((m, c) in s.marked_edges for c, m, _ in cs)
         _edge(dot, s, src, gid, lines, forward, on_path)
@@ -550,9 +692,34 @@ def _emit_group(dot: Drawing, s: _Scene, group: _Group) -> None:
             if type(child) is not Constant:
                 flows[child] = flows.get(child, 0.0) + d * s.grad_of(m)
         if len(flows) == 1:
-            _edge(dot, s, gid, src, [fmt(*flows.values())], back)
+            _edge(dot, s, src, gid, [fmt(*flows.values())], back, back=True)
         elif flows:
-            _edge(dot, s, gid, src, [f"‖∇‖={fmt(math.hypot(*flows.values()))}"], back)
+            _edge(dot, s, src, gid, [f"‖∇‖={fmt(math.hypot(*flows.values()))}"], back, back=True)
+
+
+def _order_columns(dot: Drawing, s: _Scene) -> None:
+    """Neurons of one layer in one column, in index order; a network's inputs likewise."""
+    columns: dict[tuple[tuple[int, int], int], list[_Group]] = {}
+    for g in s.groups:
+        if g.layer is not None:
+            key = (g.layer, min((s.index[x] for x in g.inputs), default=0))
+            columns.setdefault(key, []).append(g)
+    firsts = [c for c in columns.values() if all(not x.children for x in c[0].inputs)]
+    for column in columns.values():
+        ids = [s.where[g.outputs[-1]] for g in sorted(column, key=lambda g: g.position)]
+        _same_rank(dot, [i for i in ids if i is not None])
+    for column in firsts:
+        inputs = [x for x in column[0].inputs if x not in s.copies and s.where[x] is not None]
+        _same_rank(dot, [s.where[x] or "" for x in inputs])
+
+
+def _same_rank(dot: Drawing, ids: list[str]) -> None:
+    if len(ids) < 2:
+        return
+    with dot.subgraph() as column:
+        column.attr(rank="same")
+        for a, b in itertools.pairwise(ids):
+            column.edge(a, b, style="invis")
 
 
 _MARKED = {"color": COLORS["highlight"], "fontcolor": COLORS["highlight"], "penwidth": "3"}
@@ -566,12 +733,24 @@ def _edge(
     lines: list[str],
     look: dict[str, str],
     marked: bool = False,
+    *,
+    back: bool = False,
 ) -> None:
-    """An edge labelled with our own formatted numbers (never user text), one per line."""
-    attrs = dict(look, **_MARKED) if marked else look
+    """An edge labelled with our own text, one line each (escaped for DOT). A backward arrow is
+    laid out as the forward edge it follows, drawn pointing back (dir=back): its label stays
+    beside it and it does not disturb the layout."""
+    attrs = dict(look, **_MARKED) if marked else dict(look)
+    if back:
+        attrs["dir"] = "back"
     if lines:
-        attrs = dict(attrs, **{s.label_attr: "\\n".join(lines)})
+        attrs["label"] = "\\n".join(_dot_escape(line) for line in lines)
     dot.edge(tail, head, **attrs)
+
+
+def _dot_escape(text: str) -> str:
+    """text inside a quoted DOT string: backslashes kept (a word joiner stops dot reading \\N,
+    \\G, ... as escapes), quotes escaped."""
+    return text.replace("\\", "\\\\\u2060").replace('"', '\\"')
 
 
 def _forward_look(s: _Scene, v: Value) -> dict[str, str]:
@@ -581,7 +760,6 @@ def _forward_look(s: _Scene, v: Value) -> dict[str, str]:
 
 def _backward_look(s: _Scene, *nodes: Value) -> dict[str, str]:
     look = {"color": COLORS["backward"], "fontcolor": COLORS["backward"], "style": "dashed"}
-    look["constraint"] = "false"
     if s.current is not None and s.current in nodes:
         look["penwidth"] = "2.5"
     return look
@@ -590,17 +768,22 @@ def _backward_look(s: _Scene, *nodes: Value) -> dict[str, str]:
 def _look(
     s: _Scene, anchors: Collection[Value], fill: str, *, mark: bool = True, grey: bool | None = None
 ) -> dict[str, str]:
-    """Fill and outline of a drawn node: greyed before it is computed or reached, red outline
-    for the current step, orange for highlight."""
+    """Fill and outline of a drawn node: greyed before it is computed or reached (unless it
+    just received gradient), red outline for the current step, orange for the nodes it sent
+    gradient to and for highlight."""
     if grey is None:
         grey = not all(s.known(v) for v in anchors) or (
-            s.phase == "backward" and not all(s.reached(v) for v in anchors)
+            s.phase == "backward"
+            and not all(s.reached(v) for v in anchors)
+            and s.received.isdisjoint(anchors)
         )
     look = {"fillcolor": COLORS["grey"] if grey else fill}
     if grey:
         look["fontcolor"] = look["color"] = COLORS["grey_text"]
     if s.current is not None and s.current in anchors:
         look.update(color=COLORS["current"], penwidth="3")
+    elif mark and not s.received.isdisjoint(anchors):
+        look.update(color=COLORS["highlight"], penwidth="2.5")
     elif mark and s.marked and not s.marked.isdisjoint(anchors):
         look.update(color=COLORS["highlight"], penwidth="3")
     return look
@@ -613,52 +796,53 @@ def _group_reached(s: _Scene, group: _Group) -> bool:
 def _kind(s: _Scene, v: Value) -> str:
     if v is s.root:
         return "root"
+    if s.uniform:
+        return "value"
     if v.children:
         return "interior"
     if type(v) is Constant:
         return "constant"
-    is_param = v in s.params if s.params is not None else _looks_like_parameter(v.label)
-    return "parameter" if is_param else "input"
+    return "parameter" if v in s.params else "input"
 
 
-_PARAMETER_WORD = re.compile(r"[wWbB](?:_?\d+)*|weight|bias|gamma|beta")
-
-
-def _looks_like_parameter(label: str) -> bool:
-    """w, b3, W_1, bias, or a dotted name such as layers.0.neurons.3.w.1 (trailing indices
-    dropped: its last word is w)."""
-    words = label.split(".")
-    while len(words) > 1 and words[-1].isdigit():
-        words.pop()
-    return bool(_PARAMETER_WORD.fullmatch(words[-1]))
-
-
-def _symbol(v: Value) -> str:
-    if v.op == "**" and type(v.children[1]) is Constant:
-        y = v.children[1].data
-        if y.is_integer() and -9 <= y <= 9:
-            return "x" + str(int(y)).translate(_SUPERSCRIPTS)
-    return SYMBOLS.get(v.op, v.op)
-
-
-_SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+def _frame(graph: Drawing, s: _Scene, title: str | None, legend: bool, fontsize: float) -> None:
+    """The title above the picture, the legend and the caption's remarks below it."""
+    rows = []
+    if title:
+        size = f"{fontsize * 1.3:g}"
+        text = "<BR/>".join(_escape_lines(title))
+        rows.append(f'<TR><TD COLSPAN="9"><FONT POINT-SIZE="{size}"><B>{text}</B></FONT></TD></TR>')
+    if legend:
+        cells = "".join(
+            f'<TD BGCOLOR="{COLORS[k]}" BORDER="1">{LEGEND[k]}</TD>'
+            for k in LEGEND
+            if k in s.kinds or (k == "op" and any(v.children for v in s.order) and not s.groups)
+        )
+        rows.append(f'<TR><TD BORDER="0">key:</TD>{cells}</TR>')
+    for note in s.notes:
+        size = f"{fontsize - 2:g}"
+        rows.append(
+            f'<TR><TD COLSPAN="9"><FONT POINT-SIZE="{size}">{html.escape(note)}</FONT></TD></TR>'
+        )
+    if rows:
+        table = '<TABLE BORDER="0" CELLSPACING="4" CELLPADDING="3">' + "".join(rows) + "</TABLE>"
+        graph.attr(label=f"<{table}>", labelloc="t", labeljust="c")
 
 
 # -- collapse: neurons and layers as single nodes ------------------------------------------------
 
-_WEIGHT = re.compile(r"(?:(?P<name>.+)\.)?w\.\d+")
-_LAYER = re.compile(r"(?:(?P<layer>.+)\.)?neurons\.\d+")
-_ACTIVATIONS = {"tanh", "sigmoid", "relu", "leaky_relu"}
-
 
 def _collapse(s: _Scene, how: str) -> None:
-    """Find the neurons (and with how == "layer", group them by layer and sample)."""
+    """Find the neurons of nn models (and with how == "layer", group them by layer and sample)."""
     consumers: dict[Value, list[Value]] = {}
     for node in s.order:
         for child in node.children:
             consumers.setdefault(child, []).append(node)
-    neurons = [n for n in (_neuron(s, node, consumers) for node in s.order) if n is not None]
-    groups = neurons if how == "neuron" else _layers(s, neurons)
+    neurons = [_neuron(s, node, consumers) for node in s.order]
+    found = [n for n in neurons if n is not None]
+    groups = found if how == "neuron" else _layers(s, found)
+    if groups and not s.expand_loss:
+        groups += _loss_group(s, groups, consumers)
     for g in groups:
         for m in g.members:
             s.group_of[m] = g
@@ -670,58 +854,86 @@ def _collapse(s: _Scene, how: str) -> None:
             if m is s.root or any(c not in inside for c in consumers.get(m, ()))
         ]
         for p in g.params:
-            if all(c in s.group_of for c in consumers.get(p, ())) and p is not s.root:
+            owned = all(p in s.group_of[c].params for c in consumers.get(p, ()) if c in s.group_of)
+            if owned and all(c in s.group_of for c in consumers.get(p, ())) and p is not s.root:
                 s.hidden.add(p)
     s.groups = groups
 
 
 def _neuron(s: _Scene, node: Value, consumers: dict[Value, list[Value]]) -> _Group | None:
-    """The neuron whose dot node is node, if its weights are labelled <name>.w.<i>."""
+    """The neuron whose dot node is node: its weights held by one nn module (nn's
+    parameter_place, never labels)."""
     if node.op != "dot":
         return None
     n = len(node.children) // 2
     weights, inputs = node.children[:n], node.children[n : 2 * n]
-    names = set()
-    for w in weights:
-        match = _WEIGHT.fullmatch(w.label)
-        if w.children or type(w) is Constant or match is None:
-            return None
-        names.add(match["name"] or "")
-    if len(names) != 1:
+    places = [parameter_place(w) for w in weights]
+    holders = {(p.model, p.modules[-1]) for p in places if p is not None}
+    first = places[0] if places else None
+    if first is None or None in places or len(holders) != 1:
         return None
-    name = names.pop()
+    holder = first.modules[-1]
     params = list(weights)
     if len(node.children) % 2:
         b = node.children[-1]
-        if b.label == (f"{name}.b" if name else "b") and not b.children:
+        b_place = parameter_place(b)
+        if b_place is not None and (b_place.model, b_place.modules[-1]) in holders:
             params.append(b)
         else:
-            inputs += (b,)  # an unnamed bias is an input like any other
+            inputs += (b,)  # a bias from elsewhere is an input like any other
     members, activation = [node], ""
     up = consumers.get(node, [])
-    if node is not s.root and len(up) == 1 and up[0].op in _ACTIVATIONS:
-        act = up[0]
-        members.append(act)
-        activation = act.op
-        for c in act.children[1:]:  # leaky_relu's alpha
-            if type(c) is Constant and consumers.get(c) == [act]:
-                members.insert(-1, c)
-    return _Group(name or "neuron", "neuron", members, params, inputs, activation)
+    if node is not s.root and len(up) == 1 and up[0].op == holder.activation:
+        members.append(up[0])
+        activation = up[0].op
+    group = _Group(holder.name or "neuron", "neuron", members, params, inputs, activation)
+    group.position = holder.place
+    if len(first.modules) >= 2:
+        layer = first.modules[-2]
+        group.layer, group.layer_name = (first.model, layer.place), layer.name
+    return group
+
+
+def _loss_group(
+    s: _Scene, groups: list[_Group], consumers: dict[Value, list[Value]]
+) -> list[_Group]:
+    """The operations after the network, from its outputs to the root, as one node named after
+    the root (the loss); [] when the root is a neuron's output or nothing follows."""
+    grouped = {m for g in groups for m in g.members}
+    feeds_network: set[Value] = set()  # computed nodes that a neuron reads, directly or not
+    for v in reversed(s.order):
+        if v in grouped or v in feeds_network:
+            feeds_network.update(c for c in v.children if c.children and c not in grouped)
+    members = [v for v in s.order if v.children and v not in grouped and v not in feeds_network]
+    if s.root in grouped or s.root not in members or len(members) < 2:
+        return []
+    inside = set(members)
+    for v in members:  # constants only the loss reads are part of it (the 1 of log(1 + e))
+        for c in v.children:
+            if type(c) is Constant and all(u in inside for u in consumers.get(c, ())):
+                s.hidden.add(c)
+    inputs = tuple(
+        dict.fromkeys(
+            c for v in members for c in v.children if c not in inside and type(c) is not Constant
+        )
+    )
+    name = s.names[s.root]
+    return [_Group(name, "loss", members, [], inputs, "")]
 
 
 def _layers(s: _Scene, neurons: list[_Group]) -> list[_Group]:
-    """Neurons named <layer>.neurons.<j> that share their inputs (one sample) form a layer."""
-    layers: dict[tuple[str, tuple[int, ...]], _Group] = {}
+    """Neurons of one nn layer that share their inputs (one sample) form a layer."""
+    layers: dict[tuple[tuple[int, int], tuple[int, ...]], _Group] = {}
     groups: list[_Group] = []
-    for g in neurons:
-        match = _LAYER.fullmatch(g.name)
-        if match is None:
+    for g in sorted(neurons, key=lambda g: s.index[g.members[-1]]):
+        if g.layer is None:
             groups.append(g)
             continue
-        key = (match["layer"] or "layer", tuple(s.index[x] for x in g.inputs))
+        key = (g.layer, tuple(s.index[x] for x in g.inputs))
         layer = layers.get(key)
         if layer is None:
-            layer = layers[key] = _Group(key[0], "layer", [], [], g.inputs, g.activation, 0)
+            name = g.layer_name or "layer"
+            layer = layers[key] = _Group(name, "layer", [], [], g.inputs, g.activation, 0)
             groups.append(layer)
         layer.members += g.members
         layer.params += g.params
@@ -787,9 +999,10 @@ def _highlighted(highlight: Highlight) -> tuple[set[Value], set[tuple[Value, Val
     )
 
 
-def _parameter_set(params: Iterable[Value] | None) -> set[Value] | None:
+def _parameter_set(params: Iterable[Value] | None, order: list[Value]) -> set[Value]:
+    """The given params, or else the leaves that nn modules hold as parameters."""
     if params is None:
-        return None
+        return {v for v in order if not v.children and parameter_place(v) is not None}
     values = list(params)
     bad = [type(p).__name__ for p in values if not isinstance(p, Value)]
     if bad:
@@ -805,17 +1018,28 @@ def _vector(fmt: Callable[[float], str], xs: list[float]) -> str:
     return f"‖·‖ {fmt(math.hypot(*xs))}"
 
 
-_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_UNPRINTABLE = re.compile("[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+_BREAKS = re.compile("\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+MAX_LABEL = 200  # characters of a label drawn; longer ones end in "…"
+MAX_LINES = 8
 
 
 def _escape_lines(text: str) -> list[str]:
-    """text as HTML-label lines: split at line breaks, markup characters escaped, characters
-    XML cannot hold (control characters, lone surrogates) shown as \\xNN escapes."""
-    lines = text.splitlines() or [""]
-    return [
-        html.escape(_UNPRINTABLE.sub(lambda m: f"\\x{ord(m[0]):02x}", line), quote=True)
-        for line in lines
-    ]
+    """text as HTML-label lines: line breaks (\\n, \\r, \\u2028, ...) break lines, markup
+    characters are escaped, characters XML cannot hold (control characters, lone surrogates)
+    show as \\xNN escapes, a word joiner after each backslash keeps dot from expanding \\N,
+    \\G, \\L, ...; empty lines stay (a space); very long labels end in "…"."""
+    if len(text) > MAX_LABEL:
+        text = text[: MAX_LABEL - 1] + "…"
+    lines = _BREAKS.split(text)
+    if len(lines) > MAX_LINES:
+        lines = [*lines[: MAX_LINES - 1], "…"]
+    out = []
+    for line in lines:
+        visible = _UNPRINTABLE.sub(lambda m: f"\\x{ord(m[0]):02x}", line)
+        escaped = html.escape(visible, quote=True).replace("\\", "\\\u2060")
+        out.append(escaped or " ")
+    return out
 
 
 def _html_label(lines: list[str]) -> str:

@@ -4,20 +4,26 @@ and the errors without dot."""
 
 from __future__ import annotations
 
+import itertools
 import re
+import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import graphviz
 import pytest
 
+from microgradnet import nn
 from microgradnet.autodiff import explain
 from microgradnet.engine import Value, dot, topological_order, vsum
 from microgradnet.viz import (
     Drawing,
+    GraphvizError,
     GraphvizNotFoundError,
-    _looks_like_parameter,
     draw,
+    run_dot,
+    save_pdf,
+    save_png,
     save_svg,
     to_svg,
 )
@@ -68,9 +74,9 @@ class Dot:
         return self.nodes[node]["label"]
 
     def between(self, tail: str, head: str, color: str = "blue") -> list[str]:
-        """Labels (xlabel or label) of the edges tail -> head of a colour."""
+        """Labels of the edges tail -> head of a colour."""
         return [
-            a.get("label", a.get("xlabel", ""))
+            a.get("label", "")
             for t, h, a in self.edges
             if (t, h) == (tail, head) and a.get("color") == color
         ]
@@ -84,49 +90,81 @@ def svg_texts(svg: str) -> list[str]:
     return [t.text or "" for t in root.iter(f"{SVG}text")]
 
 
+def masha(x: float, y: float, w: tuple[float, float, float]) -> dict[str, Value]:
+    """Seed 002's network (tests/networks.py)."""
+    from networks import masha as build
+
+    return build(x, y, w)
+
+
 # -- DOT content ---------------------------------------------------------------------------------
 
 
-def test_seed001_forward_values_and_gradients_on_the_right_edges() -> None:
-    """Blue arrows carry 2, 3, 1, 6, 7, 49 forward; red dashed ones 1, 14, 14, 28, 42 back."""
+def test_seed001_values_once_gradients_in_the_notes_notation() -> None:
+    """Each value once, in its box; gradients as ∂L/∂w = 28; blue arrows carry the local
+    derivatives, red dashed ones the gradients 1, 14, 14, 28, 42 back (seed 001)."""
     L = seed001()[3]
     d = Dot(draw(L, show_backward=True))
     vx, vw, vb, vL = (d.node(f"<B>{n}</B>") for n in "xwbL")
-    vxw, vxwb = d.node("data 6"), d.node("data 7")
-    mul, add, pow_ = d.op_of(vxw), d.op_of(vxwb), d.op_of(vL)
-    assert [d.label(op) for op in (mul, add, pow_)] == ["×", "+", "x²"]
-    # forward: the value each arrow transports, then the local derivative d op / d child
-    assert d.between(vx, mul) == ["2\\n∂=3"]
-    assert d.between(vw, mul) == ["3\\n∂=2"]
-    assert d.between(mul, vxw) == ["6"]
-    assert d.between(vxw, add) == ["6\\n∂=1"]
-    assert d.between(vb, add) == ["1\\n∂=1"]
-    assert d.between(vxwb, pow_) == ["7\\n∂=14"]
-    assert d.between(pow_, vL) == ["49"]
-    # backward: the gradient flowing along each arrow, red and dashed
-    assert d.between(vL, pow_, "red") == ["1"]
-    assert d.between(pow_, vxwb, "red") == ["14"]
-    assert d.between(add, vxw, "red") == ["14"]
-    assert d.between(add, vb, "red") == ["14"]
-    assert d.between(mul, vw, "red") == ["28"]
-    assert d.between(mul, vx, "red") == ["42"]
-    red = [a for _, _, a in d.edges if a.get("color") == "red"]
-    assert len(red) == 8 and all(a["style"] == "dashed" for a in red)
-    assert all(a["constraint"] == "false" for a in red)
-    # the nodes: label, data, grad
-    assert d.label(vx) == "<B>x</B><BR/>data 2<BR/>grad 42"
-    assert d.label(vw) == "<B>w</B><BR/>data 3<BR/>grad 28"
-    assert d.label(vL) == "<B>L</B><BR/>data 49<BR/>grad 1"
-    assert d.label(vxw) == "<I>x*w</I><BR/>data 6<BR/>grad 14"
-    # the constant exponent is drawn as its number, with no backward arrow
-    two = d.node("2", exact=True)
-    assert d.label(two) == "2" and d.between(pow_, two, "red") == []
+    vxw, vxwb = d.node("<I>x·w</I>"), d.node("<I>x·w + b</I>")
+    mul, add, square = d.op_of(vxw), d.op_of(vxwb), d.op_of(vL)
+    assert [d.label(op) for op in (mul, add, square)] == ["×", "+", "²"]
+    assert d.label(vx) == "<B>x</B> = 2<BR/>∂L/∂x = 42"
+    assert d.label(vw) == "<B>w</B> = 3<BR/>∂L/∂w = 28"
+    assert d.label(vL) == "<B>L</B> = 49<BR/>∂L/∂L = 1"
+    assert d.label(vxw) == "<I>x·w</I> = 6<BR/>∂L/∂(x·w) = 14"
+    # forward: only the local derivative d op / d child; the values are in the boxes
+    assert d.between(vx, mul) == ["∂=3"]
+    assert d.between(vw, mul) == ["∂=2"]
+    assert d.between(mul, vxw) == [""]
+    assert d.between(vxw, add) == ["∂=1"]
+    assert d.between(vxwb, square) == ["∂=14"]
+    # backward: laid out along the forward edge, drawn pointing back
+    red = {(t, h): a for t, h, a in d.edges if a.get("color") == "red"}
+    assert all(a["dir"] == "back" and a["style"] == "dashed" for a in red.values())
+    assert {k: a["label"] for k, a in red.items()} == {
+        (square, vL): "1",
+        (vxwb, square): "14",
+        (add, vxwb): "14",
+        (vxw, add): "14",
+        (vb, add): "14",
+        (mul, vxw): "14",
+        (vx, mul): "42",
+        (vw, mul): "28",
+    }
+    # the constant exponent is part of its op: no node "2"
+    assert not [n for n, a in d.nodes.items() if a["label"] == "2"]
+    assert len(d.nodes) == 6 + 3
+
+
+def test_values_on_arrows_instead_of_boxes() -> None:
+    L = seed001()[3]
+    d = Dot(draw(L, values="arrows"))
+    vx, vxw = d.node("<B>x</B>"), d.node("<I>x·w</I>")
+    assert d.label(vx) == "<B>x</B><BR/>∂L/∂x = 42"
+    assert d.between(vx, d.op_of(vxw)) == ["2\\n∂=3"]
+    assert d.between(d.op_of(vxw), vxw) == ["6"]
+    with pytest.raises(ValueError, match=r"draw: values must be one of \('box', 'arrows'\)"):
+        draw(L, values="edges")
+
+
+def test_local_derivatives_as_formulas_from_the_op_table() -> None:
+    """Seed 002: ∂h₂/∂w₂ = o₁ and ∂o₂/∂h₂ = o₂·(1 − o₂), each with its value."""
+    net = masha(1.0, 0.5, (0.5, -0.3, 0.8))
+    net["L"].backward()
+    d = Dot(draw(net["L"], derivatives="formula"))
+    o1, h2, o2 = net["o1"].data, net["h2"], net["o2"].data
+    vw2, vh2 = d.node("<B>w2</B>"), d.node("<B>h2</B>")
+    assert d.between(vw2, d.op_of(vh2)) == [f"∂h2/∂w2 = o1 = {o1:.4g}"]
+    (local,) = d.between(vh2, d.op_of(d.node("<B>o2</B>")))
+    assert local == f"∂o2/∂h2 = o2·(1 − o2) = {o2 * (1 - o2):.4g}"
+    assert h2.data == pytest.approx(o1 * -0.3)
 
 
 def test_default_drawing_has_local_derivatives_and_no_backward_arrows() -> None:
     L = seed001()[3]
     d = Dot(draw(L))
-    vx, vxw = d.node("<B>x</B>"), d.node("data 6")
+    vx, vxw = d.node("<B>x</B>"), d.node("<I>x·w</I>")
     assert d.between(vx, d.op_of(vxw)) == ["∂=3"]
     assert not [a for _, _, a in d.edges if a.get("color") == "red"]
     d = Dot(draw(L, show_local=False, show_grad=False, show_data=False))
@@ -134,85 +172,74 @@ def test_default_drawing_has_local_derivatives_and_no_backward_arrows() -> None:
     assert all("label" not in a for _, _, a in d.edges)
 
 
-def test_every_op_symbol_and_its_local_derivative() -> None:
+def test_show_local_turns_itself_off_past_forty_labels_unless_asked() -> None:
+    small = vsum([Value(float(i)) for i in range(40)])
+    assert draw(small).source.count("∂=1") == 40
+    big = vsum([Value(float(i)) for i in range(41)])
+    source = draw(big).source
+    assert "∂=1" not in source
+    assert "41 local derivatives not shown (show_local=True shows them)" in source
+    assert draw(big, show_local=True).source.count("∂=1") == 41  # an explicit value wins
+    assert "not shown" not in draw(big, show_local=False).source
+
+
+def test_every_op_glyph_and_its_local_derivative() -> None:
     x, y = Value(0.5, "x"), Value(2.0, "y")
     cases = {
         "−": (x - y, "∂=1"),
         "÷": (x / y, "∂=0.5"),
-        "xʸ": (y**x, "∂=0.3536"),  # d y**x / dy = x·y**(x-1)
-        "x³": (x**3, "∂=0.75"),
-        "x⁻¹": (x**-1, "∂=-4"),
-        "neg": (-x, "∂=-1"),
-        "exp": (x.exp(), "∂=1.649"),
-        "log": (x.log(), "∂=2"),
-        "√": (y.sqrt(), "∂=0.3536"),
+        "^": (y**x, "∂=0.3536"),  # d y**x / dy = x·y**(x-1)
+        "²": (x**2, "∂=1"),
         "tanh": (x.tanh(), "∂=0.7864"),
         "σ": (x.sigmoid(), "∂=0.235"),
-        "ReLU": (x.relu(), "∂=1"),
-        "LeakyReLU": ((-x).leaky_relu(0.1), "∂=0.1"),
         "Σ": (vsum([x, y, x]), "∂=1"),
-        "Σw·x": (dot([x], [y]), "∂=2"),
     }
-    for symbol, (root, local) in cases.items():
+    for glyph, (root, local) in cases.items():
         d = Dot(draw(root))
         op = "o" + str(len(topological_order(root)) - 1)
-        assert d.label(op) == symbol, symbol
-        into_op = [lab for t, h, a in d.edges if h == op for lab in [a.get("label", "")]]
-        assert local in into_op, (symbol, into_op)
-        assert d.nodes[op]["fillcolor"] == "lightgreen"
+        assert d.label(op) == glyph, glyph
+        into_op = [a.get("label", "") for t, h, a in d.edges if h == op]
+        assert local in into_op, (glyph, into_op)
+        assert d.nodes[op]["fillcolor"] == "palegreen"
 
 
-def test_colours_tell_inputs_parameters_interior_and_root_apart() -> None:
-    x, _, _, L = seed001()
+def test_colours_tell_inputs_parameters_constants_interior_and_root_apart() -> None:
+    """Parameters are those of nn models or given as params=; never guessed from a label."""
+    x, w, b, L = seed001()
     d = Dot(draw(L))
-    fill = {
-        part: d.nodes[d.node(part)]["fillcolor"] for part in ["<B>x</B>", "<B>w</B>", "<B>b</B>"]
-    }
-    assert fill == {"<B>x</B>": "lightblue", "<B>w</B>": "khaki", "<B>b</B>": "khaki"}
+    fills = {n: d.nodes[d.node(f"<B>{n}</B>")]["fillcolor"] for n in "xwb"}
+    assert fills == {"x": "lightblue", "w": "lightblue", "b": "lightblue"}
     assert d.nodes[d.node("<B>L</B>")]["fillcolor"] == "lightcoral"
-    assert d.nodes[d.node("data 6")]["fillcolor"] == "white"
-    assert d.nodes[d.node("data 7")]["fillcolor"] == "white"
-    # an explicit params list decides instead of the labels
-    d = Dot(draw(L, params=[x]))
-    assert d.nodes[d.node("<B>x</B>")]["fillcolor"] == "khaki"
-    assert d.nodes[d.node("<B>w</B>")]["fillcolor"] == "lightblue"
+    assert d.nodes[d.node("<I>x·w</I>")]["fillcolor"] == "white"
+    d = Dot(draw(L, params=[w, b], legend=True))
+    fills = {n: d.nodes[d.node(f"<B>{n}</B>")]["fillcolor"] for n in "xwb"}
+    assert fills == {"x": "lightblue", "w": "khaki", "b": "khaki"}
+    assert 'BGCOLOR="khaki" BORDER="1">parameter<' in d.source  # the legend
+    c = Dot(draw(x * 3.0 + x * 3.0))  # a constant used twice: one copy beside each use
+    assert [a["fillcolor"] for a in c.nodes.values() if a["label"] == "3"] == ["lavender"] * 2
+    u = Dot(draw(L, params=[w], colors="uniform"))
+    assert {u.nodes[u.node(f"<B>{n}</B>")]["fillcolor"] for n in "xw"} == {"white"}
+    model = nn.MLP(2, [2, 1], seed=0)
+    out = model([Value(0.5, "x0"), Value(-1.0, "x1")])
+    m = Dot(draw(out))
+    assert m.nodes[m.node("<B>layers.0.neurons.1.w.0</B>")]["fillcolor"] == "khaki"
+    assert m.nodes[m.node("<B>x0</B>")]["fillcolor"] == "lightblue"
     with pytest.raises(TypeError, match=r"draw: params must be Values, got float"):
         draw(L, params=[1.0])  # type: ignore[list-item]
 
 
-@pytest.mark.parametrize(
-    ("label", "is_param"),
-    [
-        ("w", True),
-        ("b3", True),
-        ("W_1", True),
-        ("bias", True),
-        ("layers.0.neurons.3.w.1", True),
-        ("layers.0.neurons.3.b", True),
-        ("bn.gamma", True),
-        ("x", False),
-        ("", False),
-        ("wx", False),
-        ("layers.0.neurons.3", False),
-        ("x.1", False),
-    ],
-)
-def test_parameter_rule(label: str, is_param: bool) -> None:
-    assert _looks_like_parameter(label) is is_param
-
-
-NASTY = "a<b>{c}|d\\e\"f&g\nsecond 'line'\x01"
-
-
-def test_labels_are_escaped_in_dot() -> None:
-    x = Value(1.0, NASTY)
-    root = x * 2.0
-    root.label = "<B>not bold</B> & {x|y}"
-    source = draw(root).source
-    assert (
-        "<B>a&lt;b&gt;{c}|d\\e&quot;f&amp;g</B><BR/><B>second &#x27;line&#x27;\\x01</B>" in source
-    )
-    assert "<B>&lt;B&gt;not bold&lt;/B&gt; &amp; {x|y}</B>" in source
+def test_title_caption_font_size_and_direction() -> None:
+    L = seed001()[3]
+    d = draw(L, title="seed 001: (x·w + b)²", fontsize=20, rankdir="TB")
+    assert "<B>seed 001: (x·w + b)²</B>" in d.source and "fontsize=20" in d.source
+    assert "rankdir=TB" in d.source
+    chain = Value(0.5, "x")
+    for _ in range(30):
+        chain = chain.tanh()
+    assert "rankdir=TB" in draw(chain).source  # a long chain turns to keep the aspect
+    assert "rankdir=LR" in draw(chain, rankdir="LR").source  # an explicit value wins
+    with pytest.raises(ValueError, match=r"fontsize must be from 4 to 72 points"):
+        draw(L, fontsize=100)
 
 
 def test_same_graph_gives_the_same_dot_text() -> None:
@@ -226,32 +253,39 @@ def test_same_graph_gives_the_same_dot_text() -> None:
         del extra
     assert len(set(sources)) == 1
     ids = re.findall(r"^\t([vo]\d+) \[", sources[0], flags=re.M)
-    assert ids == ["v0", "v1", "v2", "v3", "v4", "o4", "v5", "o5", "v6", "o6"]
+    assert ids == ["v1", "v2", "v3", "v4", "o4", "v5", "o5", "v6", "o6"]
+
+
+def test_reused_leaf_is_drawn_beside_each_far_use() -> None:
+    """x·x·…·x: one x read by every product would stretch edges over the whole picture (what
+    made dot take minutes); each product gets its own copy of x, same name and numbers."""
+    x = Value(1.5, "x")
+    y = x
+    for _ in range(9):
+        y = y * x
+    y.backward()
+    d = Dot(draw(y))
+    copies = [a["label"] for a in d.nodes.values() if a["label"].startswith("<B>x</B>")]
+    assert len(copies) == 9  # x·x reads x twice from one copy
+    assert set(copies) == {f"<B>x</B> = 1.5<BR/>∂L/∂x = {x.grad:.4g}"}
+    assert x.grad == pytest.approx(10 * 1.5**9)
 
 
 def test_highlight_value_set_path_and_explanation() -> None:
-    x, w, b, L = seed001()
+    x, w, _, L = seed001()
     d = Dot(draw(L, highlight=w))
     assert d.nodes[d.node("<B>w</B>")]["color"] == "darkorange"
     assert "color" not in d.nodes[d.node("<B>x</B>")]
-    d = Dot(draw(L, highlight={x, b}))
-    assert [d.nodes[d.node(f"<B>{n}</B>")].get("color") for n in "xwb"] == [
-        "darkorange",
-        None,
-        "darkorange",
-    ]
     path = explain(L, x).paths[0]
     for target in (path, explain(L, x)):
         d = Dot(draw(L, highlight=target))
-        vx, vxw = d.node("<B>x</B>"), d.node("data 6")
+        vx, vxw = d.node("<B>x</B>"), d.node("<I>x·w</I>")
         marked = [(t, h) for t, h, a in d.edges if a.get("color") == "darkorange"]
         assert (vx, d.op_of(vxw)) in marked and (d.op_of(vxw), vxw) in marked
         assert (d.node("<B>w</B>"), d.op_of(vxw)) not in marked
-        assert len(marked) == 6  # x -> × -> x*w -> + -> x*w+b -> x² -> L
+        assert len(marked) == 6  # x -> × -> x·w -> + -> x·w+b -> ² -> L
     with pytest.raises(TypeError, match=r"draw: highlight must be a Value"):
         draw(L, highlight=3)  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match=r"draw: highlight must be a Value"):
-        draw(L, highlight=["x"])  # type: ignore[list-item]
 
 
 def test_bad_arguments_are_named() -> None:
@@ -270,16 +304,18 @@ def test_bad_arguments_are_named() -> None:
         draw(L, step=1, forward_step=1)
     with pytest.raises(ValueError, match=r"forward_step must be an int from 0 to 7"):
         draw(L, forward_step=8)
-    with pytest.raises(ValueError, match=r"step must be an int from 0 to 7"):
-        draw(L, step=-1)
+    with pytest.raises(ValueError, match=r"draw: derivatives must be one of"):
+        draw(L, derivatives="symbolic")
+    with pytest.raises(ValueError, match=r"save_png: dpi must be an int from 24 to 600"):
+        save_png(L, "never-written.png", dpi=5)
 
 
 def test_precision_is_significant_digits() -> None:
     x = Value(1 / 3, "x")
     root = x * 3.14159
-    assert "data 0.3333" in draw(root).source
-    assert "data 0.33333333" in draw(root, precision=8).source
-    assert "data 0.3<" in draw(root, precision=1).source
+    assert "<B>x</B> = 0.3333<" in draw(root).source
+    assert "<B>x</B> = 0.33333333<" in draw(root, precision=8).source
+    assert "<B>x</B> = 0.3<" in draw(root, precision=1).source
 
 
 def test_max_nodes_suggests_collapse() -> None:
@@ -292,16 +328,13 @@ def test_max_nodes_suggests_collapse() -> None:
     assert "v30" in draw(root, max_nodes=None).source
 
 
-def test_large_drawings_put_edge_labels_beside_edges() -> None:
-    root = vsum([Value(float(i)) for i in range(100)])
-    assert "xlabel" in draw(root).source  # 101 nodes: over the inline limit of 100
-    small = vsum([Value(float(i)) for i in range(99)])
-    assert "xlabel" not in draw(small).source and "label=" in draw(small).source
+def test_no_xlabels_and_dot_limits_on_large_drawings() -> None:
     big = vsum([Value(float(i)) for i in range(101)])
     big.backward()
-    d = Dot(draw(big, show_backward=True))
-    assert {a.get("xlabel") for _, _, a in d.edges} >= {"5\\n∂=1", "1", "5050"}
-    assert not any("label" in a for _, _, a in d.edges)
+    source = draw(big, show_backward=True, show_local=True).source
+    assert "xlabel" not in source and source.count("∂=1") == 101
+    assert "nslimit=1" in source and "mclimit=0.3" in source
+    assert "nslimit" not in draw(seed001()[3]).source  # small drawings: dot's full layout
 
 
 def test_value_draw_shortcut() -> None:
@@ -309,51 +342,59 @@ def test_value_draw_shortcut() -> None:
     graph = L.draw(show_backward=True, rankdir="TB")
     assert isinstance(graph, Drawing) and isinstance(graph, graphviz.Digraph)
     assert graph.source == draw(L, show_backward=True, rankdir="TB").source
-    assert "rankdir=TB" in graph.source
 
 
-# -- SVG -----------------------------------------------------------------------------------------
+# -- SVG, PNG, PDF and dot's failures ------------------------------------------------------------
 
 
+@pytest.mark.needs_dot
 def test_svg_is_xml_with_every_label() -> None:
     L = seed001()[3]
-    texts = svg_texts(to_svg(L, show_backward=True))
-    joined = "\n".join(texts)
+    joined = "\n".join(svg_texts(to_svg(L, show_backward=True)))
     for expected in [
-        "x",
-        "w",
-        "b",
-        "L",
-        "x*w",
-        "x*w + b",
-        "data 49",
-        "grad 42",
-        "grad 28",
+        "= 2",
+        "∂L/∂x = 42",
+        "∂L/∂w = 28",
+        "∂L/∂(x·w + b) = 14",
         "×",
-        "+",
-        "x²",
+        "²",
         "∂=3",
-        "∂=14",
         "42",
-        "49",
     ]:
-        assert expected in texts or expected in joined, expected
-    assert "∂=95.35" not in joined  # the constant exponent's edge carries no derivative
-    nasty = Value(1.0, NASTY) * 2.0
-    nasty.label = "{<&>}"
-    texts = svg_texts(to_svg(nasty))
-    assert {'a<b>{c}|d\\e"f&g', "second 'line'\\x01", "{<&>}"} <= set(texts)
+        assert expected in joined, expected
 
 
-def test_save_svg_and_jupyter_display(tmp_path: Path) -> None:
+@pytest.mark.needs_dot
+def test_save_svg_png_pdf_and_jupyter_display(tmp_path: Path) -> None:
     L = seed001()[3]
     path = save_svg(L, tmp_path / "seed001.svg", show_backward=True)
     assert path == tmp_path / "seed001.svg"
-    assert "grad 42" in svg_texts(path.read_text(encoding="utf-8"))
+    assert "∂L/∂x = 42" in svg_texts(path.read_text(encoding="utf-8"))
+    small = save_png(L, tmp_path / "small.png", dpi=48).read_bytes()
+    large = save_png(L, tmp_path / "large.png", dpi=192).read_bytes()
+    assert small[:8] == large[:8] == b"\x89PNG\r\n\x1a\n"
+    width = [int.from_bytes(png[16:20], "big") for png in (small, large)]
+    assert 3.5 < width[1] / width[0] < 4.5  # 4 times the dots per inch
+    assert save_pdf(L, tmp_path / "seed001.pdf").read_bytes().startswith(b"%PDF")
     graph = draw(L)
-    assert "data 6" in svg_texts(graph._repr_svg_())
-    bundle = graph._repr_mimebundle_()
-    assert "data 6" in svg_texts(bundle["image/svg+xml"])
+    assert " = 6" in svg_texts(graph._repr_svg_())
+
+
+@pytest.mark.needs_dot
+def test_dot_timeout_raises_graphviz_error_and_writes_nothing(tmp_path: Path) -> None:
+    L = seed001()[3]
+    with pytest.raises(GraphvizError, match=r"did not finish within 1e-06 s.*collapse='neuron'"):
+        save_svg(L, tmp_path / "slow.svg", timeout=1e-6)
+    assert not (tmp_path / "slow.svg").exists()
+    graph = draw(L)
+    graph.timeout = 1e-6
+    with pytest.raises(GraphvizError, match=r"show_local=False or a smaller max_nodes"):
+        graph._repr_svg_()
+    with pytest.raises(GraphvizError, match=r"dot failed \(exit status 1\): .*syntax"):
+        run_dot("digraph { a -> }")
+    with pytest.raises(ValueError, match=r"timeout must be a positive number of seconds"):
+        to_svg(L, timeout=0)
+    assert not issubclass(GraphvizError, subprocess.CalledProcessError)
 
 
 def no_dot_on_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -368,7 +409,7 @@ def test_missing_dot_gives_install_instructions(
     L = seed001()[3]
     no_dot_on_path(monkeypatch, tmp_path)
     graph = draw(L, show_backward=True)
-    assert "grad 42" in graph.source  # the DOT text needs no program
+    assert "∂L/∂x = 42" in graph.source  # the DOT text needs no program
     renders = [
         lambda: to_svg(L),
         lambda: save_svg(L, tmp_path / "out.svg"),
@@ -391,83 +432,79 @@ def test_missing_dot_gives_install_instructions(
 # -- collapse ------------------------------------------------------------------------------------
 
 
-def tiny_network(x: list[Value], tag: str = "") -> tuple[Value, dict[str, Value]]:
-    """A 2-3-1 tanh network built by hand with nn's naming, on one sample: the params are made
-    once (module-level cache by name) so several samples share them."""
-    out = x
-    for i, width in enumerate([3, 1]):
-        layer = []
-        for j in range(width):
-            name = f"layers.{i}.neurons.{j}"
-            ws = [
-                PARAMS.setdefault(f"{name}.w.{k}", Value(0.1 * (k + 1) - 0.05 * j, f"{name}.w.{k}"))
-                for k in range(len(out))
-            ]
-            bias = PARAMS.setdefault(f"{name}.b", Value(0.01 * j, f"{name}.b"))
-            z = dot(ws, out, bias)
-            layer.append(z.tanh() if i == 0 else z)
-        out = layer
-    return out[0], PARAMS
-
-
-PARAMS: dict[str, Value] = {}
-
-
-@pytest.fixture(autouse=True)
-def fresh_params() -> None:
-    PARAMS.clear()
-
-
-def test_collapse_neuron() -> None:
-    x = [Value(0.5, "x0"), Value(-1.0, "x1")]
-    out, params = tiny_network(x)
-    loss = (out - 1.0) ** 2
+def mlp_sample(widths: list[int], activation: str = "tanh") -> tuple[Value, nn.MLP]:
+    model = nn.MLP(2, widths, activation=activation, seed=0)
+    loss = (model([0.5, -1.0]) - 1.0) ** 2
+    loss.label = "loss"
     loss.backward()
+    return loss, model
+
+
+def test_collapse_neuron_draws_a_network() -> None:
+    """One box per neuron named by nn, inputs x₁ x₂, neurons in index order, loss one node."""
+    loss, model = mlp_sample([3, 1])
     d = Dot(draw(loss, collapse="neuron", show_backward=True))
-    assert not any("layers.0.neurons.0.w" in a["label"] for a in d.nodes.values())
-    n00 = d.node("<B>layers.0.neurons.0</B>")
-    n10 = d.node("<B>layers.1.neurons.0</B>")
-    hidden = out.children[3:6]  # the tanh outputs feeding the output neuron
-    h0 = hidden[0]
-    name = "<B>layers.0.neurons.0</B><BR/>tanh(Σw·x+b)"
-    assert d.label(n00) == f"{name}<BR/>data {h0.data:.4g}<BR/>grad {h0.grad:.4g}"
-    assert d.label(n10).startswith("<B>layers.1.neurons.0</B><BR/>Σw·x+b<BR/>")
-    assert d.nodes[n00]["fillcolor"] == "lightgreen"
-    vx0 = d.node("<B>x0</B>")
-    # forward: x0 -> neuron with d tanh(z) / d x0 = (1 - tanh²)·w.0 on the edge
-    w0 = params["layers.0.neurons.0.w.0"]
-    local = (1 - h0.data**2) * w0.data
-    assert d.between(vx0, n00) == [f"0.5\\n∂={local:.4g}"]
-    # backward: what each neuron sends to x0; together they make x0.grad
-    flows = [
-        float(d.between(n, vx0, "red")[0])
-        for n in d.nodes
-        if n.startswith("g") and d.between(n, vx0, "red")
-    ]
+    names = {a["label"].split("<BR/>")[0]: n for n, a in d.nodes.items()}
+    assert set(names) == {
+        "<I>x₁</I> = 0.5",
+        "<I>x₂</I> = -1",
+        "<B>layers.0.neurons.0</B>",
+        "<B>layers.0.neurons.1</B>",
+        "<B>layers.0.neurons.2</B>",
+        "<B>layers.1.neurons.0</B>",
+        "<B>loss</B>",
+    }
+    n00, n10 = names["<B>layers.0.neurons.0</B>"], names["<B>layers.1.neurons.0</B>"]
+    h0 = [v for v in topological_order(loss) if v.op == "tanh"]
+    h0 = sorted(h0, key=lambda v: v.children[0].children[0].label)[0]  # neuron 0's output
+    assert d.label(n00) == (
+        f"<B>layers.0.neurons.0</B><BR/>tanh(Σw·x + b)<BR/>= {h0.data:.4g}"
+        f"<BR/>∂loss/∂out = {h0.grad:.4g}"
+    )
+    assert d.nodes[n00]["fillcolor"] == "palegreen"
+    # forward: x₁ -> neuron with d tanh(z) / d x₁ = (1 - tanh²)·w.0 on the edge
+    w0 = model.layers[0].neurons[0].w[0]
+    vx1 = names["<I>x₁</I> = 0.5"]
+    assert d.between(vx1, n00) == [f"∂={(1 - h0.data**2) * w0.data:.4g}"]
+    # backward: what each neuron sends to x₁, laid out along the forward edge
+    flows = [float(a["label"]) for t, h, a in d.edges if t == vx1 and a.get("color") == "red"]
     assert len(flows) == 3
-    assert sum(flows) == pytest.approx(x[0].grad, rel=1e-3)
-    # neuron -> neuron: one scalar edge each way
-    assert d.between(n00, n10) == [f"{h0.data:.4g}\\n∂={params['layers.1.neurons.0.w.0'].data:.4g}"]
-    assert d.between(n10, n00, "red") == [f"{h0.grad:.4g}"]
-    boxes = [n for n in d.nodes if not n.startswith("o")]
-    assert len(boxes) == 4 + 2 + 4  # 4 neurons, x0 and x1, the constants 1 and 2, out - 1, loss
-    assert "<I>" not in d.source  # expression names would name nodes hidden in the neurons
-    assert "<I>" in draw(loss).source
+    assert d.between(n00, n10, "red") == [f"{h0.grad:.4g}"]
+    # neurons of a layer in one column, in index order; the inputs too
+    columns = re.findall(r"\{\s*rank=same\s*(.*?)\}", d.source, flags=re.S)
+    layer0 = [names[f"<B>layers.0.neurons.{j}</B>"] for j in range(3)]
+    assert any(
+        re.findall(r"(\w+) -> (\w+)", c) == list(itertools.pairwise(layer0)) for c in columns
+    )
+    # the loss (out − 1)² is one node named after the loss
+    assert d.label(names["<B>loss</B>"]).startswith(f"<B>loss</B><BR/>= {loss.data:.4g}")
+    assert "−" not in d.source and "²" not in d.source
+    expanded = Dot(draw(loss, collapse="neuron", expand_loss=True))
+    assert any(a["label"] == "²" for a in expanded.nodes.values())
+
+
+def test_wide_networks_get_thin_unlabelled_edges_unless_asked() -> None:
+    loss, _ = mlp_sample([16, 16, 1])
+    d = Dot(draw(loss, collapse="neuron"))
+    blue = [a for _, _, a in d.edges if a.get("style") != "invis"]
+    assert len(blue) >= 16 * 16 and all("label" not in a for a in blue)
+    assert all(a["penwidth"] == "0.6" for a in blue if a.get("color") == "#7f9fd8")
+    labelled = Dot(draw(loss, collapse="neuron", edge_labels=True, show_local=True))
+    assert sum("label" in a for _, _, a in labelled.edges) >= 16 * 16
 
 
 def test_collapse_keeps_a_parameter_used_outside() -> None:
-    x = [Value(0.5, "x0"), Value(-1.0, "x1")]
-    out, params = tiny_network(x)
-    w = params["layers.0.neurons.1.w.0"]
-    loss = out**2 + 0.1 * w**2  # an L2 term on one weight
-    d = Dot(draw(loss, collapse="neuron"))
+    loss, model = mlp_sample([3, 1])
+    w = model.layers[0].neurons[1].w[0]
+    penalty = loss + 0.1 * w**2  # an L2 term on one weight
+    d = Dot(draw(penalty, collapse="neuron"))
     assert sum("layers.0.neurons.1.w.0" in a["label"] for a in d.nodes.values()) == 1
     assert not any("layers.0.neurons.1.w.1" in a["label"] for a in d.nodes.values())
 
 
 def test_collapse_layer_and_batches() -> None:
-    samples = [[Value(0.5, "a0"), Value(-1.0, "a1")], [Value(2.0, "b0"), Value(0.3, "b1")]]
-    outs = [tiny_network(x)[0] for x in samples]
+    model = nn.MLP(2, [3, 1], activation="tanh", seed=0)
+    outs = [model([Value(0.5), Value(-1.0)]), model([Value(2.0), Value(0.3)])]
     loss = vsum([(o - 1.0) ** 2 for o in outs])
     loss.backward()
     d = Dot(draw(loss, collapse="layer", show_backward=True))
@@ -475,46 +512,26 @@ def test_collapse_layer_and_batches() -> None:
     layer1 = [n for n, a in d.nodes.items() if a["label"].startswith("<B>layers.1</B>")]
     assert len(layer0) == len(layer1) == 2  # one per sample, sharing the parameters
     assert "3 neurons, tanh" in d.label(layer0[0])
-    # layer 0 -> layer 1 carries the norm of the gradient of layer 0's outputs
+    tanhs = [v for v in topological_order(loss) if v.op == "tanh"]
+    norms = {f"‖∇‖={sum(t.grad**2 for t in tanhs[k : k + 3]) ** 0.5:.4g}" for k in (0, 3)}
     for l0 in layer0:
         (l1,) = [h for t, h, a in d.edges if t == l0 and a.get("color") == "blue"]
-        (flow,) = d.between(l1, l0, "red")
-        tanhs = [v for v in topological_order(loss) if v.op == "tanh"]
-        norms = {f"‖∇‖={sum(t.grad**2 for t in tanhs[k : k + 3]) ** 0.5:.4g}" for k in (0, 3)}
+        (flow,) = d.between(l0, l1, "red")
         assert flow in norms
-    boxes = [n for n in d.nodes if not n.startswith("o")]
-    assert len(boxes) == 2 * 8 + 1  # per sample: 2 inputs, 2 layers, 1, o - 1, 2, (o - 1)²
-    neuron_view = Dot(draw(loss, collapse="neuron"))
-    assert (
-        sum(a["label"].startswith("<B>layers.0.neurons.") for a in neuron_view.nodes.values()) == 6
-    )
 
 
-def test_collapse_needs_the_naming_convention() -> None:
-    ws = [Value(0.3, "a"), Value(0.2, "c")]  # not <name>.w.<i>: nothing to collapse
+def test_collapse_needs_an_nn_model_not_labels() -> None:
+    ws = [Value(0.3, "layers.0.neurons.0.w.0"), Value(0.2, "layers.0.neurons.0.w.1")]
     z = dot(ws, [Value(1.0, "x0"), Value(2.0, "x1")]).tanh()
     assert draw(z, collapse="neuron").source == draw(z).source
 
 
-def test_bare_neuron_and_leaky_relu() -> None:
-    ws = [Value(0.3, "w.0"), Value(-0.2, "w.1")]
-    z = dot(ws, [Value(1.0, "x0"), Value(2.0, "x1")], Value(0.5, "b")).leaky_relu(0.1)
-    d = Dot(draw(z, collapse="neuron"))
-    g = d.node("<B>neuron</B>")
-    assert "LeakyReLU(Σw·x+b)" in d.label(g)
-    assert d.nodes[g]["fillcolor"] == "lightcoral"  # it is the root
-    assert len(d.nodes) == 3  # x0, x1 and the neuron; alpha lives inside
-
-
-def test_collapse_with_the_real_mlp() -> None:
-    nn = pytest.importorskip("microgradnet.nn")
-    model = nn.MLP(2, [16, 16, 1], activation="tanh", seed=0)
-    loss = (model([0.5, -1.2]) - 1.0) ** 2
-    loss.backward()
+def test_collapse_with_the_demo_mlp() -> None:
+    loss, _ = mlp_sample([16, 16, 1], "relu")
     d = Dot(draw(loss, collapse="neuron", show_backward=True))
     neurons = [a for a in d.nodes.values() if ".neurons." in a["label"]]
     assert len(neurons) == 33
-    assert len([n for n in d.nodes if not n.startswith("o")]) == 33 + 2 + 4
+    assert len(d.nodes) == 33 + 2 + 1  # neurons, x₁ and x₂, the loss
     with pytest.raises(ValueError, match=r"more than max_nodes=100.*collapse='neuron'"):
         draw(loss, max_nodes=100)
     d = Dot(draw(loss, collapse="layer"))
@@ -522,11 +539,7 @@ def test_collapse_with_the_real_mlp() -> None:
         a["label"].split("<BR/>")[1]
         for a in d.nodes.values()
         if a["label"].startswith("<B>layers.")
-    ] == [
-        "16 neurons, tanh",
-        "16 neurons, tanh",
-        "1 neuron",
-    ]
+    ] == ["16 neurons, ReLU", "16 neurons, ReLU", "1 neuron"]
 
 
 # -- step-through pictures -----------------------------------------------------------------------
@@ -537,51 +550,45 @@ def test_draw_at_backward_step_uses_the_steps_and_leaves_grad_alone() -> None:
     for v in topological_order(L):
         v.grad = -7.0
     d = Dot(draw(L, step=0, show_backward=True))
-    assert "grad 1" in d.label(d.node("<B>L</B>"))
-    assert "grad 0" in d.label(d.node("<B>x</B>"))
-    assert d.nodes[d.node("<B>L</B>")]["fillcolor"] == "gray90"  # not reached yet
+    assert "∂L/∂L = 1" in d.label(d.node("<B>L</B>"))
+    assert "∂L/∂x = 0" in d.label(d.node("<B>x</B>"))
+    assert d.nodes[d.node("<B>L</B>")]["fillcolor"] == "gray92"  # not reached yet
     assert not [a for _, _, a in d.edges if a.get("color") == "red"]
-    d = Dot(draw(L, step=3, show_backward=True))  # L, x*w + b, x*w done
-    vxw, vx = d.node("x*w<"), d.node("<B>x</B>")
+    d = Dot(draw(L, step=3, show_backward=True))  # L, x·w + b, x·w done
+    vxw, vx, vw = d.node("<I>x·w</I>"), d.node("<B>x</B>"), d.node("<B>w</B>")
     assert d.nodes[vxw]["color"] == "red" and d.nodes[vxw]["penwidth"] == "3"  # current
-    assert d.label(vx).endswith("grad 42")  # received, though x is not reached yet
-    assert d.nodes[vx]["fillcolor"] == "gray90"
-    assert d.nodes[d.node("<B>L</B>")]["fillcolor"] == "lightcoral"
-    assert d.between(d.op_of(vxw), vx, "red") == ["42"]
-    current = [a for t, h, a in d.edges if t == d.op_of(vxw) and a.get("color") == "red"]
-    assert all(a["penwidth"] == "2.5" for a in current)
+    # x and w just received 42 and 28: in full colour, outlined orange
+    assert d.label(vx).endswith("∂L/∂x = 42") and d.label(vw).endswith("∂L/∂w = 28")
+    assert d.nodes[vx]["fillcolor"] == d.nodes[vw]["fillcolor"] == "lightblue"
+    assert d.nodes[vx]["color"] == "darkorange"
+    assert d.nodes[d.node("<B>b</B>")]["fillcolor"] == "gray92"  # not reached, nothing new
+    assert d.between(vx, d.op_of(vxw), "red") == ["42"]
     d = Dot(draw(L, step=7))
-    assert not any(a.get("fillcolor") == "gray90" for a in d.nodes.values())
+    assert not any(a.get("fillcolor") == "gray92" for a in d.nodes.values())
     assert all(v.grad == -7.0 for v in topological_order(L))
 
 
 def test_draw_at_forward_step() -> None:
     L = seed001()[3]
     d = Dot(draw(L, forward_step=5, show_backward=True))
-    assert d.label(d.node("x*w<")) == "<I>x*w</I><BR/>data 6"  # no grads in the forward pass
-    assert d.nodes[d.node("x*w<")]["color"] == "red"
-    vxwb = d.node("x*w + b<")
-    assert d.label(vxwb) == "<I>x*w + b</I><BR/>data ?"
-    assert d.nodes[vxwb]["fillcolor"] == "gray90"
-    assert d.between(d.op_of(vxwb), vxwb, "gray70") == [""]  # not computed: grey, no value
+    assert d.label(d.node("<I>x·w</I>")) == "<I>x·w</I> = 6"  # no grads in the forward pass
+    assert d.nodes[d.node("<I>x·w</I>")]["color"] == "red"
+    vxwb = d.node("<I>x·w + b</I>")
+    assert d.label(vxwb) == "<I>x·w + b</I> = ?"
+    assert d.nodes[vxwb]["fillcolor"] == "gray92"
     assert not [a for _, _, a in d.edges if a.get("color") == "red"]
 
 
-def test_step_through_a_collapsed_network() -> None:
-    """A neuron is grey until its nodes are reached, outlined red while one of them is current,
-    and its backward arrows appear once it is done."""
-    x = [Value(0.5, "x0"), Value(-1.0, "x1")]
-    out, _ = tiny_network(x)
-    loss = (out - 1.0) ** 2
+def test_step_through_a_collapsed_network_keeps_node_ids() -> None:
+    loss, _ = mlp_sample([3, 1])
     order = topological_order(loss)
+    out = next(v for v in order if v.op == "dot" and v.children[0].label.startswith("layers.1"))
     k = len(order) - order.index(out)  # the step at which the output neuron's dot is reached
     before = Dot(draw(loss, collapse="neuron", step=k - 1, show_backward=True))
     at = Dot(draw(loss, collapse="neuron", step=k, show_backward=True))
     name = "<B>layers.1.neurons.0</B>"
-    assert before.nodes[before.node(name)]["fillcolor"] == "gray90"
-    assert at.nodes[at.node(name)]["fillcolor"] == "lightgreen"
+    assert set(before.nodes) == set(at.nodes)  # the stepper restyles one layout
+    assert at.nodes[at.node(name)]["fillcolor"] == "palegreen"
     assert at.nodes[at.node(name)]["color"] == "red"
-    assert not [t for t, _, a in before.edges if t == before.node(name) and a["color"] == "red"]
-    assert len([t for t, _, a in at.edges if t == at.node(name) and a["color"] == "red"]) == 3
-    forward = Dot(draw(loss, collapse="layer", forward_step=3))
-    assert all("data ?" in a["label"] for a in forward.nodes.values() if "layers." in a["label"])
+    back = [a for t, h, a in at.edges if h == at.node(name) and a["color"] == "red"]
+    assert len(back) == 3 and all(a["dir"] == "back" for a in back)
