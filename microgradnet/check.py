@@ -25,7 +25,7 @@ import math
 import random
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from html import escape
 from numbers import Real
@@ -80,7 +80,6 @@ class DerivativeCheck:
     notes: tuple[str, ...] = ()
     rtol: float = 0.0
     atol: float = 0.0
-    summary: str = field(default="", repr=False)
 
     def __bool__(self) -> bool:
         return self.matches

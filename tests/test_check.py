@@ -246,3 +246,37 @@ def test_property_each_left_out_path_is_found(c: float, d: float) -> None:
     report = check_derivative(f, without_first, "x", points=20)
     assert report.diagnosis is not None
     assert report.diagnosis.startswith("your answer leaves out path 1: ")
+
+
+formulas = st.recursive(
+    st.sampled_from(["x", "y", "1.5", "0.5"]),
+    lambda inner: st.one_of(
+        st.tuples(inner, st.sampled_from([" + ", " - ", "*"]), inner).map("".join),
+        st.tuples(st.sampled_from(["tanh", "sigmoid", "exp"]), inner).map(
+            lambda t: f"{t[0]}({t[1]})"
+        ),
+        inner.map(lambda a: f"({a})**2"),
+    ),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=30, deadline=None)
+@given(formulas)
+def test_property_the_engines_own_derivative_matches_and_its_negative_is_named(f: str) -> None:
+    from microgradnet import grad
+    from microgradnet.expr import parse_expression
+
+    def derivative(x: float, y: float) -> float:
+        g: float = grad(lambda x, y: parse_expression(f, {"x": x, "y": y}))(x, y)
+        return g
+
+    if "x" not in f:
+        return
+    report = check_derivative(f, derivative, "x", at={"x": 0.3, "y": -0.4}, points=20)
+    assert report.matches and report.largest_error == 0.0
+    flipped = check_derivative(
+        f, lambda x, y: -derivative(x, y), "x", at={"x": 1, "y": 1}, points=20
+    )
+    if not flipped.matches:  # unless ∂f/∂x is 0 at every point (x - x)
+        assert flipped.diagnosis == "the answer has the opposite sign: it is −∂f/∂x"
