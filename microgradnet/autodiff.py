@@ -8,13 +8,17 @@ For anyone checking a gradient derived by hand:
     second_derivatives(root, xs)      the same for a graph already built
     numerical_grad(f, inputs, eps)    central differences (f(x + eps) - f(x - eps)) / 2eps
     gradcheck(f, inputs, ...)         analytical against numerical, raising GradcheckError
-    explain(root, wrt)                d root / d wrt written out path by path
+    explain(root, wrt)                d root / d wrt written out path by path (.to_latex())
 
-``f`` takes Values and returns a Value. ``grad`` nests to any order: given Values instead of
-numbers (as when an outer ``grad`` calls it), the returned function builds its gradient as a
-graph (``gradients(..., create_graph=True)``) so it can be differentiated again.
+To check a whole formula derived by hand, see ``check.check_derivative``.
 
-References: JAX's grad / value_and_grad (argnums), torch.autograd.gradcheck (eps, atol, rtol).
+``f`` takes Values and returns a Value; numbers it is not differentiated by arrive as Constants.
+``grad`` nests to any order: given Values instead of numbers (as when an outer ``grad`` calls
+it), the returned function builds its gradient as a graph (``gradients(..., create_graph=True)``)
+so it can be differentiated again.
+
+References: JAX's grad / value_and_grad (argnums), torch.autograd.gradcheck (eps, atol, rtol);
+the lecture notes on the chain rule as a sum over paths.
 """
 
 from __future__ import annotations
