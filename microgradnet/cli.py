@@ -427,6 +427,8 @@ def _write_graph(root: Value, path: Path, *, dot_source_fallback: bool = True, *
                 f"cannot write {str(path)!r}: Graphviz's 'dot' program was not found on PATH; "
                 "install Graphviz (https://graphviz.org/download/)"
             ) from None
+    except viz.GraphvizError as e:  # dot failed or ran past its timeout: one line, exit 2
+        raise CliError(f"cannot draw {_path_text(path)}: {e}") from None
     except OSError as e:  # a full disk or a bad folder: name the file, which the error may not
         raise CliError(f"cannot write {_path_text(path)}: {e.strerror or e}") from None
     source = path.with_suffix(".gv")

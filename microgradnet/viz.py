@@ -76,7 +76,8 @@ AUTO_LABELS_UP_TO = 40  # local derivatives shown by default while there are at 
 FULL_LAYOUT_UP_TO = 60  # Values; larger drawings bound dot's iterations (DOT_LIMITS)
 DOT_LIMITS = {"nslimit": "1", "nslimit1": "1", "mclimit": "0.3", "searchsize": "5"}
 LONG_EDGE = 3  # levels; a result read further on is drawn again (dashed) beside its reader
-DOT_TIMEOUT = 10.0  # seconds dot may run before it is stopped (GraphvizError)
+DOT_TIMEOUT = 20.0  # seconds dot may run before it is stopped (GraphvizError)
+MAX_ASPECT = 3.0  # the automatic direction keeps a picture within 3:1 where it can
 SHORT_NAME = 12  # characters; a longer name gets its value on a line of its own
 FONT = "Helvetica"
 
@@ -523,7 +524,8 @@ def _local_label_count(s: _Scene) -> int:
 
 
 def _fitting_direction(s: _Scene) -> str:
-    """LR, unless top to bottom keeps the picture much nearer square (long chains)."""
+    """LR, unless top to bottom keeps the picture much nearer square and within MAX_ASPECT
+    (short chains such as seed 001's; a chain too long for either stays LR)."""
     per_level: dict[int, int] = {}
     for v in s.order:
         if v not in s.hidden and (v not in s.group_of or v is s.group_of[v].members[-1]):
@@ -534,7 +536,7 @@ def _fitting_direction(s: _Scene) -> str:
     lr = (levels * step) / (wide * 0.8)
     tb = (levels * step * 0.6) / (wide * 1.6)
     lr_off, tb_off = max(lr, 1 / lr), max(tb, 1 / tb)
-    return "TB" if tb_off * 1.5 < lr_off else "LR"
+    return "TB" if tb_off <= MAX_ASPECT and tb_off * 1.5 < lr_off else "LR"
 
 
 def _source(dot: Drawing, s: _Scene, child: Value, user: Value) -> str | None:
@@ -568,7 +570,7 @@ def _value_box(dot: Drawing, s: _Scene, v: Value, vid: str, *, copy: bool = Fals
             else:
                 lines.append(f"= {value}")
         if s.show_grad and s.phase != "forward":
-            lines.append(html.escape(f"{_partial(s, v)} = {fmt(s.grad_of(v))}"))
+            lines.append(_one_line(f"{_partial(s, v)} = {fmt(s.grad_of(v))}"))
     kind = _kind(s, v)
     s.kinds.add(kind)
     style = "rounded,filled,dashed" if copy else "rounded,filled"
@@ -653,7 +655,7 @@ def _emit_group(dot: Drawing, s: _Scene, group: _Group) -> None:
     if s.show_grad and s.phase != "forward":
         top = wrap_name(s.names[s.root])
         grads = _vector(fmt, [s.grad_of(v) for v in out])
-        lines.append(html.escape(f"∂{top}/∂{'out' if group.kind != 'loss' else top} = {grads}"))
+        lines.append(_one_line(f"∂{top}/∂{'out' if group.kind != 'loss' else top} = {grads}"))
     kind = "root" if s.root in out else "group"
     s.kinds.add(kind)
     anchors = group.members + group.params
@@ -748,8 +750,10 @@ def _edge(
 
 
 def _dot_escape(text: str) -> str:
-    """text inside a quoted DOT string: backslashes kept (a word joiner stops dot reading \\N,
-    \\G, ... as escapes), quotes escaped."""
+    """text inside a quoted DOT string, on one line: backslashes kept (a word joiner stops dot
+    reading \\N, \\G, ... as escapes), quotes escaped, line breaks as spaces, unprintable
+    characters as \\xNN."""
+    text = _UNPRINTABLE.sub(lambda m: f"\\x{ord(m[0]):02x}", _BREAKS.sub(" ", text))
     return text.replace("\\", "\\\\\u2060").replace('"', '\\"')
 
 
@@ -1027,8 +1031,9 @@ MAX_LINES = 8
 def _escape_lines(text: str) -> list[str]:
     """text as HTML-label lines: line breaks (\\n, \\r, \\u2028, ...) break lines, markup
     characters are escaped, characters XML cannot hold (control characters, lone surrogates)
-    show as \\xNN escapes, a word joiner after each backslash keeps dot from expanding \\N,
-    \\G, \\L, ...; empty lines stay (a space); very long labels end in "…"."""
+    show as \\xNN escapes, tabs as four spaces, a word joiner after each backslash keeps dot
+    from expanding \\N, \\G, \\L, ...; empty lines stay (a space); very long labels end in
+    "…"."""
     if len(text) > MAX_LABEL:
         text = text[: MAX_LABEL - 1] + "…"
     lines = _BREAKS.split(text)
@@ -1037,9 +1042,15 @@ def _escape_lines(text: str) -> list[str]:
     out = []
     for line in lines:
         visible = _UNPRINTABLE.sub(lambda m: f"\\x{ord(m[0]):02x}", line)
-        escaped = html.escape(visible, quote=True).replace("\\", "\\\u2060")
-        out.append(escaped or " ")
+        escaped = html.escape(visible.replace("\t", "    "), quote=True)
+        escaped = escaped.replace("\\", "\\\u2060")
+        out.append(escaped if escaped.strip() else " ")
     return out
+
+
+def _one_line(text: str) -> str:
+    """text escaped as _escape_lines does, its lines joined by spaces (for ∂L/∂name lines)."""
+    return " ".join(_escape_lines(text))
 
 
 def _html_label(lines: list[str]) -> str:

@@ -592,3 +592,34 @@ def test_step_through_a_collapsed_network_keeps_node_ids() -> None:
     assert at.nodes[at.node(name)]["color"] == "red"
     back = [a for t, h, a in at.edges if h == at.node(name) and a["color"] == "red"]
     assert len(back) == 3 and all(a["dir"] == "back" for a in back)
+
+
+def fake_dot(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, script: str) -> None:
+    """A `dot` on PATH that runs script (a POSIX shell body) instead of Graphviz."""
+    folder = tmp_path / "fake-bin"
+    folder.mkdir()
+    program = folder / "dot"
+    program.write_text(f"#!/bin/sh\n{script}\n", encoding="utf-8")
+    program.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{folder}:/usr/bin:/bin")
+
+
+def test_a_dot_that_hangs_is_stopped(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    fake_dot(monkeypatch, tmp_path, "exec sleep 30")
+    with pytest.raises(GraphvizError, match=r"did not finish within 0.2 s"):
+        to_svg(seed001()[3], timeout=0.2)
+
+
+def test_cli_prints_one_line_and_exits_2_when_dot_fails(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from microgradnet.cli import main
+
+    fake_dot(monkeypatch, tmp_path, 'echo "Error: something broke" >&2; exit 3')
+    target = tmp_path / "graph.svg"
+    status = main(["grad", "(x*w + b)**2", "x=2", "w=3", "b=1", "--svg", str(target)])
+    out, err = capsys.readouterr()
+    assert status == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1
+    assert "dot failed (exit status 3): Error: something broke" in err
+    assert not target.exists()
