@@ -58,6 +58,14 @@ def download_mb(url: str) -> float | None:
     return int(length) / 1e6 if length else None
 
 
+def pinned_url(item: dict[str, Any]) -> str:
+    """The URL of one planned download, with its hash for pip to verify when the plan has one."""
+    info = item["download_info"]
+    url: str = info["url"]
+    digest = info.get("archive_info", {}).get("hash")
+    return f"{url}#{digest}" if digest and "#" not in url else url
+
+
 def pip(*args: str) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "pip", *args, "--disable-pip-version-check"]
     return subprocess.run(command, capture_output=True, text=True, check=False)
@@ -98,8 +106,10 @@ def main() -> int:
             "them, install a CPU-only torch into .venv yourself."
         )
         return 0
-    print(f"torch: installing {wanted} (a CPU-only build, {len(plan)} packages)")
-    done = pip("install", "--quiet", *requirements)
+    count = f"{len(plan)} package{'s' if len(plan) != 1 else ''}"
+    print(f"torch: installing {wanted} (a CPU-only build; {count})")
+    # Exactly the plan that was checked, with its hashes: no second resolution that could differ.
+    done = pip("install", "--quiet", "--no-compile", "--no-deps", *map(pinned_url, plan))
     if done.returncode != 0:
         errors = [line for line in done.stderr.splitlines() if not line.startswith("WARNING")]
         print("\n".join(errors), file=sys.stderr)
