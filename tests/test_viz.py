@@ -455,8 +455,8 @@ def test_collapse_neuron_draws_a_network() -> None:
         "<B>loss</B>",
     }
     n00, n10 = names["<B>layers.0.neurons.0</B>"], names["<B>layers.1.neurons.0</B>"]
-    h0 = [v for v in topological_order(loss) if v.op == "tanh"]
-    h0 = sorted(h0, key=lambda v: v.children[0].children[0].label)[0]  # neuron 0's output
+    tanhs = [v for v in topological_order(loss) if v.op == "tanh"]
+    h0 = min(tanhs, key=lambda v: v.children[0].children[0].label)  # neuron 0's output
     assert d.label(n00) == (
         f"<B>layers.0.neurons.0</B><BR/>tanh(Σw·x + b)<BR/>= {h0.data:.4g}"
         f"<BR/>∂loss/∂out = {h0.grad:.4g}"
