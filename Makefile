@@ -10,7 +10,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 DEMO_STAMP := $(VENV)/.demo-stamp
 TEST_STAMP := $(VENV)/.test-stamp
-SOURCES := microgradnet tests benchmarks
+SOURCES := microgradnet tests benchmarks scripts
 
 .PHONY: demo test install-demo install-test lint typecheck unit notebooks bench graphviz \
 	chromium clean
@@ -47,7 +47,7 @@ lint: $(TEST_STAMP)
 	$(BIN)/ruff format --check $(SOURCES)
 
 typecheck: $(TEST_STAMP)
-	$(BIN)/mypy microgradnet
+	$(BIN)/mypy microgradnet scripts/ensure-torch.py
 
 unit: $(TEST_STAMP) graphviz chromium
 	$(BIN)/pytest -q
