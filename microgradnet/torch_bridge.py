@@ -103,6 +103,11 @@ def compare_with_torch(
     torch = _torch()
     tf = f if torch_f is None else torch_f
     if isinstance(inputs, Module):
+        if torch_f is None:
+            raise TypeError(
+                "compare_with_torch: with a model, pass torch_f, the same loss for the "
+                "torch.nn.Sequential (f(model) builds Values, torch_f(net) tensors)"
+            )
         net, pairs = _export(inputs)
         loss = f(inputs)
         names = {id(v): n for n, v in inputs.named_parameters()}

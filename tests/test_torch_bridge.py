@@ -115,6 +115,11 @@ def test_compare_a_model_parameter_by_parameter() -> None:
     assert c.largest_difference < 1e-12
 
 
+def test_a_model_needs_the_torch_loss() -> None:
+    with pytest.raises(TypeError, match="with a model, pass torch_f"):
+        compare_with_torch(lambda m: m([1.0, 2.0]), MLP(2, [1], seed=0))
+
+
 def test_torch_is_not_imported_until_used() -> None:
     code = "import sys, microgradnet.torch_bridge; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
