@@ -5,6 +5,7 @@ and the errors without dot."""
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import subprocess
 import xml.etree.ElementTree as ET
@@ -623,3 +624,79 @@ def test_cli_prints_one_line_and_exits_2_when_dot_fails(
     assert len(err.strip().splitlines()) == 1
     assert "dot failed (exit status 3): Error: something broke" in err
     assert not target.exists()
+
+
+# -- layout geometry from Graphviz itself --------------------------------------------------------
+
+Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in points
+
+
+def layout_boxes(root: Value, **kwargs: object) -> tuple[list[Box], list[Box]]:
+    """Node boxes and edge-label boxes (the text lines dot places) from `dot -Tjson`."""
+    layout = json.loads(run_dot(draw(root, **kwargs).source, "json"))  # type: ignore[arg-type]
+    nodes: list[Box] = []
+    for o in layout.get("objects", []):
+        if "pos" in o and "width" in o:
+            x, y = map(float, o["pos"].split(","))
+            w, h = float(o["width"]) * 72, float(o["height"]) * 72
+            nodes.append((x - w / 2, y - h / 2, x + w / 2, y + h / 2))
+    labels: list[Box] = []
+    for edge in layout.get("edges", []):
+        size, lines = 10.0, []
+        for op in edge.get("_ldraw_", []):
+            if op["op"] == "F":
+                size = float(op["size"])
+            elif op["op"] == "T":
+                (x, y), w = op["pt"], float(op["width"])
+                x0 = {"c": x - w / 2, "l": x, "r": x - w}[op["align"]]
+                lines.append((x0, y - 0.25 * size, x0 + w, y + 0.8 * size))
+        if lines:
+            xs0, ys0, xs1, ys1 = zip(*lines)
+            labels.append((min(xs0), min(ys0), max(xs1), max(ys1)))
+    return nodes, labels
+
+
+def overlap(a: Box, b: Box, slack: float = 0.5) -> bool:
+    return (
+        a[0] + slack < b[2] and b[0] + slack < a[2] and a[1] + slack < b[3] and b[1] + slack < a[3]
+    )
+
+
+@pytest.mark.needs_dot
+@pytest.mark.parametrize(
+    ("figure", "options"),
+    [
+        ("seed 001", {"show_backward": True}),
+        ("Masha", {"show_backward": True, "derivatives": "formula"}),
+        ("MLP(2,[4,4,1])", {"show_local": True, "show_backward": True}),
+        ("MLP(2,[4,4,1])", {"collapse": "neuron", "show_backward": True}),
+        ("300-op chain", {"show_local": True}),
+    ],
+)
+def test_no_edge_label_overlaps_a_node_or_another_label(
+    figure: str, options: dict[str, object]
+) -> None:
+    if figure == "seed 001":
+        root = seed001()[3]
+    elif figure == "Masha":
+        root = masha(1.0, 0.5, (0.5, -0.3, 0.8))["L"]
+    elif figure == "MLP(2,[4,4,1])":
+        root = mlp_sample([4, 4, 1])[0]
+    else:
+        root = long_chain(300)
+    root.backward()
+    nodes, labels = layout_boxes(root, **options)
+    assert len(labels) >= 10
+    assert not [(a, n) for a in labels for n in nodes if overlap(a, n)]
+    assert not [(a, b) for i, a in enumerate(labels) for b in labels[i + 1 :] if overlap(a, b)]
+
+
+def long_chain(ops: int) -> Value:
+    """A chain of ops steps (one or two operations each) reading the previous result and one
+    from up to 30 steps back."""
+    xs = [Value(0.5 + 0.1 * i, f"x{i}") for i in range(10)]
+    nodes = [xs[0]]
+    for k in range(ops):
+        prev, far = nodes[-1], nodes[-1 - (7 * k) % min(30, len(nodes))]
+        nodes.append([prev + xs[k % 10], prev * far, (prev - far).tanh(), prev.sigmoid()][k % 4])
+    return nodes[-1]
