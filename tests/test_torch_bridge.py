@@ -124,3 +124,9 @@ def test_torch_is_not_imported_until_used() -> None:
     code = "import sys, microgradnet.torch_bridge; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_without_torch_the_error_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "torch", None)  # import torch now raises ImportError
+    with pytest.raises(ImportError, match=r"pip install 'microgradnet\[torch\]'"):
+        to_torch(MLP(2, [1], seed=0))
