@@ -8,7 +8,8 @@
 
 Modules: ops (the op table, define_op), engine (Value, backprop, no_gc), autodiff (grad,
 gradcheck, explain), nn, losses, optim, train (fit), datasets, viz (draw, SVG, step-through),
-compile (numpy replay), cli.
+replay (numpy replay; compile is its
+deprecated alias), cli.
 """
 
 from . import datasets, ops
@@ -26,7 +27,6 @@ from .autodiff import (
     value_and_grad,
 )
 from .check import DerivativeCheck, DerivativeCheckError, check_derivative
-from .compile import Tape, check_replayable
 from .engine import (
     Constant,
     Value,
@@ -51,9 +51,10 @@ from .losses import (
 from .nn import MLP, BatchNorm1d, Dropout, Layer, LoadResult, Module, Neuron, Sequential
 from .ops import define_op, undefine_op
 from .optim import SGD, Adam, Optimizer
+from .replay import Tape
 from .stepper import Frame, Stepper
 from .steps import BackwardStep, ForwardStep, Push, backward_steps, forward_steps
-from .train import History, evaluate, fit, gradient_norms, predict
+from .train import History, check_replayable, evaluate, fit, gradient_norms, predict
 from .viz import Drawing, GraphvizNotFoundError, draw, save_svg, to_svg
 
 __version__ = "0.1.0"

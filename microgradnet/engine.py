@@ -41,6 +41,7 @@ from operator import mul
 from typing import Any
 
 from . import ops
+from ._checks import named as _named
 from .ops import Op, _exp, _pow, _sigmoid
 
 Rule = Callable[..., tuple[Any, ...]]
@@ -387,9 +388,15 @@ def vsum(values: Iterable[Value | float]) -> Value:
     return _nary("sum", sum([c.data for c in children]), children, (1.0,) * len(children))
 
 
-def topological_order(root: Value) -> list[Value]:
-    """Every node of root's graph once, each after all of its children."""
-    return _postorder(root, leaves=True)
+def topological_order(root: Value | Sequence[Value]) -> list[Value]:
+    """Every node of root's graph once, each after all of its children; root may also be a
+    list of roots (the nodes of all their graphs, each once)."""
+    if isinstance(root, Value):
+        return _postorder(root, leaves=True)
+    roots = list(root)
+    if not roots or not all(isinstance(r, Value) for r in roots):
+        raise TypeError("topological_order: expected a Value or a non-empty list of Values")
+    return _postorder(roots[0], leaves=True, more=roots[1:])
 
 
 def gradients(
@@ -530,13 +537,15 @@ def _local_grads_as_values(node: Value) -> tuple[Any, ...]:
 _EXIT = object()  # stack marker: the node below it has had all its children visited
 
 
-def _postorder(root: Value, *, leaves: bool) -> list[Value]:
-    """root's graph children-first, by iterative depth-first search; leaves only if asked."""
-    if root._a is None:
+def _postorder(root: Value, *, leaves: bool, more: Sequence[Value] = ()) -> list[Value]:
+    """The graph below root (and the roots in more) children-first, by iterative depth-first
+    search; leaves only if asked."""
+    roots = [root, *more]
+    if not more and root._a is None:
         return [root] if leaves else []
     order: list[Value] = []
     seen: set[Value] = set()
-    stack: list[Any] = [root]
+    stack: list[Any] = [r for r in reversed(roots) if leaves or r._a is not None]
     push, pop, visit, emit = stack.append, stack.pop, seen.add, order.append
     nary = _NARY
     while stack:
@@ -591,10 +600,6 @@ def _power(base: Value, exponent: Value) -> Value:
 
 def _data(x: Any) -> float:
     return float(x.data if isinstance(x, Value) else x)
-
-
-def _named(v: Value) -> str:
-    return f" (label {v.label!r})" if v.label else ""
 
 
 def _to_float(x: object, where: str) -> float:

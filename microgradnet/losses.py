@@ -1,5 +1,8 @@
 """Loss functions as Value graphs: MSE, binary and softmax cross-entropy, hinge, L2 penalty.
 
+Each loss is defined once, for Values, with its numpy form beside it (``_mse_numpy``, ...;
+``NUMPY_LOSSES`` and ``numpy_loss``), which the batched replay of ``fit(compile=True)`` uses.
+
 Every loss takes the model's outputs (a Value, a list of Values, or a batch: a list of lists of
 Values) and targets (numbers, lists or numpy arrays of the same shape; a (n,) target matches
 (n, 1) outputs) and returns one Value to call ``backward()`` on. ``reduction="mean"`` averages
@@ -24,24 +27,33 @@ cross_entropy), karpathy/micrograd demo (max-margin hinge loss), seeds 000 and 0
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
-from .engine import Value, _named, dot, vsum
-from .nn import Module, _real
+from ._checks import named as _named
+from ._checks import real as _real
+from .engine import Value, dot, vsum
+from .nn import Module
 
 REDUCTIONS = ("mean", "sum")
 BCE_EPS = 1e-7
 
 Outputs = Value | Sequence[Value] | Sequence[Sequence[Value]]
+Array = npt.NDArray[np.float64]
 
 
 def mse_loss(pred: Outputs, target: Any, reduction: str = "mean") -> Value:
     """Mean (or sum) of (pred - target)^2 over all elements (PyTorch's convention)."""
     preds, ys = _pairs(pred, target, "mse_loss")
     return _reduce([(p - y) ** 2 for p, y in zip(preds, ys)], reduction, "mse_loss")
+
+
+def _mse_numpy(p: Array, y: Array) -> tuple[Array, Array]:
+    """mse_loss in numpy: the terms (p - y)^2 and their derivatives d term / d p."""
+    return (p - y) ** 2, 2 * (p - y)
 
 
 def bce_loss(pred: Outputs, target: Any, reduction: str = "mean", eps: float = BCE_EPS) -> Value:
@@ -69,6 +81,14 @@ def bce_loss(pred: Outputs, target: Any, reduction: str = "mean", eps: float = B
     return -_reduce(terms, reduction, "bce_loss")
 
 
+def _bce_numpy(p: Array, y: Array) -> tuple[Array, Array]:
+    """bce_loss in numpy: the clamp with d q / d p = 1, the same three target branches."""
+    q = p + (np.clip(p, BCE_EPS, 1 - BCE_EPS) - p)
+    log_q, log_1q = np.log(q), np.log(1 - q)
+    term = np.where(y == 1, log_q, np.where(y == 0, log_1q, y * log_q + (1 - y) * log_1q))
+    return -term, -(y / q - (1 - y) / (1 - q))
+
+
 def bce_with_logits(pred: Outputs, target: Any, reduction: str = "mean") -> Value:
     """Binary cross-entropy of sigmoid(z) computed from the logits z, stable for any z:
     softplus(z) - y·z, with softplus(z) = log(1 + e^z) = max(z, 0) + log(1 + e^-|z|)."""
@@ -83,6 +103,22 @@ def bce_with_logits(pred: Outputs, target: Any, reduction: str = "mean") -> Valu
         else:
             terms.append(_softplus(z) - y * z)
     return _reduce(terms, reduction, "bce_with_logits")
+
+
+def _softplus_numpy(z: Array) -> tuple[Array, Array]:
+    """log(1 + e^z) and its derivative, by _softplus's two branches."""
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, z + np.log(e + 1), np.log(e + 1)), np.where(
+        z >= 0, 1 - e / (e + 1), e / (e + 1)
+    )
+
+
+def _bce_with_logits_numpy(z: Array, y: Array) -> tuple[Array, Array]:
+    """bce_with_logits in numpy: softplus(z) - y·z by the same branches."""
+    sp_neg, d_neg = _softplus_numpy(-z)
+    sp, d = _softplus_numpy(z)
+    term = np.where(y == 1, sp_neg, np.where(y == 0, sp, sp - y * z))
+    return term, np.where(y == 1, -d_neg, np.where(y == 0, d, d - y))
 
 
 def log_softmax(logits: Sequence[Value]) -> list[Value]:
@@ -120,6 +156,18 @@ def cross_entropy(logits: Sequence[Any], target: Any, reduction: str = "mean") -
     return _reduce(terms, reduction, "cross_entropy")
 
 
+def _cross_entropy_numpy(z: Array, y: Array) -> tuple[Array, Array]:
+    """cross_entropy in numpy, per sample: log-sum-exp minus the target's shifted logit."""
+    shifted = z - z.max(axis=1, keepdims=True)
+    e = np.exp(shifted)
+    total = e.sum(axis=1)
+    rows = np.arange(len(z))
+    k = y.astype(np.intp)
+    d = e / total[:, None]
+    d[rows, k] -= 1
+    return np.log(total) - shifted[rows, k], d
+
+
 def hinge_loss(pred: Outputs, target: Any, reduction: str = "mean") -> Value:
     """Max-margin loss max(0, 1 - y·s) of scores s for labels y in {-1, +1} (micrograd's demo)."""
     preds, ys = _pairs(pred, target, "hinge_loss")
@@ -128,6 +176,12 @@ def hinge_loss(pred: Outputs, target: Any, reduction: str = "mean") -> Value:
         raise ValueError(f"hinge_loss: labels must be -1 or +1, got {bad!r}")
     terms = [(1 - s).relu() if y > 0 else (1 + s).relu() for s, y in zip(preds, ys)]
     return _reduce(terms, reduction, "hinge_loss")
+
+
+def _hinge_numpy(s: Array, y: Array) -> tuple[Array, Array]:
+    """hinge_loss in numpy, with relu'(0) = 0 at the margin."""
+    margin = np.where(y > 0, 1 - s, 1 + s)
+    return np.where(margin <= 0, 0.0, margin), np.where(margin > 0, np.where(y > 0, -1.0, 1.0), 0.0)
 
 
 def l2_penalty(params: Module | Iterable[Value], lam: float) -> Value:
@@ -140,6 +194,62 @@ def l2_penalty(params: Module | Iterable[Value], lam: float) -> Value:
         if not isinstance(p, Value):
             raise TypeError(f"l2_penalty: item {i} is a {type(p).__name__}, not a Value")
     return dot(ps, ps) * (lam / 2)
+
+
+# -- the losses in numpy, for the batched replay: (outputs, targets) -> (terms, d term / d out) ---
+
+NUMPY_LOSSES: dict[str, Callable[[Array, Array], tuple[Array, Array]]] = {
+    "mse": _mse_numpy,
+    "bce": _bce_numpy,
+    "bce_with_logits": _bce_with_logits_numpy,
+    "hinge": _hinge_numpy,
+    "cross_entropy": _cross_entropy_numpy,
+}
+
+
+def numpy_loss(name: str, out: Array, target: Any) -> tuple[float, Array]:
+    """A named loss (mean reduction) of outputs out (batch × width) against targets, and its
+    gradient with respect to out: the numbers the Value losses above compute, with their checks."""
+    where = f"{name}_loss" if name in ("mse", "bce", "hinge") else name
+    y = np.asarray(target, dtype=float)
+    if name == "cross_entropy":
+        if out.shape[1] < 2:
+            raise ValueError("cross_entropy: needs a model with one output per class (2 or more)")
+        if (
+            y.shape != (len(out),)
+            or (y != np.round(y)).any()
+            or (y < 0).any()
+            or (y >= out.shape[1]).any()
+        ):
+            raise ValueError(
+                f"cross_entropy: needs one class index in [0, {out.shape[1]}) per sample, "
+                f"got targets of shape {y.shape}"
+            )
+        if not np.isfinite(out).all():
+            raise ValueError("cross_entropy: logits must be finite")
+        terms, d = _cross_entropy_numpy(out, y)
+        return float(terms.sum() / len(out)), d / len(out)
+    pred = out[:, 0] if out.shape[1] == 1 else out
+    if tuple(n for n in y.shape if n != 1) != tuple(n for n in pred.shape if n != 1):
+        raise ValueError(
+            f"{where}: predictions of shape {pred.shape} and targets of shape {y.shape} "
+            "do not match"
+        )
+    y = y.reshape(pred.shape)
+    if name in ("bce", "bce_with_logits") and ((y < 0) | (y > 1)).any():
+        raise ValueError(f"{where}: targets must be in [0, 1]")
+    if name == "bce" and not ((pred >= 0) & (pred <= 1)).all():
+        bad = pred[~((pred >= 0) & (pred <= 1))][0]
+        raise ValueError(
+            f"bce_loss: predictions must be probabilities in [0, 1], got {float(bad)!r} "
+            "(for logits use bce_with_logits)"
+        )
+    if name == "hinge" and not np.isin(y, (-1.0, 1.0)).all():
+        raise ValueError("hinge_loss: labels must be -1 or +1")
+    with np.errstate(all="ignore"):
+        terms, d = NUMPY_LOSSES[name](pred, y)
+    m = terms.size
+    return float(terms.sum() / m), (d / m).reshape(out.shape)
 
 
 # -- helpers ------------------------------------------------------------------------------------

@@ -191,6 +191,12 @@ class Module(metaclass=_Labelled):
             module.training = mode
         return self
 
+    def replay_problem(self, training: bool) -> str | None:
+        """Why this module's graph cannot be recorded once and replayed for every sample (the
+        compiled path), in the given mode; None if it can. Modules that take Python decisions
+        from the data while building the graph override it."""
+        return None
+
     def eval(self) -> Module:
         """Set evaluation mode (running statistics, dropout off); same as train(False)."""
         return self.train(False)
@@ -487,6 +493,14 @@ class Dropout(Module):
         dropped = self._rng.random(len(xs)) < self.p
         return [v * (0.0 if d else keep) for v, d in zip(xs, dropped.tolist())]
 
+    def replay_problem(self, training: bool) -> str | None:
+        if training and self.p > 0:
+            return (
+                "draws a dropout mask while the graph is built, and a replay would reuse that "
+                "one mask for every sample"
+            )
+        return None
+
     def __repr__(self) -> str:
         return f"Dropout(p={self.p})"
 
@@ -557,6 +571,14 @@ class BatchNorm1d(Module):
             [gamma[k] * ((z - mean[k]) * scale[k]) + beta[k] for k, z in enumerate(row)]
             for row in rows
         ]
+
+    def replay_problem(self, training: bool) -> str | None:
+        if training:
+            return (
+                "normalizes with batch statistics in training mode, which a graph replayed "
+                "sample by sample cannot compute"
+            )
+        return None
 
     def __repr__(self) -> str:
         return f"BatchNorm1d({self.num_features}, eps={self.eps}, momentum={self.momentum})"

@@ -18,8 +18,9 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+from ._checks import real as _real
 from .engine import Constant, Value
-from .nn import Module, _real
+from .nn import Module
 
 
 class Optimizer:

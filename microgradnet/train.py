@@ -22,7 +22,6 @@ References: Keras Model.fit / History (per-epoch metrics, validation), PyTorch t
 
 from __future__ import annotations
 
-import gc
 import math
 import reprlib
 import signal
@@ -37,10 +36,19 @@ from typing import Any
 
 import numpy as np
 
-from .engine import Value
-from .losses import bce_loss, bce_with_logits, cross_entropy, hinge_loss, mse_loss
+from .engine import Value, no_gc
+from .losses import (
+    NUMPY_LOSSES,
+    bce_loss,
+    bce_with_logits,
+    cross_entropy,
+    hinge_loss,
+    mse_loss,
+    numpy_loss,
+)
 from .nn import Module
 from .optim import SGD, Optimizer
+from .replay import Tape
 
 LossFn = Callable[[Any, np.ndarray], Value]
 AccuracyFn = Callable[[np.ndarray, np.ndarray], float]
@@ -96,7 +104,7 @@ def forward_backward(
     Python's cyclic garbage collector is paused meanwhile: the graph has no cycles, so the
     collector could only walk it, again and again, as it grows.
     """
-    with _collector_paused():
+    with no_gc():
         out = model.forward_batch(xb)
         value = loss(_predictions(out), yb)
         if not isinstance(value, Value):
@@ -105,17 +113,68 @@ def forward_backward(
         return value.data, np.array([[v.data for v in row] for row in out])
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Disable the cyclic garbage collector for the block, if it was enabled."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
+# -- the compiled step: fit(compile=True) replays the model's graph with numpy ---------------
+
+
+def check_replayable(model: Module, *, training: bool | None = None) -> None:
+    """Refuse a model whose graph depends on the sample beyond its inputs: each module says so
+    with ``replay_problem(training)`` (BatchNorm1d and Dropout in training mode do).
+    training=None reads each module's mode; fit passes True, since it trains in training mode."""
+    if not isinstance(model, Module):
+        raise TypeError(f"expected a Module, got {type(model).__name__}")
+    for name, module in model.named_modules():
+        mode = module.training if training is None else training
+        problem = module.replay_problem(mode)
+        if problem:
+            where = (
+                f"{type(module).__name__} {name!r}"
+                if name
+                else f"the model ({type(module).__name__})"
+            )
+            raise ValueError(f"compile: {where} {problem}; use compile=False")
+
+
+class CompiledStep:
+    """fit's forward_backward on the compiled path (``fit(..., compile=True)``).
+
+    The model's graph is built once, for the first sample it sees, with the features as
+    placeholders, and replayed by a Tape over each mini-batch. The loss and its gradient with
+    respect to the outputs are computed in numpy (losses.numpy_loss) for the named losses, and
+    for any other loss by the Value engine on the outputs; the tape then back-propagates them
+    into the parameters' grads. Same loss, outputs and grads as forward_backward (to rounding).
+    """
+
+    def __init__(self, model: Module, loss: LossFn, name: str = "") -> None:
+        check_replayable(model, training=True)
+        self.model, self.loss, self.name = model, loss, name
+        self.tape: Tape | None = None
+
+    def __call__(
+        self, model: Module, loss: LossFn, xb: list[list[float]], yb: np.ndarray
+    ) -> tuple[float, np.ndarray]:
+        X = np.asarray(xb, dtype=float)
+        tape = self.tape
+        if tape is None or model is not self.model:
+            placeholders = [Value(x, f"x{k}") for k, x in enumerate(X[0].tolist())]
+            tape = Tape(model.forward(placeholders), placeholders, model)
+            self.tape, self.model = tape, model
+        out = tape.forward(X)
+        if self.name in NUMPY_LOSSES:
+            value, d_out = numpy_loss(self.name, out, yb)
+        else:
+            value, d_out = _value_loss(loss, out, yb)
+        tape.backward(d_out)
+        return value, out
+
+
+def _value_loss(loss: LossFn, out: np.ndarray, target: Any) -> tuple[float, np.ndarray]:
+    """Any loss, through the Value engine on the outputs as leaves: value and d loss / d out."""
+    leaves = [[Value(v) for v in row] for row in out.tolist()]
+    value = loss([row[0] for row in leaves] if out.shape[1] == 1 else leaves, target)
+    if not isinstance(value, Value):
+        raise TypeError(f"fit: the loss must return a Value, got {type(value).__name__}")
+    value.backward()
+    return value.data, np.array([[v.grad for v in row] for row in leaves])
 
 
 def fit(
@@ -144,7 +203,7 @@ def fit(
     in its previous mode at the end. progress shows a tqdm bar (tqdm.auto).
 
     compile replays the model's graph, built once for one sample, with numpy over each batch
-    (compile.CompiledStep): the same losses and gradients, many times faster. It refuses models
+    (CompiledStep, below): the same losses and gradients, many times faster. It refuses models
     whose graph depends on the sample (BatchNorm1d, Dropout with p > 0) with a ValueError.
     """
     loss_fn, name = _loss(loss)
@@ -166,8 +225,6 @@ def fit(
     if not isinstance(compile, bool):
         raise TypeError(f"fit(compile) must be a bool, got {type(compile).__name__}")
     if compile:
-        from .compile import CompiledStep
-
         run.step = CompiledStep(model, loss_fn, name)
     rng = np.random.default_rng(seed)
     bar = _progress_bar(epochs) if progress else None
