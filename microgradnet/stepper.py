@@ -16,8 +16,8 @@ constant on its own.
 
 The graph is laid out once, by dot, as it looks in the last frame; every frame is drawn at those
 fixed positions (Graphviz's neato -n2), so nodes never move and every frame has the same size.
-A graph of more than AUTO_COLLAPSE_ABOVE Values is drawn collapsed by neuron and without the
-local derivatives on the edges, unless ``collapse`` or ``show_local`` say otherwise; without
+A graph of more than AUTO_COLLAPSE_ABOVE Values is drawn collapsed by neuron unless ``collapse``
+says otherwise (draw() itself leaves out the local derivatives when there are many); without
 ``rankdir`` the direction is left to right unless top to bottom needs much less shrinking to fit
 the viewing area (VIEW_WIDTH × VIEW_HEIGHT px).
 
@@ -129,7 +129,6 @@ class Stepper:
         draw_kwargs.setdefault("show_backward", True)
         if len(topological_order(root)) > AUTO_COLLAPSE_ABOVE:
             draw_kwargs.setdefault("collapse", "neuron")
-            draw_kwargs.setdefault("show_local", False)
         draw(root, **draw_kwargs)  # bad options fail here, not inside the widget
         self.root = root
         self.forward, self.backward = bool(forward), bool(backward)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import builtins
 import itertools
+import math
 import re
 import sys
 import xml.etree.ElementTree as ET
@@ -12,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from microgradnet import MLP, backward_steps
+from microgradnet import MLP, backward_steps, forward_steps
 from microgradnet.engine import Value, topological_order
 from microgradnet.stepper import AUTO_COLLAPSE_ABOVE, Stepper
 from microgradnet.viz import draw
@@ -29,6 +30,12 @@ def seed001() -> tuple[Value, Value, Value, Value]:
     return x, w, b, L
 
 
+def shows(svg: str, name: str, grad: float) -> bool:
+    """The picture shows d L / d name = grad (as "grad 42" or "∂L/∂x = 42")."""
+    texts = svg_texts(svg)
+    return f"∂L/∂{name} = {grad:g}" in texts or f"grad {grad:g}" in texts
+
+
 def svg_texts(svg: str) -> list[str]:
     root = ET.fromstring(svg[svg.find("<svg") :])
     return [t.text or "" for t in root.iter(f"{SVG}text")]
@@ -39,7 +46,7 @@ def test_frames_fold_the_given_leaves_and_the_leaves_reached(
 ) -> None:
     L = seed001()[3]
     monkeypatch.setitem(sys.modules, "ipywidgets", None)  # import ipywidgets now fails
-    stepper = Stepper(L)
+    stepper = Stepper(L, rankdir="LR")
     frames = list(stepper.frames())
     assert [f.steps for f in frames] == [
         "forward steps 1–4: inputs and parameters given",
@@ -58,11 +65,13 @@ def test_frames_fold_the_given_leaves_and_the_leaves_reached(
         "step 3: w = 3 (given)",
         "step 4: x = 2 (given)",
     ]
-    assert frames[1].text == "step 5: x*w = 2 × 3 = 6"
+    assert frames[1].text == list(forward_steps(L))[4].text(4)
+    assert frames[1].text.endswith(" = 6")
     assert frames[4].text == "step 0: backward starts with dL/dL = 1 (the seed)"
     assert frames[7].text.splitlines()[1:] == ["  dL/dx += 3 × 14 = 42", "  dL/dw += 2 × 14 = 28"]
-    assert frames[7].graph.source == draw(L, step=3, show_backward=True).source  # the default
-    assert frames[0].graph.source == draw(L, forward_step=4, show_backward=True).source
+    kw = {"show_backward": True, "rankdir": "LR"}  # show_backward: the Stepper's default
+    assert frames[7].graph.source == draw(L, step=3, **kw).source
+    assert frames[0].graph.source == draw(L, forward_step=4, **kw).source
     assert len(stepper) == 9
     with pytest.raises(ImportError, match=r'pip install "microgradnet\[notebook\]"'):
         stepper.widget()
@@ -70,12 +79,12 @@ def test_frames_fold_the_given_leaves_and_the_leaves_reached(
 
 def test_one_by_one_gives_every_step_but_the_constants() -> None:
     L = seed001()[3]
-    frames = list(Stepper(L, one_by_one=True, show_backward=False).frames())
+    frames = list(Stepper(L, one_by_one=True, show_backward=False, rankdir="LR").frames())
     assert [(f.phase, f.k) for f in frames] == [
         *[("forward", k) for k in (2, 3, 4, 5, 6, 7)],  # step 1 is the constant 2
         *[("backward", k) for k in (0, 1, 2, 3, 4, 5, 6)],
     ]
-    assert frames[9].graph.source == draw(L, step=3).source
+    assert frames[9].graph.source == draw(L, step=3, rankdir="LR").source
     assert [f.steps for f in frames][-2:] == ["backward step 5", "backward step 6"]
 
 
@@ -136,9 +145,8 @@ def test_a_large_graph_is_collapsed_by_neuron_unless_told_otherwise() -> None:
     assert len(topological_order(loss)) > AUTO_COLLAPSE_ABOVE
     auto = Stepper(loss)
     assert auto.draw_kwargs["collapse"] == "neuron"
-    assert auto.draw_kwargs["show_local"] is False
-    explicit = Stepper(loss, collapse=None, show_local=True, rankdir="TB")
-    assert explicit.draw_kwargs["collapse"] is None and explicit.draw_kwargs["show_local"]
+    explicit = Stepper(loss, collapse=None, rankdir="TB")
+    assert explicit.draw_kwargs["collapse"] is None
     assert next(explicit.frames()).graph.graph_attr["rankdir"] == "TB"
     small = Stepper(seed001()[3])
     assert "collapse" not in small.draw_kwargs
@@ -197,13 +205,15 @@ def test_stepper_widget() -> None:
     play, slider, counter = controls.children
     (picture,) = area.children
     assert (play.max, slider.max, play.interval) == (4, 4, 300)
-    assert area.layout.overflow == "auto" and area.layout.height == "226px"  # 151 pt·4/3 + 24
+    height = float(svg_size(picture.value)[1].removesuffix("pt"))
+    assert area.layout.overflow == "auto"
+    assert area.layout.height == f"{math.ceil(height * 4 / 3) + 24}px"  # pt -> px, and a margin
     assert "backward starts" in caption.value and picture.value.startswith("<svg")
     assert counter.value == "frame 1 of 5 — backward step 0 (the seed)"
     slider.value = 3
     assert counter.value == "frame 4 of 5 — backward step 3"
     assert "dL/dx += 3 × 14 = 42" in caption.value
-    assert "grad 42" in svg_texts(picture.value)
+    assert shows(picture.value, "x", 42)
 
 
 @pytest.mark.needs_dot
@@ -218,7 +228,8 @@ def test_display_is_the_widget_in_a_kernel_and_the_html_stepper_elsewhere(
     plain = stepper._repr_mimebundle_()
     assert set(plain) == {"text/plain", "text/html"}
     assert plain["text/html"].startswith('<div class="mgn-stepper"')
-    assert "frame 4 of 5 — backward step 3\nstep 3: x*w is reached" in plain["text/plain"]
+    step3 = list(backward_steps(L))[2].text(4)
+    assert f"frame 4 of 5 — backward step 3\n{step3}" in plain["text/plain"]
     pytest.importorskip("ipywidgets")
     monkeypatch.setattr(stepper_module, "_in_kernel", lambda: True)
     live = stepper._repr_mimebundle_()
