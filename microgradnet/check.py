@@ -80,6 +80,7 @@ class DerivativeCheck:
     notes: tuple[str, ...] = ()
     rtol: float = 0.0
     atol: float = 0.0
+    derivative: str = ""  # as written in the text: ∂f/∂x, or ∂²f/∂x∂y
 
     def __bool__(self) -> bool:
         return self.matches
@@ -120,7 +121,8 @@ class DerivativeCheck:
     def _lines(self) -> list[str]:
         at = f"at {self.points_checked} point{'s' * (self.points_checked != 1)}"
         verdict = "matches" if self.matches else "does not match"
-        lines = [f"the answer {verdict} ∂f/∂{self.wrt} {at}"]
+        d = self.derivative or f"∂f/∂{self.wrt}"
+        lines = [f"the answer {verdict} {d} {at}"]
         if self.skipped:
             reasons = "; ".join(f"{n}× {why}" for why, n in self.skip_reasons.items())
             lines.append(
@@ -128,14 +130,14 @@ class DerivativeCheck:
             )
         lines.append(
             f"largest error {_fmt(self.largest_error)} "
-            f"(tolerance atol + rtol·|∂f/∂{self.wrt}|, atol={self.atol:g}, rtol={self.rtol:g})"
+            f"(tolerance atol + rtol·|{d}|, atol={self.atol:g}, rtol={self.rtol:g})"
         )
         diff = self.first_difference
         if diff is not None:
             point = ", ".join(f"{k} = {_fmt(v)}" for k, v in diff.point.items())
             lines.append(
                 f"first difference at {point}: answer {_fmt(diff.answer)}, "
-                f"∂f/∂{self.wrt} = {_fmt(diff.derivative)}"
+                f"{d} = {_fmt(diff.derivative)}"
             )
         if self.diagnosis:
             lines.append(f"diagnosis: {self.diagnosis}")
@@ -148,7 +150,7 @@ class DerivativeCheck:
 def check_derivative(
     f: Formula,
     answer: Formula,
-    wrt: str | int = 0,
+    wrt: str | int | tuple[str | int, str | int] = 0,
     *,
     at: Mapping[str, float] | Sequence[float] | None = None,
     domain: Mapping[str, Interval] | Sequence[Interval] | None = None,
@@ -163,11 +165,12 @@ def check_derivative(
     ``f``: a function of Values returning a Value, or a formula string such as
     ``"0.5*(y - w*x)**2"``. ``answer``: the derivative by hand, a function of numbers or Values
     (same arguments as f) or a formula string over the same names. ``wrt``: the variable, by
-    name or position. Points are drawn uniformly inside ``domain`` (name -> (lo, hi)), else
-    within ±max(1, |v|) of ``at``'s value v (and ``at`` itself is the first point), else in
-    [−2, 2]; points where f or the answer is undefined (log of a negative, …) are skipped and
-    counted. They match where |answer − ∂f/∂wrt| <= atol + rtol·|∂f/∂wrt|. With
-    ``raise_exception`` a mismatch raises DerivativeCheckError (an AssertionError).
+    name or position; a pair ``(x, y)`` checks the second derivative ∂²f/∂x∂y instead.
+    Points are drawn uniformly inside ``domain`` (name -> (lo, hi)), else within ±max(1, |v|)
+    of ``at``'s value v (and ``at`` itself is the first point), else in [−2, 2]; points where
+    f or the answer is undefined (log of a negative, …) are skipped and counted. They match
+    where |answer − ∂f/∂wrt| <= atol + rtol·|∂f/∂wrt|. With ``raise_exception`` a mismatch
+    raises DerivativeCheckError (an AssertionError).
     """
     if not isinstance(points, int) or isinstance(points, bool) or not 1 <= points <= MAX_POINTS:
         raise ValueError(
@@ -177,10 +180,13 @@ def check_derivative(
         if not (isinstance(tol, (int, float)) and math.isfinite(tol) and tol >= 0):
             raise ValueError(f"check_derivative: {name} must be a finite number >= 0, got {tol!r}")
     names = _variable_names(f, at, domain)
-    k = _wrt_index(wrt, names)
+    ks = [_wrt_index(w, names) for w in (wrt if isinstance(wrt, tuple) else (wrt,))]
+    if len(ks) > 2:
+        raise ValueError(f"check_derivative: wrt={wrt!r}: first or second derivatives only")
+    k = ks[-1]
     centre = _centre(at, names)
     intervals = _intervals(domain, centre, names)
-    model = _Model(f, answer, names)
+    model = _Model(f, answer, names, ks[0] if len(ks) == 2 else None)
     rng = random.Random(seed)
     samples = [centre] if centre and not any(map(math.isnan, centre)) else []
     samples += [[rng.uniform(lo, hi) for lo, hi in intervals] for _ in range(points - len(samples))]
@@ -220,6 +226,7 @@ def check_derivative(
         notes=tuple(notes),
         rtol=rtol,
         atol=atol,
+        derivative=model.symbol(k),
     )
     if bad and raise_exception:
         raise DerivativeCheckError(report)
@@ -232,14 +239,14 @@ def check_derivative(
 @dataclass(frozen=True)
 class _Row:
     point: list[float]
-    grads: list[float]  # ∂f/∂ each variable
+    grads: list[float]  # ∂f/∂ each variable (∂²f/∂x∂ each, for a second derivative)
     answer: float
 
 
 class _Model:
     """f and the answer over named variables, evaluated point by point."""
 
-    def __init__(self, f: Formula, answer: Formula, names: list[str]) -> None:
+    def __init__(self, f: Formula, answer: Formula, names: list[str], first: int | None) -> None:
         for what, g in (("f", f), ("answer", answer)):
             if not (isinstance(g, str) or callable(g)):
                 raise TypeError(
@@ -247,6 +254,22 @@ class _Model:
                     f"function, got {type(g).__name__}"
                 )
         self.f, self.answer, self.names = f, answer, names
+        self.first = first  # for a second derivative: the variable differentiated first
+
+    def symbol(self, j: int) -> str:
+        """∂f/∂x_j, or ∂²f/∂x_first∂x_j for a second derivative."""
+        var = self.names[j]
+        if self.first is None:
+            return f"∂f/∂{var}"
+        first = self.names[self.first]
+        return f"∂²f/∂{var}²" if first == var else f"∂²f/∂{first}∂{var}"
+
+    def derivatives(self, out: Value, xs: list[Value]) -> list[float]:
+        """∂f/∂ each variable, or ∂²f/∂x_first∂ each variable."""
+        if self.first is None:
+            return gradients(out, xs)
+        g = gradients(out, [xs[self.first]], create_graph=True)[0]
+        return gradients(g, xs) if isinstance(g, Value) else [0.0] * len(xs)
 
     def graph(self, p: Sequence[float]) -> tuple[Value, list[Value]]:
         xs = [Value(v, label=n) for n, v in zip(self.names, p)]
@@ -266,7 +289,7 @@ class _Model:
             raise
         except (ArithmeticError, ValueError) as e:
             return f"f: {_reason(e)}"
-        grads = gradients(out, xs)
+        grads = self.derivatives(out, xs)
         try:
             a = self.evaluate_answer(p)
         except ExpressionError:
@@ -315,7 +338,7 @@ def _diagnose(
     rng: random.Random,
     close: Callable[[float, float], bool],
 ) -> tuple[str | None, list[str]]:
-    names, var = model.names, model.names[k]
+    names, symbol = model.names, model.symbol(k)
     answers = [r.answer for r in rows]
     truth = [r.grads[k] for r in rows]
     notes: list[str] = []
@@ -324,17 +347,18 @@ def _diagnose(
         return all(close(a, e) for a, e in zip(answers, expected))
 
     if any(truth) and holds([-g for g in truth]):
-        return f"the answer has the opposite sign: it is −∂f/∂{var}", notes
+        return f"the answer has the opposite sign: it is −{symbol}", notes
     factor = _constant_factor(answers, truth, close)
     if factor is not None:
         return (
-            f"the answer is off by a constant factor: it is {_fraction(factor)} × ∂f/∂{var}",
+            f"the answer is off by a constant factor: it is {_fraction(factor)} × {symbol}",
             notes,
         )
     for j, other in enumerate(names):
         if j != k and holds([r.grads[j] for r in rows]) and not holds(truth):
             return (
-                f"the answer is ∂f/∂{other}, the derivative with respect to {other}, not {var}",
+                f"the answer is {model.symbol(j)}, the derivative with respect to {other}, "
+                f"not {names[k]}",
                 notes,
             )
     path, note = _path_mistake(model, rows, k, close)
@@ -365,6 +389,8 @@ def _path_mistake(
     model: _Model, rows: list[_Row], k: int, close: Callable[[float, float], bool]
 ) -> tuple[str | None, str | None]:
     """Which chain-rule path the answer leaves out or counts twice, if one does everywhere."""
+    if model.first is not None:
+        return None, "the path check is made for first derivatives only"
     terms: list[list[float]] = []
     texts: list[str] = []
     for r in rows:
@@ -408,7 +434,7 @@ def _independent_of(
     close: Callable[[float, float], bool],
 ) -> str | None:
     """'does not depend on x' when moving x alone never changes the answer but does ∂f/∂x."""
-    var, varies = model.names[k], None
+    var, symbol, varies = model.names[k], model.symbol(k), None
     lo, hi = intervals[k]
     for r in rows:
         moved = list(r.point)
@@ -425,7 +451,7 @@ def _independent_of(
     r, other = varies
     return (
         f"your answer does not depend on {var}; the derivative does: "
-        f"∂f/∂{var} = {_fmt(r.grads[k])} at {var} = {_fmt(r.point[k])} and "
+        f"{symbol} = {_fmt(r.grads[k])} at {var} = {_fmt(r.point[k])} and "
         f"{_fmt(other.grads[k])} at {var} = {_fmt(other.point[k])}, "
         f"the answer {_fmt(r.answer)} at both"
     )

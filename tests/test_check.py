@@ -137,6 +137,22 @@ def test_the_path_check_is_bounded() -> None:
     assert "note: the path check was not tried" in str(report)
 
 
+def test_second_derivatives_by_a_pair() -> None:
+    # f = x³·y: ∂²f/∂x² = 6xy, ∂²f/∂x∂y = 3x²; tanh: (tanh u)'' = −2·tanh u·(1 − tanh² u)
+    assert check_derivative("x**3*y", "6*x*y", ("x", "x"))
+    assert check_derivative("x**3*y", "3*x**2", ("x", "y"))
+    assert check_derivative("x**3*y", "3*x**2", (1, 0))  # ∂²f/∂y∂x, by position
+    assert check_derivative("tanh(x)", "-2*tanh(x)*(1 - tanh(x)**2)", ("x", "x"))
+    sign = check_derivative("x**3*y", "-6*x*y", ("x", "x"))
+    assert sign.derivative == "∂²f/∂x²"
+    assert sign.diagnosis == "the answer has the opposite sign: it is −∂²f/∂x²"
+    other = check_derivative("x**3*y", "6*x*y", ("x", "y"))
+    assert other.diagnosis == "the answer is ∂²f/∂x², the derivative with respect to x, not y"
+    assert str(other).startswith("the answer does not match ∂²f/∂x∂y at 200 points")
+    with pytest.raises(ValueError, match="first or second derivatives only"):
+        check_derivative("x**3*y", "0", ("x", "x", "y"))  # type: ignore[arg-type]
+
+
 # -- points, domains, skipping ------------------------------------------------------------------
 
 
