@@ -59,7 +59,7 @@ def test_grad_explain_writes_the_chain_rule(capsys: pytest.CaptureFixture[str]) 
     assert status == 0
     assert out.startswith(EXAMPLE_OUTPUT)
     explanation = out[len(EXAMPLE_OUTPUT) :].splitlines()
-    assert explanation[0] == "df/dx = df/d(x*w + b) · d(x*w + b)/d(x*w) · d(x*w)/dx"
+    assert explanation[0] == "df/dx = df/d(x·w + b) · d(x·w + b)/d(x·w) · d(x·w)/dx"
     assert explanation[1].split() == ["=", "(14)", "·", "(1)", "·", "(3)"]
     assert explanation[2].split() == ["=", "42"]
 
@@ -80,7 +80,7 @@ def test_grad_json_holds_everything(capsys: pytest.CaptureFixture[str]) -> None:
         "explanation": {
             "wrt": "w",
             "paths": [
-                {"nodes": ["f", "x*w + b", "x*w", "w"], "factors": [14, 1, 2], "product": 28}
+                {"nodes": ["f", "x·w + b", "x·w", "w"], "factors": [14, 1, 2], "product": 28}
             ],
             "n_paths": 1,
             "total": 28,
