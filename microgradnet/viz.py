@@ -495,18 +495,22 @@ def _emit(scene: _Scene, rankdir: str, fontsize: float) -> Drawing:
 
 
 def _plan_copies(s: _Scene) -> None:
-    """Leaves drawn once beside each use: a constant used more than once, and a leaf whose uses
-    lie two or more levels apart. Long edges across many levels are what makes dot slow (x·x·…·x
-    with one x would take minutes), and a copy beside each use reads as the notes write it."""
+    """Leaves drawn once beside each use: a constant or parameter used more than once (as a
+    weight in its layer and in a penalty), and a leaf whose uses lie two or more levels apart.
+    Long edges across many levels are what makes dot slow (x·x·…·x with one x would take
+    minutes), and a copy beside each use reads as the notes write it."""
     uses: dict[Value, set[int]] = {}  # leaf -> depths of the drawn nodes that read it
+    readers: dict[Value, set[Value]] = {}
     for v in s.order:
         if v in s.hidden:
             continue
         for _, c, _ in s.drawn_operands(v):
             if not c.children and c not in s.hidden and c not in s.group_of:
                 uses.setdefault(c, set()).add(s.depth[v])
+                readers.setdefault(c, set()).add(v)
     for leaf, at in uses.items():
-        if (type(leaf) is Constant and len(at) > 1) or max(at) - min(at) >= 2:
+        shared = (type(leaf) is Constant or leaf in s.params) and len(readers[leaf]) > 1
+        if shared or max(at) - min(at) >= 2:
             s.copies.add(leaf)
 
 
@@ -541,9 +545,14 @@ def _fitting_direction(s: _Scene) -> str:
 
 def _source(dot: Drawing, s: _Scene, child: Value, user: Value) -> str | None:
     """The drawn node an edge from child to user starts at: child's own node, its group's, or
-    the copy of child beside user (drawn here the first time): for a copied leaf, and for a
-    result read more than LONG_EDGE levels later (drawn dashed: a reference to the original)."""
-    far = child.children and s.depth[user] - s.depth[child] > LONG_EDGE
+    the copy of child beside user (drawn here the first time): for a copied leaf, and in a
+    large drawing for a result read more than LONG_EDGE levels later (drawn dashed: a reference
+    to the original; long edges are what makes dot slow)."""
+    far = (
+        child.children
+        and s.depth[user] - s.depth[child] > LONG_EDGE
+        and len(s.order) > FULL_LAYOUT_UP_TO
+    )
     if child not in s.copies and not (far and child not in s.group_of):
         return s.where[child]
     group = s.group_of.get(user)
