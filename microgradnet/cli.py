@@ -281,6 +281,7 @@ examples:
   microgradnet check "x**2*y" --wrt x --answer "2*x*y"
   microgradnet check "0.5*(y - w*x)**2" --wrt w --answer "(w*x - y)*x" x=1.5 y=0.2 w=0.8
   microgradnet check "log(x)*y" --wrt x --answer "y/x" --domain x=0.1:5 --json
+  microgradnet check "x**3*y" --wrt x --wrt y --answer "3*x**2"     (d²f/dx dy)
 
 Points are drawn within ±max(1, |VALUE|) of each NAME=VALUE (that point itself first), inside
 --domain, or else in [-2, 2]. Exit status: 0 the answer matches, 1 it does not (the report says
@@ -293,10 +294,13 @@ def _check(args: argparse.Namespace) -> int:
     """Compare --answer with d EXPR / d --wrt at --points points; 0 match, 1 mismatch."""
     at = _assignments(args.assignments)
     domain = _domains(args.domain or [])
+    if len(args.wrt) > 2:
+        raise CliError("--wrt is given at most twice (--wrt x --wrt y: the second derivative)")
+    names = [normalize_name(w) for w in args.wrt]
     report = check_derivative(
         args.expr,
         args.answer,
-        normalize_name(args.wrt),
+        names[0] if len(names) == 1 else (names[0], names[1]),
         at=at or None,
         domain=domain or None,
         points=args.points,
@@ -554,7 +558,13 @@ def _parser() -> _Parser:
     check.add_argument(
         "assignments", metavar="NAME=VALUE", nargs="*", default=[], help="a centre for the points"
     )
-    check.add_argument("--wrt", metavar="NAME", required=True, help="the variable")
+    check.add_argument(
+        "--wrt",
+        metavar="NAME",
+        required=True,
+        action="append",
+        help="the variable (twice, --wrt x --wrt y, for the second derivative d²f/dx dy)",
+    )
     check.add_argument(
         "--answer", metavar="FORMULA", required=True, help='your derivative, such as "2*x*y"'
     )

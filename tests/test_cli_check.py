@@ -62,6 +62,15 @@ def test_an_answer_starting_with_minus(capsys: pytest.CaptureFixture[str]) -> No
     assert status == 1 and "opposite sign" in out
 
 
+def test_a_second_derivative_with_wrt_twice(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(
+        capsys, "check", "x**3*y", "--wrt", "x", "--wrt", "y", "--answer", "3*x**2"
+    )
+    assert status == 0 and out.startswith("the answer matches ∂²f/∂x∂y at 200 points")
+    status, out, _ = run(capsys, "check", "x**3*y", "--wrt", "x", "--wrt", "x", "--answer", "6*x")
+    assert status == 1 and "first difference" in out
+
+
 @pytest.mark.parametrize(
     ("argv", "fragment"),
     [
@@ -74,6 +83,7 @@ def test_an_answer_starting_with_minus(capsys: pytest.CaptureFixture[str]) -> No
         (["x**2", "--wrt", "x", "--answer", "2*x", "--points", "0"], "not a positive whole"),
         (["x**2", "--wrt", "x", "--answer", "2*x", "x=inf"], "must be a finite number"),
         (["log(x)", "--wrt", "x", "--answer", "1/x", "--domain", "x=-2:-1"], "undefined at all"),
+        (["x*y", "--wrt", "x", "--wrt", "y", "--wrt", "x", "--answer", "1"], "at most twice"),
     ],
 )
 def test_usage_and_parse_errors_exit_2_in_one_line(
