@@ -22,11 +22,12 @@ from typing import Any
 
 import numpy as np
 
-from microgradnet.compile import CompiledStep, Tape
-from microgradnet.engine import Value, vsum
+from microgradnet.engine import Value, no_gc, vsum
 from microgradnet.losses import mse_loss
 from microgradnet.nn import MLP
 from microgradnet.optim import SGD
+from microgradnet.replay import Tape
+from microgradnet.train import CompiledStep
 
 SIZES = [2, 16, 16, 1]
 LR = 0.05
@@ -171,6 +172,16 @@ class MicrogradnetFine(ValueParams):
         for p in params:
             p.data -= LR * p.grad
         return float(loss.data)
+
+
+class MicrogradnetFineNoGC(MicrogradnetFine):
+    """MicrogradnetFine inside ``with microgradnet.no_gc():`` (the cyclic collector paused)."""
+
+    name = "microgradnet, micrograd's shape, no_gc"
+
+    def step(self) -> float:
+        with no_gc():
+            return super().step()
 
 
 class MicrogradnetTape(Engine):
