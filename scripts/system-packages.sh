@@ -14,6 +14,8 @@
 LOCK_TIMEOUT=${MICROGRADNET_LOCK_TIMEOUT:-300}
 LOCK_POLL=${MICROGRADNET_LOCK_POLL:-5}
 [ "$LOCK_POLL" -ge 1 ] 2>/dev/null || LOCK_POLL=1
+# apt's and dpkg's words for a lock held by another process
+LOCKED='Could not get lock|Unable to acquire the dpkg frontend lock|Unable to lock'
 
 find_privilege() {
     if [ "$(id -u)" = 0 ]; then
@@ -37,13 +39,14 @@ _pm_errors() {
 # _apt WHAT ARGS...: run `apt-get ARGS`, waiting at most LOCK_TIMEOUT seconds in all for its
 # locks. dpkg's lock is waited for by apt itself (DPkg::Lock::Timeout, given the time left);
 # apt-get update does not wait for the lists lock, so retry while its error is "Could not get
-# lock" and time is left.
+# lock" and time is left. Sets LOCK_HELD=yes when it gave up on a lock.
 _apt() {
     what=$1
     shift
     log=$(mktemp)
     start=$(date +%s)
     waited=0
+    LOCK_HELD=no
     while :; do
         status=0
         left=$((LOCK_TIMEOUT - waited))
@@ -56,8 +59,8 @@ _apt() {
             return 0
         fi
         waited=$(($(date +%s) - start))
-        if grep -q 'Could not get lock' "$log" && [ "$waited" -lt "$LOCK_TIMEOUT" ]; then
-            [ -n "${said_waiting:-}" ] || echo "$what: $(grep -m1 'Could not get lock' "$log" |
+        if grep -Eq "$LOCKED" "$log" && [ "$waited" -lt "$LOCK_TIMEOUT" ]; then
+            [ -n "${said_waiting:-}" ] || echo "$what: $(grep -Em1 "$LOCKED" "$log" |
                 sed 's/^E: //'); waiting up to ${LOCK_TIMEOUT} s" >&2
             said_waiting=yes
             sleep "$LOCK_POLL"
@@ -65,8 +68,9 @@ _apt() {
             continue
         fi
         gaveup=""
-        if grep -q 'Could not get lock' "$log"; then
+        if grep -Eq "$LOCKED" "$log"; then
             gaveup=" after waiting ${waited} s for the lock"
+            LOCK_HELD=yes
         fi
         echo "$what: 'apt-get $*' failed (exit $status)$gaveup; apt-get said:" >&2
         _pm_errors "$log"
@@ -91,7 +95,7 @@ apt_install() {
         updated=yes
     fi
     _apt "$what" install -y "$@" && return 0
-    [ "$updated" = yes ] && return 1
+    [ "$updated" = yes ] || [ "$LOCK_HELD" = yes ] && return 1
     echo "$what: retrying after apt-get update (the package lists may be stale)" >&2
     _apt "$what" update && _apt "$what" install -y "$@"
 }

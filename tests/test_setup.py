@@ -49,6 +49,10 @@ if [ "$n" -gt 0 ]; then
     exit 100
 fi
 case "$*" in *" install "*)
+    if [ -e "$FAKE/frontend-locked" ]; then
+        echo "E: Unable to acquire the dpkg frontend lock (/var/lib/dpkg/lock-frontend)" >&2
+        exit 100
+    fi
     if [ -e "$FAKE/fail-install" ]; then
         echo "Reading package lists..."
         echo "E: Sub-process /usr/bin/dpkg returned an error code (1)" >&2
@@ -123,6 +127,20 @@ def test_graphviz_gives_up_after_the_timeout_naming_the_lock(fake: Path) -> None
     assert "E: Could not get lock /var/lib/apt/lists/lock" in done.stderr
     assert "needs root" not in done.stderr
     assert len((fake / "calls").read_text().splitlines()) <= 4  # bounded: about 2 s of polls
+
+
+def test_graphviz_gives_up_on_a_held_dpkg_lock_without_updating_again(fake: Path) -> None:
+    (fake / "frontend-locked").touch()
+    done = _run("ensure-graphviz.sh", fake, MICROGRADNET_LOCK_TIMEOUT="2")
+    assert done.returncode == 1
+    assert "failed (exit 100) after waiting" in done.stderr
+    assert "E: Unable to acquire the dpkg frontend lock" in done.stderr
+    assert "retrying after apt-get update" not in done.stderr
+    calls = (fake / "calls").read_text().splitlines()
+    assert calls[0].endswith(" update") and all(
+        c.endswith(" install -y graphviz") for c in calls[1:]
+    )
+    assert 2 <= len(calls) <= 4  # bounded by the 2 s timeout, polling every second
 
 
 def test_graphviz_reports_the_package_managers_own_error(fake: Path) -> None:
