@@ -63,3 +63,8 @@ bench: $(DEMO_STAMP)
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache .mypy_cache .ruff_cache .hypothesis
+
+# the README's figures (docs/*.svg, committed): rerun after changing the drawings
+.PHONY: docs
+docs: $(DEMO_STAMP) graphviz
+	$(BIN)/python docs/make_figures.py
