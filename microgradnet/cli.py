@@ -42,6 +42,7 @@ examples:
   microgradnet grad "(x*w + b)**2" x=2 w=3 b=1 --explain x --svg graph.svg
   microgradnet grad "log(x) + leaky_relu(x - 3, 0.1)" x=2 --json
   microgradnet grad -- "-x**2" x=3        (put -- before a formula that starts with -)
+  microgradnet check "x**2*y" --wrt x --answer "2*x*y"   (a derivative by hand: exit 0 if right)
   microgradnet demo --out demo-output
 
 formulas: numbers, the declared names, + - * / ** and unary -, and the functions
