@@ -547,9 +547,9 @@ def _parser() -> _Parser:
         "check",
         help="check a derivative derived by hand against backprop at many points",
         description=(
-            "Compare FORMULA, your d EXPR / d NAME, with the engine's gradient at random points; "
-            "print where they differ and name the usual mistake (sign, constant factor, wrong "
-            "variable, a chain-rule path left out or counted twice)."
+            "Compare FORMULA, your d EXPR / d NAME, with the engine's gradient at random\n"
+            "points; print where they differ and name the usual mistake (sign, constant\n"
+            "factor, wrong variable, a chain-rule path left out or counted twice)."
         ),
         epilog=CHECK_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
