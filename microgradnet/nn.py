@@ -788,9 +788,10 @@ def _natural(key: str) -> list[Any]:
 
 
 def _listing(keys: list[str], limit: int = 10) -> str:
-    """The first keys, each cut to 60 characters and printable (a lone surrogate escaped)."""
+    """The first keys, each cut to 60 characters; one that is empty or holds a line break or
+    another unprintable character (a key read from a file) shown as a quoted repr."""
     cut = [k if len(k) <= 60 else k[:59] + "…" for k in keys[:limit]]
-    shown = ", ".join(cut).encode("utf-8", "backslashreplace").decode("utf-8")
+    shown = ", ".join(k if k.isprintable() and k else repr(k) for k in cut)
     return shown + (f", ... ({len(keys) - limit} more)" if len(keys) > limit else "")
 
 
