@@ -12,6 +12,10 @@
 # MICROGRADNET_LOCK_POLL (seconds, default 5) is how often apt-get update tries again.
 
 LOCK_TIMEOUT=${MICROGRADNET_LOCK_TIMEOUT:-300}
+if ! [ "$LOCK_TIMEOUT" -ge 0 ] 2>/dev/null; then
+    echo "MICROGRADNET_LOCK_TIMEOUT must be a whole number of seconds, not '$LOCK_TIMEOUT'" >&2
+    exit 2
+fi
 LOCK_POLL=${MICROGRADNET_LOCK_POLL:-5}
 [ "$LOCK_POLL" -ge 1 ] 2>/dev/null || LOCK_POLL=1
 # apt's and dpkg's words for a lock held by another process

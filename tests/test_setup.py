@@ -143,6 +143,13 @@ def test_graphviz_gives_up_on_a_held_dpkg_lock_without_updating_again(fake: Path
     assert 2 <= len(calls) <= 4  # bounded by the 2 s timeout, polling every second
 
 
+def test_a_bad_lock_timeout_is_refused_naming_it(fake: Path) -> None:
+    done = _run("ensure-graphviz.sh", fake, MICROGRADNET_LOCK_TIMEOUT="5min")
+    assert done.returncode == 2
+    assert "MICROGRADNET_LOCK_TIMEOUT must be a whole number of seconds, not '5min'" in done.stderr
+    assert not (fake / "calls").exists()
+
+
 def test_graphviz_reports_the_package_managers_own_error(fake: Path) -> None:
     (fake / "provides").write_text("dot")
     (fake / "fail-install").touch()
