@@ -216,7 +216,10 @@ class Value:
     def tanh(self) -> Value:
         """Hyperbolic tangent; tanh' = 1 - tanh**2."""
         t = math.tanh(self.data)
-        return _unary("tanh", t, self, 1 - t * t)
+        n: Value = _new(Value)
+        n.data, n.grad, n.label, n.op = t, 0.0, "", "tanh"
+        n._a, n._b, n._da, n._db = self, None, 1 - t * t, None
+        return n
 
     def sigmoid(self) -> Value:
         """Logistic function 1 / (1 + e**-x), without overflow for any x; s' = s(1 - s)."""
@@ -226,7 +229,10 @@ class Value:
     def relu(self) -> Value:
         """max(0, x), with relu'(0) = 0 (NaN stays NaN)."""
         x = self.data
-        return _unary("relu", 0.0 if x <= 0 else x, self, 1.0 if x > 0 else 0.0)
+        n: Value = _new(Value)
+        n.data, n.grad, n.label, n.op = (x, 0.0, "", "relu") if x > 0 else (0.0, 0.0, "", "relu")
+        n._a, n._b, n._da, n._db = self, None, 1.0 if x > 0 else 0.0, None
+        return n
 
     def leaky_relu(self, alpha: float = 0.01) -> Value:
         """x for x > 0, else alpha·x; leaky_relu'(0) = alpha. alpha is a parameter of the op
@@ -360,6 +366,7 @@ def _linear(
         if len(ws) != n:
             raise ValueError(f"{name}: rows of weights differ in length, {n} and {len(ws)}")
     plan = [(tuple(ws), [w.data for w in ws], b) for ws, b in zip(rows, bs)]
+    plan_t = [(ws, wd, tuple(wd), b) for ws, wd, b in plan]
     out = []
     for inputs in batch:
         xs = tuple(_operands(inputs, f"{name}(inputs)"))
@@ -370,12 +377,15 @@ def _linear(
         xd = [x.data for x in xs]
         xt = tuple(xd)
         zs = []
-        for ws, wd, b in plan:
+        for ws, wd, wt, b in plan_t:  # each dot node built inline (the hot path)
+            node: Value = _new(Value)
             z = sum(map(mul, wd, xd))
             if b is None:
-                zs.append(_nary("dot", z, ws + xs, xt + tuple(wd)))
+                node.data, node._a, node._da = z, ws + xs, xt + wt
             else:
-                zs.append(_nary("dot", z + b.data, (*ws, *xs, b), (*xt, *wd, 1.0)))
+                node.data, node._a, node._da = z + b.data, (*ws, *xs, b), (*xt, *wt, 1.0)
+            node.grad, node.label, node.op, node._b, node._db = 0.0, "", "dot", _NARY, None
+            zs.append(node)
         out.append(zs)
     return out
 

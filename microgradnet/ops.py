@@ -535,7 +535,7 @@ _BUILTINS: list[Op] = [
     ),
     _shared(
         "abs", 1, _abs, lambda out, a: (_sign(a),),
-        glyph="|x|", notation="abs",
+        glyph="abs", notation="abs",
         derivative_texts=lambda n, names, out: (
             ("1" if n.children[0].data > 0 else "−1" if n.children[0].data < 0 else "0"),
         ),
