@@ -177,11 +177,10 @@ class Stepper:
         frames = self._all_frames()
         last = len(frames) - 1
         play = widgets.Play(value=0, min=0, max=last, step=1, interval=self.interval)
-        slider = widgets.IntSlider(
-            value=0, min=0, max=last, step=1, description="frame", readout=False
-        )
+        slider = widgets.IntSlider(value=0, min=0, max=last, step=1, readout=False)
         widgets.jslink((play, "value"), (slider, "value"))
-        counter, caption = widgets.HTML(), widgets.HTML()
+        counter = widgets.HTML(layout=widgets.Layout(flex="1 0 auto"))
+        caption = widgets.HTML()
         picture = widgets.HTML()
         rendered: dict[int, str] = {}
 

@@ -135,7 +135,10 @@ def test_html_stepper_keys_buttons_and_play(browser: Any, tmp_path: Path, shots:
     counter = root.find_element(By.CLASS_NAME, "mgn-counter")
     text = root.find_element(By.CLASS_NAME, "mgn-text")
     picture = root.find_element(By.CLASS_NAME, "mgn-picture")
-    svg = lambda: picture.get_attribute("innerHTML")  # noqa: E731
+
+    def svg() -> str:
+        return str(picture.get_attribute("innerHTML"))
+
     assert counter.text == f"frame 1 of 9 — {frames[0].steps}"
     assert text.text == frames[0].text
     first = svg()
@@ -288,6 +291,19 @@ def jupyter_lab(tmp_path: Path) -> Iterator[tuple[str, Path]]:
                 return bool(r.status == 200)
 
         wait_for(up, timeout=60, what="the Jupyter server to start")
+        session = {
+            "path": "06_step_through.ipynb",
+            "type": "notebook",
+            "kernel": {"name": "python3"},
+        }
+        request = urllib.request.Request(  # the kernel started before the page: no kernel dialog
+            f"{base}/api/sessions?token={token}",
+            data=json.dumps(session).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=30) as r:
+            assert r.status == 201
         yield f"{base}/lab/tree/06_step_through.ipynb?token={token}", root
     finally:
         server.terminate()
@@ -319,7 +335,7 @@ def test_widget_in_jupyterlab_follows_the_slider(
             for button in driver.find_elements(By.CSS_SELECTOR, ".jp-Dialog-button.jp-mod-accept"):
                 button.click()  # "Select Kernel", when asked: the default, Python 3
             indicator = driver.find_element(By.CSS_SELECTOR, ".jp-Notebook-ExecutionIndicator")
-            return indicator.get_attribute("data-status") == "idle"
+            return bool(indicator.get_attribute("data-status") == "idle")
 
         wait_for(kernel_idle, 60, "the kernel to start")
         driver.find_element(By.XPATH, RUN_MENU).click()
