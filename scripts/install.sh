@@ -10,8 +10,19 @@ EXTRAS=${2:-demo}
 PY="$VENV/bin/python"
 PIP="$PY -m pip install --quiet --disable-pip-version-check --no-compile"
 
-if [ "${MICROGRADNET_INSTALLER:-uv}" = uv ]; then
-    if "$VENV/bin/uv" --version >/dev/null 2>&1 || $PIP uv >/dev/null 2>&1; then
+INSTALLER=${MICROGRADNET_INSTALLER:-uv}
+case "$INSTALLER" in
+uv | pip) ;;
+*)
+    echo "MICROGRADNET_INSTALLER must be uv or pip, not '$INSTALLER'" >&2
+    exit 2
+    ;;
+esac
+if [ "$INSTALLER" = uv ]; then
+    if "$VENV/bin/uv" --version >/dev/null 2>&1 || {
+        echo "installing the installer uv from PyPI into $VENV"
+        $PIP --no-deps uv >/dev/null 2>&1
+    }; then
         echo "installing microgradnet[$EXTRAS] into $VENV with uv"
         if UV_PYTHON_DOWNLOADS=never "$VENV/bin/uv" pip install --quiet --python "$PY" \
             -e ".[$EXTRAS]"; then

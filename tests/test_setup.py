@@ -194,6 +194,62 @@ def test_chromium_install_failure_is_reported_but_not_fatal(fake: Path) -> None:
     assert "browser tests will be skipped" in done.stderr
 
 
+def _fake_venv(tmp_path: Path, uv_works: bool | None) -> Path:
+    """A venv whose python and uv only log their arguments; uv absent when uv_works is None."""
+    bin_dir = tmp_path / "venv" / "bin"
+    bin_dir.mkdir(parents=True)
+    _executable(bin_dir / "python", f'#!/bin/sh\necho "python $*" >> {tmp_path}/calls\n')
+    if uv_works is not None:
+        status = 0 if uv_works else 2
+        _executable(
+            bin_dir / "uv",
+            f'#!/bin/sh\necho "uv $*" >> {tmp_path}/calls\n'
+            f'[ "$1" = --version ] || {{ echo "error: no index" >&2; exit {status}; }}\n',
+        )
+    return tmp_path / "venv"
+
+
+@pytest.mark.parametrize(
+    ("installer", "uv_works", "last"),
+    [
+        ("uv", True, "uv pip install --quiet --python {venv}/bin/python -e .[demo]"),
+        ("uv", False, "python -m pip install --quiet --disable-pip-version-check --no-compile"),
+        ("pip", True, "python -m pip install --quiet --disable-pip-version-check --no-compile"),
+    ],
+)
+def test_install_uses_uv_and_falls_back_to_pip(
+    tmp_path: Path, installer: str, uv_works: bool, last: str
+) -> None:
+    venv = _fake_venv(tmp_path, uv_works)
+    done = subprocess.run(
+        ["sh", str(SCRIPTS / "install.sh"), str(venv), "demo"],
+        env={**os.environ, "MICROGRADNET_INSTALLER": installer},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    calls = (tmp_path / "calls").read_text().splitlines()
+    assert calls[-1].startswith(last.format(venv=venv))
+    assert ("uv failed (its error is above)" in done.stderr) == (installer == "uv" and not uv_works)
+
+
+def test_install_refuses_an_unknown_installer(tmp_path: Path) -> None:
+    venv = _fake_venv(tmp_path, None)
+    done = subprocess.run(
+        ["sh", str(SCRIPTS / "install.sh"), str(venv), "demo"],
+        env={**os.environ, "MICROGRADNET_INSTALLER": "conda"},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "MICROGRADNET_INSTALLER must be uv or pip, not 'conda'" in done.stderr
+    assert not (tmp_path / "calls").exists()
+
+
 def _ensure_torch() -> ModuleType:
     spec = importlib.util.spec_from_file_location("ensure_torch", SCRIPTS / "ensure-torch.py")
     assert spec is not None and spec.loader is not None
