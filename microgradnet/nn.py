@@ -53,7 +53,7 @@ ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "softplus", "silu", "gel
 INITS = ("he", "xavier", "uniform")
 STATE_FORMAT = "microgradnet.state_dict"
 STATE_VERSION = 1
-MAX_STATE_BYTES = 256 * 2**20  # load refuses larger files (about 8 million numbers)
+MAX_STATE_BYTES = 256 * 2**20  # load refuses larger files (some 5 million numbers)
 MAX_INT_DIGITS = 400  # load refuses longer integers: no float has more than 309 digits
 
 Seed = int | np.random.Generator | None
@@ -841,9 +841,7 @@ def _replace_file(path: str | os.PathLike[str], text: str) -> None:
         fd, tmp = _create_beside(target)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             if old is not None:  # keep the old file's mode (and owner, where allowed)
-                os.fchmod(f.fileno(), stat.S_IMODE(old.st_mode))
-                with contextlib.suppress(OSError):
-                    os.fchown(f.fileno(), old.st_uid, old.st_gid)
+                _keep_mode_and_owner(f.fileno(), tmp, old)
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
@@ -854,6 +852,18 @@ def _replace_file(path: str | os.PathLike[str], text: str) -> None:
     finally:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
+
+
+def _keep_mode_and_owner(fd: int, tmp: str, old: os.stat_result) -> None:
+    """Give the new file the old one's mode, and its owner where allowed (by the open file,
+    so a swapped path cannot redirect the change; by name where the OS lacks fchmod)."""
+    if hasattr(os, "fchmod"):
+        os.fchmod(fd, stat.S_IMODE(old.st_mode))
+    else:
+        os.chmod(tmp, stat.S_IMODE(old.st_mode))
+    if hasattr(os, "fchown"):
+        with contextlib.suppress(OSError):
+            os.fchown(fd, old.st_uid, old.st_gid)
 
 
 def _create_beside(target: Path) -> tuple[int, str]:
@@ -876,7 +886,8 @@ def _json_int(digits: str) -> int:
 
 def _read_json(path: str | os.PathLike[str], shown: str) -> Any:
     """The JSON document in path; ValueError naming path for anything that is not one."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO must not block: it is refused
+    nonblocking = getattr(os, "O_NONBLOCK", 0)  # POSIX: a FIFO must not block; it is refused
+    fd = os.open(path, os.O_RDONLY | nonblocking)
     mode = os.fstat(fd).st_mode
     if not stat.S_ISREG(mode):
         os.close(fd)
