@@ -230,7 +230,7 @@ class Value:
         """max(0, x), with relu'(0) = 0 (NaN stays NaN)."""
         x = self.data
         n: Value = _new(Value)
-        n.data, n.grad, n.label, n.op = (x, 0.0, "", "relu") if x > 0 else (0.0, 0.0, "", "relu")
+        n.data, n.grad, n.label, n.op = 0.0 if x <= 0 else x, 0.0, "", "relu"  # NaN stays NaN
         n._a, n._b, n._da, n._db = self, None, 1.0 if x > 0 else 0.0, None
         return n
 
