@@ -224,6 +224,8 @@ def _grad(args: argparse.Namespace) -> int:
     explanation = explain(f, wrt) if wrt is not None else None
     if args.svg is not None:
         _write_graph(f, Path(args.svg), dot_source_fallback=False, show_backward=True)
+    if args.steps is not None:
+        _write_stepper(f, Path(args.steps))
     if args.json:
         doc = _as_json(args, f, gradient, hessian, explanation)
         print(json.dumps(doc, ensure_ascii=not _unicode(sys.stdout)))
@@ -240,7 +242,24 @@ def _grad(args: argparse.Namespace) -> int:
         print(explanation.to_latex() if args.latex else _explanation_text(explanation))
     if args.svg is not None:
         print(f"wrote {_path_text(args.svg)}")
+    if args.steps is not None:
+        print(f"wrote {_path_text(args.steps)}")
     return 0
+
+
+def _write_stepper(root: Value, path: Path) -> None:
+    """Save the step-through of root's forward and backward passes as one HTML page."""
+    from . import viz
+    from .stepper import Stepper
+
+    try:
+        Stepper(root).save_html(path, title=f"{root.label or 'f'}, step by step")
+    except viz.GraphvizError as e:  # no dot, or dot failed: one line, exit 2
+        raise CliError(f"cannot write {_path_text(path)}: {e}") from None
+    except ValueError as e:  # a graph too large to step through
+        raise CliError(f"cannot write {_path_text(path)}: {e}") from None
+    except OSError as e:
+        raise CliError(f"cannot write {_path_text(path)}: {e.strerror or e}") from None
 
 
 def _explanation_text(explanation: Explanation) -> str:
@@ -534,6 +553,11 @@ def _parser() -> _Parser:
         "assignments", metavar="NAME=VALUE", nargs="*", default=[], help="a variable and its value"
     )
     grad.add_argument("--svg", metavar="FILE", help="write the graph, forward and backward, as SVG")
+    grad.add_argument(
+        "--steps",
+        metavar="FILE.html",
+        help="write the forward and backward passes step by step as one self-contained HTML page",
+    )
     grad.add_argument(
         "--explain", metavar="NAME", help="print the chain rule path by path for NAME"
     )

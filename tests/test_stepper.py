@@ -9,6 +9,7 @@ import math
 import re
 import sys
 import xml.etree.ElementTree as ET
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -69,7 +70,10 @@ def test_frames_fold_the_given_leaves_and_the_leaves_reached(
     assert frames[1].text.endswith(" = 6")
     assert frames[4].text == "step 0: backward starts with dL/dL = 1 (the seed)"
     assert frames[7].text.splitlines()[1:] == ["  dL/dx += 3 × 14 = 42", "  dL/dw += 2 × 14 = 28"]
-    kw = {"show_backward": True, "rankdir": "LR"}  # show_backward: the Stepper's default
+    kw: dict[str, Any] = {
+        "show_backward": True,
+        "rankdir": "LR",
+    }  # show_backward: the Stepper's default
     assert frames[7].graph.source == draw(L, step=3, **kw).source
     assert frames[0].graph.source == draw(L, forward_step=4, **kw).source
     assert len(stepper) == 9
@@ -262,3 +266,36 @@ def test_old_import_path_still_works_with_a_deprecation_warning() -> None:
     assert microgradnet.Stepper is Stepper
     with pytest.raises(AttributeError, match=r"has no attribute 'Stepperr'"):
         viz.Stepperr  # noqa: B018
+
+
+@pytest.mark.needs_dot
+def test_cli_grad_writes_the_html_stepper(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from microgradnet.cli import main
+
+    page = tmp_path / "steps.html"
+    assert main(["grad", "(x*w + b)**2", "x=2", "w=3", "b=1", "--steps", str(page)]) == 0
+    assert f"wrote {page}" in capsys.readouterr().out
+    text = page.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>") and 'class="mgn-stepper"' in text
+    assert "df/dx += 3 × 14 = 42" in text and "df/dw += 2 × 14 = 28" in text
+    missing = tmp_path / "no such folder" / "steps.html"
+    assert main(["grad", "x*w", "x=2", "w=3", "--steps", str(missing)]) == 2
+    assert "cannot write" in capsys.readouterr().err and not missing.exists()
+
+
+@pytest.mark.needs_dot
+def test_html_is_self_contained_and_small() -> None:
+    """No network: no external scripts, styles, fonts, images or links; the frames share their
+    common SVG pieces, so the page stays small."""
+    L = seed001()[3]
+    page = Stepper(L).to_html()
+    assert not re.search(r"""(src|href)\s*=|@import|url\(|<link|<iframe""", page)
+    namespaces = {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
+    assert set(re.findall(r"""https?://[^\s"'<>\\]+""", page)) <= namespaces  # xmlns only
+    assert len(page.encode()) < 200_000
+    fragment = Stepper(L).to_html(page=False)
+    assert fragment.startswith('<div class="mgn-stepper" id="mgn-stepper-')
+    assert "</script" not in fragment.split("<script", 2)[1].split("</script>")[0]  # JSON escaped
+    assert Stepper(L).to_html(page=False) != fragment  # each stepper its own id on a page
