@@ -6,12 +6,16 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import re
+
 import numpy as np
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from microgradnet import MLP, History, Layer
 from microgradnet.plot import class_grid, decision_boundary, training_curves
+from microgradnet.train import predict
 
 
 def sign_of_first_feature() -> Layer:
@@ -78,3 +82,32 @@ def test_training_curves_plot_loss_and_each_layer() -> None:
     assert left.get_yscale() == right.get_yscale() == "log"
     with pytest.raises(TypeError, match="expected a History, got dict"):
         training_curves({})  # type: ignore[arg-type]
+
+
+def test_training_curves_have_plain_ticks_and_panels_clear_of_each_other() -> None:
+    history = History(loss=[0.9, 0.7, 0.6], grad_norms={"layers.0": [0.3, 0.2, 0.15]})
+    figure = Figure(figsize=(11, 4))
+    FigureCanvasAgg(figure)
+    left, right = training_curves(history, axes=figure.subplots(1, 2))
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
+    for ax in (left, right):
+        ticks = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+        assert ticks and all(re.fullmatch(r"[0-9.]+", t) for t in ticks), ticks
+        assert not [t for t in ax.get_yticklabels(minor=True) if t.get_text()]
+    left_box = left.get_tightbbox(renderer)
+    right_box = right.get_tightbbox(renderer)
+    assert left_box is not None and right_box is not None
+    assert left_box.x1 <= right_box.x0  # the right panel's label does not touch the left one
+
+
+def test_predict_replays_the_model_with_the_engines_numbers() -> None:
+    model = MLP(2, [16, 16, 1], seed=0)
+    X = np.random.default_rng(1).normal(size=(300, 2))
+    by_value = np.array([model(row.tolist()).data for row in X])
+    np.testing.assert_allclose(predict(model, X), by_value, rtol=1e-12, atol=1e-12)
+    xx, yy, classes = class_grid(model, X)  # 200 × 200 by default, through the replay
+    assert xx.shape == classes.shape == (200, 200)
+    grid = np.c_[xx.ravel(), yy.ravel()][::997]
+    expected = np.array([model(row.tolist()).data > 0 for row in grid]).astype(int)
+    assert classes.ravel()[::997].tolist() == expected.tolist()
