@@ -34,8 +34,14 @@ OPS: dict[str, Callable[[Value, Value], Value]] = {
     "leaky_relu": lambda a, b: a.leaky_relu(0.1),
     "dot": lambda a, b: dot([a, b], [b, 0.5], bias=a),
     "vsum": lambda a, b: vsum([a, b, a]),
+    "sin": lambda a, b: a.sin(),
+    "cos": lambda a, b: a.cos(),
+    "abs": lambda a, b: abs(a),
+    "softplus": lambda a, b: a.softplus(),
+    "silu": lambda a, b: a.silu(),
+    "gelu": lambda a, b: a.gelu(),
 }
-KINKED = {"relu", "leaky_relu"}
+KINKED = {"relu", "leaky_relu", "abs"}
 N_INPUTS = 3
 
 
