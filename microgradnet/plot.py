@@ -102,14 +102,16 @@ def training_curves(history: History, *, axes: Any = None) -> Any:
         title="gradient norm per layer",
         yscale="log",
     )
-    from matplotlib.ticker import FuncFormatter, NullFormatter
+    from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
     plain = FuncFormatter(lambda value, _: f"{value:g}")  # 0.6, not 6×10⁻¹
     for ax in axes:
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize="small")
+        ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))  # 0.1 0.2 0.5 1 2 5 ...
         ax.yaxis.set_major_formatter(plain)
         ax.yaxis.set_minor_formatter(NullFormatter())
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # whole epochs
     axes[0].figure.tight_layout()  # the right panel's label clear of the left one
     return axes
 
