@@ -1,48 +1,57 @@
-"""Computation graphs drawn with Graphviz: DOT text, SVG, Jupyter display, backprop step by step.
+"""Computation graphs drawn with Graphviz, for slides and step-through: DOT text, SVG, PNG, PDF.
 
-    draw(root, ...)         a graphviz.Digraph of root's graph; its DOT text is .source (no dot
-                            program needed); Jupyter shows it inline as SVG
-    to_svg(root, ...)       the drawing rendered to SVG text by Graphviz's dot program
-    save_svg(root, path)    the same, written to a file
+    draw(root, ...)             a graphviz.Digraph of root's graph; its DOT text is .source (no
+                                dot program needed); Jupyter shows it inline as SVG
+    to_svg(root, ...)           the drawing rendered to SVG text by Graphviz's dot program
+    save_svg / save_png / save_pdf(root, path, ...)   the same, written to a file
+    run_dot(source, fmt)        dot under a timeout; GraphvizError when it is missing, fails or
+                                runs past DOT_TIMEOUT (GraphvizNotFoundError when missing)
 
-The picture is that of the lecture notes (../shared/seeds). Each Value is a box with its label,
-data and grad; each operation is its own small node (×, +, tanh, Σw·x, ...) and edges run
-child -> op -> result. With ``show_local`` each child -> op edge carries the local derivative
-d result / d child, "∂=3" (seed 002), except edges from constants, which are never
-differentiated. With ``show_backward`` (seed 001) the blue forward arrows carry the numbers they
-transport and red dashed arrows run back carrying the gradient that flows
-along them: result -> op carries d root / d result, op -> child carries local × that, the
-child's share of its gradient (constants get no backward arrow).
+The picture is that of the lecture notes on the chain rule and on Masha's network. Each Value is
+drawn once, as a box with its name, its value and its gradient in the notes' notation
+(``w = 3``, ``∂L/∂w = 28``); each operation is its own small node (the op table's glyph: ×, +,
+tanh, ², Σ, ·) and edges run operand -> op -> result. A constant exponent is part of its op
+(``ops.constant_operands``): x² is one node "²" with no "2" beside it. With ``show_local`` each
+operand -> op edge carries the local derivative, "∂=3", or with ``derivatives="formula"``
+"∂o₂/∂h₂ = o₂·(1 − o₂) = 0.24" (``ops.derivative_text``); constants are never differentiated.
+With ``show_backward`` red dashed arrows carry the gradient back along each edge (laid out as
+the forward edge, drawn pointing back, so their labels stay beside them). ``values="arrows"``
+moves the values onto the arrows, as the notes' figure does.
 
-Colours: inputs and constants light blue (a constant is drawn as its number), parameters khaki,
-interior nodes white, the root light coral, operations light green; ``highlight`` is orange; in
-step-through pictures the current node is outlined red and nodes not reached yet are grey.
-A leaf is a parameter if it is in ``params``; without ``params``, if its label is a parameter
-name: w, b, W, B with an optional index (w1, b_2), weight, bias, gamma or beta, or a dotted name
-whose last word is one of those, as Module.named_parameters() gives (layers.0.neurons.3.w.1).
+Names: labels; unlabelled leaves x₁, x₂, ... in the order the graph first reads them; an nn
+neuron's nodes by the neuron; other results by their expression (``steps.step_names``).
+Colours (``colors="kinds"``): inputs light blue, parameters khaki, constants lavender, computed
+values white, the root light coral, operations pale green; ``colors="uniform"`` draws every value
+box alike. Parameters are the leaves nn models hold (``nn.parameter_place``) or ``params=``;
+labels are never parsed. ``highlight`` is orange; in step-through pictures the current node is
+outlined red, the nodes it just sent gradient to orange and in full colour, nodes not reached
+yet grey.
 
-``collapse`` reads the naming convention of nn.py: a neuron computes one ``dot(w, x, b)`` node
-with parameters labelled "<neuron>.w.<i>" and "<neuron>.b", usually followed by one activation
-node, and its name is "<layer>.neurons.<j>". collapse="neuron" draws each such neuron as one node
-(name, output data and grad) fed straight by its inputs; collapse="layer" draws each layer applied
-to one sample as one node. Their parameters live inside them (a parameter also used outside,
-as by an L2 penalty, is drawn on its own too). Edges from a collapsed node carry the gradient it
-sends back to each input (the norm ‖∇‖ when the input is itself a layer).
+``collapse`` reads nn's structure: collapse="neuron" draws each neuron (its dot node and
+activation) as one box, a column per layer in index order, and what follows the network as one
+node named after the loss (``expand_loss=True`` draws its operations); collapse="layer" draws
+each layer applied to one sample as one node. Edges between collapsed nodes are thin and
+unlabelled when there are many (``edge_labels``); backward ones carry the gradient sent back
+(the norm ‖∇‖ when the input is itself a layer).
 
-Edge labels sit on their edges while a drawing has at most 100 Value boxes
-(INLINE_LABELS_UP_TO); beyond that they are xlabels, placed beside the edges after layout: dot
-lays out a labelled edge as two ranks, which makes large (above all deep) graphs many times
-slower. Wide graphs such as networks and losses over samples render to SVG in about a second at
-1,000 nodes; deep ones whose edges span many levels (long chains with skip connections, a
-parameter shared by every step of an unrolled recurrence) are dot's worst case: collapse them
-or draw a smaller piece.
+Time: dot is fast on wide graphs and slow on deep ones with long edges, which it routes through
+every level they cross (and labelled edges count twice). So a leaf read by several ops far
+apart, or a parameter or constant read more than once, is drawn beside each use; in drawings of
+more than FULL_LAYOUT_UP_TO Values a result read more than LONG_EDGE levels later is drawn again
+(dashed) beside its reader, and dot's iterations are capped (DOT_LIMITS). ``show_local`` left at
+None shows at most AUTO_LABELS_UP_TO local derivatives (the caption says when they are hidden);
+no xlabels are used. With these, every graph draw accepts at its default max_nodes renders in a
+few seconds (benchmarks/bench_render.py); dot is stopped after DOT_TIMEOUT seconds anyway.
 
 Stable output: node ids come from the topological order (v<i> for Values, o<i> for their
-operation, g<i> for collapsed groups), so the same graph gives the same DOT text on every run.
-Labels are HTML-escaped, so any text (< > { } | \\ " & newlines) shows as written.
+operation, g<i> for collapsed groups, v<i>_<j> for the copy of v<i> beside node j), so the same
+graph gives the same DOT text on every run and step-through frames share their ids. Labels of
+any content are shown as written: markup escaped, line breaks kept, control characters as \\xNN,
+and a word joiner after each backslash so dot does not expand \\N, \\G, \\L.
 
 References: micrograd's draw_dot (trace_graph.ipynb); Graphviz's HTML-like labels
-(graphviz.org/doc/info/shapes.html#html); the graphviz Python package (graphviz.readthedocs.io).
+(graphviz.org/doc/info/shapes.html#html) and attributes (nslimit, mclimit, searchsize); the
+graphviz Python package (graphviz.readthedocs.io).
 """
 
 from __future__ import annotations
