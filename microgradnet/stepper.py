@@ -180,7 +180,7 @@ class Stepper:
         slider = widgets.IntSlider(value=0, min=0, max=last, step=1, readout=False)
         widgets.jslink((play, "value"), (slider, "value"))
         counter = widgets.HTML(layout=widgets.Layout(flex="1 0 auto"))
-        caption = widgets.HTML()
+        caption = widgets.HTML(layout=widgets.Layout(height="7em", overflow="auto"))
         picture = widgets.HTML()
         rendered: dict[int, str] = {}
 
@@ -553,7 +553,8 @@ _CSS = f"""
 .mgn-stepper .mgn-counter {{ font-size: 0.9em; color: #444; margin: 0.3em 0; }}
 .mgn-stepper pre {{ font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace;
   font-size: 0.9em; margin: 0; white-space: pre-wrap; }}
-.mgn-stepper .mgn-text {{ min-height: 3.6em; background: #f6f6f6; padding: 0.3em; }}
+.mgn-stepper .mgn-text {{ height: 6.6em; overflow: auto; background: #f6f6f6; padding: 0.3em;
+  resize: vertical; }}
 .mgn-stepper .mgn-picture {{ width: 100%; height: {VIEW_HEIGHT}px; overflow: auto;
   border: 1px solid #ccc; background: white; }}
 .mgn-stepper .mgn-picture.mgn-fitted svg {{ width: 100%; height: 100%; }}
@@ -581,6 +582,19 @@ _JS = """(function () {
     prev.disabled = i === 0;
     next.disabled = i === last;
     root.setAttribute("data-frame", String(i));
+    follow();
+  }
+  function follow() {
+    // keep the current node (outlined red) in view when the picture is larger than its area
+    var shape = picture.querySelector('g.node [stroke="red"]');
+    if (!shape || picture.classList.contains("mgn-fitted")) { return; }
+    var box = shape.getBoundingClientRect(), area = picture.getBoundingClientRect();
+    if (box.left < area.left || box.right > area.right) {
+      picture.scrollLeft += box.left - area.left - (area.width - box.width) / 2;
+    }
+    if (box.top < area.top || box.bottom > area.bottom) {
+      picture.scrollTop += box.top - area.top - (area.height - box.height) / 2;
+    }
   }
   function stop() {
     if (timer !== null) { clearInterval(timer); timer = null; }
