@@ -37,7 +37,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -191,7 +191,9 @@ class Op:
     domain: (bad(*operands) -> bool or mask, exception class, message) for each forward error.
     notation: "call" (name(x)), "infix" (a symbol b), "prefix", "power", "abs", "sum", "dot";
     precedence orders infix forms (SUM < PRODUCT < PREFIX < POWER < ATOM).
-    derivative_texts(node, names, out_name) -> one text (or None) per operand.
+    derivative_texts(node, names, out_name) -> one text (or None) per operand; text(operand
+    texts) -> str overrides the notation (custom ops); cli: formulas may call it; kink: the
+    convention where the derivative does not exist (relu'(0) = 0).
     """
 
     name: str
@@ -213,7 +215,7 @@ class Op:
     cli: bool = True
     builtin: bool = True
     doc: str = ""
-    kink: str = field(default="")
+    kink: str = ""
 
 
 def _shared(
