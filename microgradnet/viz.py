@@ -70,7 +70,7 @@ from typing import Any
 import graphviz
 
 from . import ops
-from .autodiff import Explanation, Path, wrap_name
+from .autodiff import Explanation, Path
 from .engine import Constant, Value, topological_order
 from .nn import parameter_place
 from .steps import grads_after, number_format, step_names
@@ -88,6 +88,7 @@ LONG_EDGE = 3  # levels; a result read further on is drawn again (dashed) beside
 DOT_TIMEOUT = 20.0  # seconds dot may run before it is stopped (GraphvizError)
 MAX_ASPECT = 3.0  # the automatic direction keeps a picture within 3:1 where it can
 SHORT_NAME = 12  # characters; a longer name gets its value on a line of its own
+MAX_FORMULA = 40  # characters of a derivative formula on an edge; longer ones give the value
 FONT = "Helvetica"
 
 COLORS = {
@@ -598,7 +599,7 @@ def _value_box(dot: Drawing, s: _Scene, v: Value, vid: str, *, copy: bool = Fals
 
 def _partial(s: _Scene, v: Value) -> str:
     """∂L/∂w in the notes' notation, names wrapped in parentheses when they are expressions."""
-    return f"∂{wrap_name(s.names[s.root])}/∂{wrap_name(s.names[v])}"
+    return f"∂{_wrap(s.names[s.root])}/∂{_wrap(s.names[v])}"
 
 
 def _emit_value(dot: Drawing, s: _Scene, v: Value) -> None:
@@ -645,11 +646,14 @@ def _local_text(s: _Scene, v: Value, j: int, names: list[str], d: float) -> str:
     value = s.fmt(d)
     if not s.formulas:
         return f"∂={value}"
-    out, child = wrap_name(s.names[v]), wrap_name(names[j])
-    text = ops.derivative_text(v, j, [wrap_name(n) for n in names], out)
-    if text is None or text == value:
-        return f"∂{out}/∂{child} = {value}"
-    return f"∂{out}/∂{child} = {text} = {value}"
+    out, child = _wrap(s.names[v]), _wrap(names[j])
+    text = ops.derivative_text(v, j, [_wrap(n) for n in names], out)
+    partial = f"∂{out}/∂{child}"
+    if len(partial) > MAX_FORMULA:  # long expression names: the value alone reads better
+        return f"∂={value}"
+    if text is None or text == value or len(partial) + len(text) > MAX_FORMULA:
+        return f"{partial} = {value}"
+    return f"{partial} = {text} = {value}"
 
 
 def _emit_group(dot: Drawing, s: _Scene, group: _Group) -> None:
@@ -671,7 +675,7 @@ def _emit_group(dot: Drawing, s: _Scene, group: _Group) -> None:
     if s.show_data:
         lines.append("= " + (_vector(fmt, [v.data for v in out]) if known else "?"))
     if s.show_grad and s.phase != "forward":
-        top = wrap_name(s.names[s.root])
+        top = _wrap(s.names[s.root])
         grads = _vector(fmt, [s.grad_of(v) for v in out])
         lines.append(_one_line(f"∂{top}/∂{'out' if group.kind != 'loss' else top} = {grads}"))
     kind = "root" if s.root in out else "group"
@@ -1064,6 +1068,14 @@ def _escape_lines(text: str) -> list[str]:
         escaped = escaped.replace("\\", "\\\u2060")
         out.append(escaped if escaped.strip() else " ")
     return out
+
+
+def _wrap(name: str) -> str:
+    """name after a ∂ (∂L/∂w, ∂L/∂layers.0.neurons.1.b), parenthesized if it is an expression."""
+    return name if _SYMBOL.fullmatch(name) else f"({name})"
+
+
+_SYMBOL = re.compile(r"[^\W\d][\w.₀-₉]*|\d[\d.]*(?:e[+-]?\d+)?")  # a name or a number ≥ 0
 
 
 def _one_line(text: str) -> str:
