@@ -82,6 +82,7 @@ INSTALL_GRAPHVIZ = (
     "The DOT text needs no program: draw(...).source"
 )
 AUTO_LABELS_UP_TO = 40  # local derivatives shown by default while there are at most this many
+AUTO_BACK_LABELS_UP_TO = 400  # backward arrows numbered by default while at most this many
 FULL_LAYOUT_UP_TO = 60  # Values; larger drawings bound dot's iterations (DOT_LIMITS)
 DOT_LIMITS = {"nslimit": "1", "nslimit1": "1", "mclimit": "0.3", "searchsize": "5"}
 LONG_EDGE = 3  # levels; a result read further on is drawn again (dashed) beside its reader
@@ -238,7 +239,8 @@ def draw(
     "neuron" or "layer" (neurons of nn models; what follows the network is drawn as one node
     named after the loss unless ``expand_loss``). ``params``: the leaves to colour as parameters
     (default: the parameters of nn modules). ``edge_labels``: numbers on the edges between
-    collapsed neurons (default only when there are few). ``step=k``: the graph after k steps of
+    collapsed neurons, and on the backward arrows of large drawings (None: only while there are
+    few, the caption saying when they are left out). ``step=k``: the graph after k steps of
     a fresh backward pass (seed 1), gradients from the steps, not from ``.grad``; the current
     node outlined red, the nodes it just sent gradient to outlined orange, nodes not reached yet
     grey. ``forward_step=k``: after k forward steps, unknown values "?".
@@ -291,6 +293,14 @@ def draw(
             )
     else:
         scene.show_local = bool(show_local)
+    if show_backward and edge_labels is None and not scene.groups:
+        n_back = _local_label_count(scene) + len(scene.order) - len(scene.hidden)
+        if n_back > AUTO_BACK_LABELS_UP_TO:  # the boxes hold every ∂L/∂v anyway
+            scene.back_labels = False
+            scene.notes.append(
+                f"the gradients on {n_back} backward arrows not written (edge_labels=True "
+                "writes them; each box shows its own)"
+            )
     if step is not None:
         _at_backward_step(scene, step)
     elif forward_step is not None:
@@ -413,6 +423,7 @@ class _Scene:
     formulas: bool = False
     uniform: bool = False
     edge_labels: bool = True
+    back_labels: bool = True  # the gradient's number on each red arrow
     expand_loss: bool = False
     notes: list[str] = field(default_factory=list)  # the caption's remarks
     # step-through: which values and gradients exist yet
@@ -633,11 +644,12 @@ def _emit_value(dot: Drawing, s: _Scene, v: Value) -> None:
     if s.show_backward and s.reached(v):
         g = s.grad_of(v)
         back = _backward_look(s, v)
-        _edge(dot, s, oid, vid, [fmt(g)], back, back=True)
+        _edge(dot, s, oid, vid, [fmt(g)] if s.back_labels else [], back, back=True)
         for _, child, d in s.drawn_operands(v):
             src = _source(dot, s, child, v)
             if src is not None and type(child) is not Constant:
-                _edge(dot, s, src, oid, [fmt(d * g)], back, back=True)
+                flow = [fmt(d * g)] if s.back_labels else []
+                _edge(dot, s, src, oid, flow, back, back=True)
 
 
 def _local_text(s: _Scene, v: Value, j: int, names: list[str], d: float) -> str:

@@ -701,3 +701,17 @@ def long_chain(ops: int) -> Value:
         prev, far = nodes[-1], nodes[-1 - (7 * k) % min(30, len(nodes))]
         nodes.append([prev + xs[k % 10], prev * far, (prev - far).tanh(), prev.sigmoid()][k % 4])
     return nodes[-1]
+
+
+def test_large_drawings_leave_backward_numbers_to_the_boxes_unless_asked() -> None:
+    big = vsum([Value(float(i)) * 2.0 for i in range(150)])
+    big.backward()
+    source = draw(big, show_backward=True).source
+    assert "color=red" in source and not re.search(r"label=\S+ color=red", source)
+    assert "backward arrows not written (edge_labels=True writes them" in source
+    assert "<BR/>∂L/∂x₁ = 2>" in source  # the box keeps the gradient
+    forced = draw(big, show_backward=True, edge_labels=True).source
+    assert len(re.findall(r"label=2 color=red", forced)) == 150
+    small = vsum([Value(float(i)) * 2.0 for i in range(20)])
+    small.backward()
+    assert len(re.findall(r"label=2 color=red", draw(small, show_backward=True).source)) == 20
