@@ -99,6 +99,7 @@ class DerivativeCheck:
         diff = self.first_difference
         return {
             "wrt": self.wrt,
+            "derivative": self.derivative or f"∂f/∂{self.wrt}",
             "variables": list(self.variables),
             "matches": self.matches,
             "points_checked": self.points_checked,

@@ -221,7 +221,7 @@ def test_bad_input_is_named() -> None:
 def test_report_as_dict_and_markdown() -> None:
     report = check_derivative("x**2*y", "-2*x*y", "x", at={"x": 1.0, "y": 2.0}, points=3)
     d = report.to_dict()
-    assert d["matches"] is False and d["points_checked"] == 3
+    assert d["matches"] is False and d["points_checked"] == 3 and d["derivative"] == "∂f/∂x"
     assert d["first_difference"] == {
         "point": {"x": 1.0, "y": 2.0},
         "answer": -4.0,
