@@ -92,13 +92,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             extra = [a for a in extra if a[:1] == "-"]
         if extra:
             raise CliError(_unrecognized(extra, args.prog))
-        if args.command == "grad":
-            with _escaping(sys.stdout):
+        with _escaping(sys.stdout):  # no codec error, no bytes that are not UTF-8
+            if args.command == "grad":
                 return _grad(args)
-        if args.command == "check":
-            return _check(args)
-        demo(args.out, epochs=args.epochs)
-        return 0
+            if args.command == "check":
+                return _check(args)
+            demo(args.out, epochs=args.epochs)
+            return 0
     except _Exit as e:
         return e.status
     except ExpressionError as e:

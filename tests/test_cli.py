@@ -352,6 +352,13 @@ def test_an_ascii_terminal_gets_escapes_not_a_codec_error(tmp_path: Path) -> Non
     assert json.loads(as_json.stdout.decode("ascii"))["explanation"]["total"] == 42
 
 
+def test_check_on_an_ascii_terminal_gets_escapes_too(tmp_path: Path) -> None:
+    argv = [b"check", b"x**2*y", b"--wrt", b"x", b"--answer", b"x**2", b"x=1", b"y=2"]
+    result = _run_bytes(argv, tmp_path, PYTHONIOENCODING="ascii")
+    assert (result.returncode, result.stderr) == (1, b"")  # 1: the answer does not match
+    assert "does not match \\u2202f/\\u2202x" in result.stdout.decode("ascii")
+
+
 def test_grad_svg_without_graphviz(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
