@@ -48,8 +48,8 @@ examples:
 formulas: numbers, the declared names, + - * / ** and unary -, and the functions
   {", ".join(FUNCTIONS)} (leaky_relu(x) or leaky_relu(x, alpha));
   at most {MAX_LENGTH} characters. The formula is parsed, never run by Python.
-variables: at most {MAX_VARIABLES} ({MAX_HESSIAN_VARIABLES} with --hessian); one the formula does
-  not use gets a warning on stderr (a typo in its name is the usual cause).
+variables: at most {MAX_VARIABLES}, or {MAX_HESSIAN_VARIABLES} with --hessian; one declared but
+  not used in the formula gets a warning on stderr (a typo in its name is the usual cause).
 --json writes inf and nan as the strings "inf", "-inf", "nan".
 """
 
