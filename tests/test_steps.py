@@ -255,3 +255,20 @@ def test_steps_reproduce_backward_on_random_graphs(
     for op, i, j in ops:
         nodes.append(OPS[op](nodes[i % len(nodes)], nodes[j % len(nodes)]))
     assert_steps_match_backward(vsum(nodes[-3:]))
+
+
+def test_mlp_steps_name_inputs_and_parameters_from_the_model() -> None:
+    """Inputs are x₁, x₂ (not their values); neurons and parameters by their nn names."""
+    from microgradnet.nn import MLP
+
+    model = MLP(2, [2, 1], activation="tanh", seed=0)
+    loss = (model([0.5, -0.25]) - 1.0) ** 2
+    loss.label = "loss"
+    texts = "\n".join(step.text() for step in backward_steps(loss))
+    assert "dloss/dx₁ += " in texts and "dloss/dx₂ += " in texts
+    assert "d(0.5)" not in texts and "d(-0.25)" not in texts
+    assert "dloss/d(layers.0.neurons.1.w.0) += " in texts
+    assert "layers.0.neurons.1 is reached" in texts  # the neuron's output (its tanh)
+    assert "layers.0.neurons.1.z is reached" in texts  # its sum, before the activation
+    forward = [step.text() for step in forward_steps(loss)]
+    assert sum(t.endswith(": x₁ = 0.5 (given)") for t in forward) == 1
