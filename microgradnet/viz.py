@@ -747,6 +747,23 @@ def _order_columns(dot: Drawing, s: _Scene) -> None:
     for column in firsts:
         inputs = [x for x in column[0].inputs if x not in s.copies and s.where[x] is not None]
         _same_rank(dot, [s.where[x] or "" for x in inputs])
+    if not s.groups:  # uncollapsed: each layer's sums (dot nodes) in neuron order
+        sums: dict[tuple[int, int, int], list[tuple[int, str]]] = {}
+        first_inputs: dict[tuple[int, int, int], list[str]] = {}  # a network's inputs, in order
+        for v in s.order:
+            place = parameter_place(v.children[0]) if v.op == "dot" else None
+            if place is not None and len(place.modules) >= 2 and v not in s.copies:
+                n = len(v.children) // 2
+                reads = min((s.index[x] for x in v.children[n : 2 * n]), default=0)
+                where = (place.model, place.modules[-2].place, reads)
+                sums.setdefault(where, []).append((place.modules[-1].place, f"v{s.index[v]}"))
+                xs = v.children[n : 2 * n]
+                if all(not x.children and x not in s.copies for x in xs):
+                    first_inputs[where] = [f"v{s.index[x]}" for x in xs]
+        for row in sums.values():
+            _same_rank(dot, [vid for _, vid in sorted(row)])
+        for names in first_inputs.values():
+            _same_rank(dot, names)
 
 
 def _same_rank(dot: Drawing, ids: list[str]) -> None:

@@ -715,3 +715,15 @@ def test_large_drawings_leave_backward_numbers_to_the_boxes_unless_asked() -> No
     small = vsum([Value(float(i)) * 2.0 for i in range(20)])
     small.backward()
     assert len(re.findall(r"label=2 color=red", draw(small, show_backward=True).source)) == 20
+
+
+def test_uncollapsed_network_keeps_neurons_and_inputs_in_order() -> None:
+    loss, _ = mlp_sample([3, 1])
+    d = Dot(draw(loss))
+    rows = [
+        re.findall(r"(\w+) -> (\w+)", c) for c in re.findall(r"rank=same(.*?)\}", d.source, re.S)
+    ]
+    sums = [d.node(f"<I>layers.0.neurons.{j}.z</I>") for j in range(3)]
+    inputs = [d.node("<I>x₁</I>"), d.node("<I>x₂</I>")]
+    assert list(itertools.pairwise(sums)) in rows
+    assert list(itertools.pairwise(inputs)) in rows
