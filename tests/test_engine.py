@@ -374,3 +374,22 @@ def test_gradients_with_create_graph_are_values() -> None:
     assert isinstance(g, Value) and g.data == 12.0
     (h,) = gradients(g, [x])
     assert h == 12.0  # d²(x³)/dx² = 6x
+
+
+def test_topological_order_of_several_roots_lists_each_node_once() -> None:
+    x, w = Value(2.0, "x"), Value(3.0, "w")
+    a, b = x * w, x + w
+    order = topological_order([a, b])
+    assert len(order) == len(set(order)) == 4
+    assert all(order.index(c) < order.index(n) for n in order for c in n.children)
+    with pytest.raises(TypeError, match="a Value or a non-empty list of Values"):
+        topological_order([])
+
+
+def test_compile_module_is_a_deprecated_alias_of_the_new_homes() -> None:
+    from microgradnet import compile as old
+    from microgradnet import losses, replay, train
+
+    assert old.Tape is replay.Tape and old.CompiledStep is train.CompiledStep
+    assert old.numpy_loss is losses.numpy_loss and old.check_replayable is train.check_replayable
+    assert set(old.NUMPY_RULES) == {n for n, op in ops.OPS.items() if op.numpy_forward}
