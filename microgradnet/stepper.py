@@ -175,32 +175,32 @@ class Stepper:
                 f"{INSTALL_NOTEBOOK} (Stepper(root).frames() and .to_html() work without it)"
             ) from e
         frames = self._all_frames()
-        last = len(frames) - 1
+        n, last = len(frames), len(frames) - 1
+        svgs = [svg[svg.find("<svg") :] for svg in (f.svg for f in frames)]  # one Graphviz run
         play = widgets.Play(value=0, min=0, max=last, step=1, interval=self.interval)
         slider = widgets.IntSlider(value=0, min=0, max=last, step=1, readout=False)
+        counter = widgets.Stack(
+            [widgets.HTML(html.escape(_counter(i, n, f))) for i, f in enumerate(frames)],
+            selected_index=0,
+            layout=widgets.Layout(flex="1 0 auto"),
+        )
+        caption = widgets.Stack(
+            [widgets.HTML(f'<pre style="margin:0">{html.escape(f.text)}</pre>') for f in frames],
+            selected_index=0,
+            layout=widgets.Layout(height="7em", overflow="auto"),
+        )
+        picture = widgets.Stack([widgets.HTML(svg) for svg in svgs], selected_index=0)
+        # linked in the browser: the widget steps without a round trip to the kernel, and a
+        # notebook saved with its widget state steps through without one
         widgets.jslink((play, "value"), (slider, "value"))
-        counter = widgets.HTML(layout=widgets.Layout(flex="1 0 auto"))
-        caption = widgets.HTML(layout=widgets.Layout(height="7em", overflow="auto"))
-        picture = widgets.HTML()
-        rendered: dict[int, str] = {}
-
-        def show(i: int) -> None:
-            if i not in rendered:
-                svg = frames[i].svg
-                rendered[i] = svg[svg.find("<svg") :]
-            frame = frames[i]
-            counter.value = html.escape(_counter(i, len(frames), frame))
-            caption.value = f'<pre style="margin:0">{html.escape(frame.text)}</pre>'
-            picture.value = rendered[i]
-
-        slider.observe(lambda change: show(change["new"]), names="value")
-        show(0)
+        for stack in (counter, caption, picture):
+            widgets.jslink((slider, "value"), (stack, "selected_index"))
         area = widgets.Box(
             [picture],
             layout=widgets.Layout(
                 width="100%",
                 max_width=f"{VIEW_WIDTH}px",
-                height=f"{_view_height(rendered[0])}px",
+                height=f"{_view_height(svgs[0])}px",
                 overflow="auto",
                 border="1px solid #ccc",
             ),

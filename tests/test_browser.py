@@ -337,36 +337,45 @@ def test_widget_in_jupyterlab_follows_the_slider(
             indicator = driver.find_element(By.CSS_SELECTOR, ".jp-Notebook-ExecutionIndicator")
             return bool(indicator.get_attribute("data-status") == "idle")
 
-        wait_for(kernel_idle, 60, "the kernel to start")
-        driver.find_element(By.XPATH, RUN_MENU).click()
-        wait_for(lambda: driver.find_element(By.XPATH, RUN_ALL)).click()
-        widgets = wait_for(
-            lambda: driver.find_elements(By.CSS_SELECTOR, ".widget-vbox"),
-            timeout=90,
-            what="the Stepper widget",
-        )
+        def run_all() -> None:
+            wait_for(kernel_idle, 60, "the kernel to start")
+            driver.find_element(By.XPATH, RUN_MENU).click()
+            wait_for(lambda: driver.find_element(By.XPATH, RUN_ALL)).click()
+
+        def stepper_widgets() -> list[Any]:
+            if driver.find_elements(By.CSS_SELECTOR, ".jp-Dialog-button.jp-mod-accept"):
+                run_all()  # the kernel dialog came late and swallowed "Run All": again
+            return list(driver.find_elements(By.CSS_SELECTOR, ".widget-vbox"))
+
+        run_all()
+        widgets = wait_for(stepper_widgets, timeout=90, what="the Stepper widget")
         box = widgets[0]
         driver.execute_script("arguments[0].scrollIntoView({block: 'start'})", box)
-        labels = box.find_elements(By.CSS_SELECTOR, ".widget-html-content")
-        counter, caption, picture = labels[0], labels[1], labels[2]
-        wait_for(lambda: counter.text.startswith("frame 1 of"), what="the first frame")
-        first_svg = picture.get_attribute("innerHTML")
+
+        def shown() -> tuple[str, str, str]:
+            """The counter, the step's text and the picture now shown (found anew each time:
+            the widget's stacks replace what they show)."""
+            labels = box.find_elements(By.CSS_SELECTOR, ".widget-html-content")
+            return labels[0].text, labels[1].text, str(labels[2].get_attribute("innerHTML"))
+
+        wait_for(lambda: shown()[0].startswith("frame 1 of"), what="the first frame")
+        first_svg = shown()[2]
         assert "<svg" in first_svg and UNKNOWN.search(first_svg)
         driver.save_screenshot(str(shots / "lab-1-widget-first-frame.png"))
         handle = box.find_element(By.CSS_SELECTOR, ".noUi-handle")
         handle.click()
         handle.send_keys(Keys.ARROW_RIGHT)
-        wait_for(lambda: counter.text.startswith("frame 2 of"), what="frame 2")
-        assert "forward step 5" in counter.text
+        wait_for(lambda: shown()[0].startswith("frame 2 of"), what="frame 2")
+        assert "forward step 5" in shown()[0]
         step5 = list(forward_steps(seed001()))[4].text(4)
-        wait_for(lambda: caption.text == step5, what="the step's text")
-        assert picture.get_attribute("innerHTML") != first_svg
+        wait_for(lambda: shown()[1] == step5, what="the step's text")
+        assert shown()[2] != first_svg
         for _ in range(6):
             handle.send_keys(Keys.ARROW_RIGHT)
         step3 = list(backward_steps(seed001()))[2]
-        wait_for(lambda: "backward step 3" in counter.text, what="backward step 3")
-        wait_for(lambda: caption.text == step3.text(4), what="backward step 3's arithmetic")
-        assert GRAD_X_42.search(picture.get_attribute("innerHTML"))
+        wait_for(lambda: "backward step 3" in shown()[0], what="backward step 3")
+        wait_for(lambda: shown()[1] == step3.text(4), what="backward step 3's arithmetic")
+        assert GRAD_X_42.search(shown()[2])
         driver.save_screenshot(str(shots / "lab-2-widget-backward-step-3.png"))
     except BaseException:
         driver.save_screenshot(str(shots / "lab-failed.png"))

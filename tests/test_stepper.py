@@ -199,25 +199,36 @@ def test_stepper_without_widgets_by_import_hook(monkeypatch: pytest.MonkeyPatch)
 
 
 @pytest.mark.needs_dot
-def test_stepper_widget() -> None:
+def test_stepper_widget(monkeypatch: pytest.MonkeyPatch) -> None:
     widgets = pytest.importorskip("ipywidgets")
     L = seed001()[3]
     stepper = Stepper(L, forward=False, interval=300)
+    links: list[tuple[Any, Any]] = []
+    real_jslink = widgets.jslink
+
+    def jslink(source: Any, target: Any) -> Any:
+        links.append((source, target))
+        return real_jslink(source, target)
+
+    monkeypatch.setattr(widgets, "jslink", jslink)
     box = stepper.widget()
     assert isinstance(box, widgets.VBox)
-    controls, caption, area = box.children
-    play, slider, counter = controls.children
-    (picture,) = area.children
+    controls, captions, area = box.children
+    play, slider, counters = controls.children
+    (pictures,) = area.children
     assert (play.max, slider.max, play.interval) == (4, 4, 300)
-    height = float(svg_size(picture.value)[1].removesuffix("pt"))
+    height = float(svg_size(pictures.children[0].value)[1].removesuffix("pt"))
     assert area.layout.overflow == "auto"
     assert area.layout.height == f"{math.ceil(height * 4 / 3) + 24}px"  # pt -> px, and a margin
-    assert "backward starts" in caption.value and picture.value.startswith("<svg")
-    assert counter.value == "frame 1 of 5 — backward step 0 (the seed)"
-    slider.value = 3
-    assert counter.value == "frame 4 of 5 — backward step 3"
-    assert "dL/dx += 3 × 14 = 42" in caption.value
-    assert shows(picture.value, "x", 42)
+    assert "backward starts" in captions.children[0].value
+    assert counters.children[0].value == "frame 1 of 5 — backward step 0 (the seed)"
+    assert counters.children[3].value == "frame 4 of 5 — backward step 3"
+    assert "dL/dx += 3 × 14 = 42" in captions.children[3].value
+    assert shows(pictures.children[3].value, "x", 42)
+    # the slider drives the three stacks in the browser (jslink), the play button the slider
+    for stack in (counters, captions, pictures):
+        assert ((slider, "value"), (stack, "selected_index")) in links
+    assert ((play, "value"), (slider, "value")) in links
 
 
 @pytest.mark.needs_dot
