@@ -214,7 +214,10 @@ def numpy_loss(name: str, out: Array, target: Any) -> tuple[float, Array]:
     y = np.asarray(target, dtype=float)
     if name == "cross_entropy":
         if out.shape[1] < 2:
-            raise ValueError("cross_entropy: needs a model with one output per class (2 or more)")
+            raise ValueError(
+                "cross_entropy: needs predictions with one output per class (2 or more), got "
+                f"{out.shape[1]} per sample: give the model's last layer one output per class"
+            )
         if (
             y.shape != (len(out),)
             or (y != np.round(y)).any()
