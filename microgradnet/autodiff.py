@@ -224,6 +224,8 @@ class Explanation:
         lhs = f"d{wrap_name(top)}/d{wrap_name(var)}"
         if self.n_paths == 0:
             return f"{lhs} = 0  ({var} does not reach {top})"
+        if self.root is self.wrt:
+            return f"{lhs} = 1"
         rows = []
         for path in self.paths:
             symbols = _elide(self.factor_names(path))
@@ -250,6 +252,8 @@ class Explanation:
         if self.n_paths == 0:
             var, top = _latex_text(self._name(self.wrt)), _latex_text(self._name(self.root))
             return f"{lhs} = 0 \\quad ({var} \\text{{ does not reach }} {top})"
+        if self.root is self.wrt:
+            return f"{lhs} = 1"
         lines = [r"\begin{aligned}"]
         if self.n_paths == 1:
             first, *rest = self._latex_rows(self.paths[0])

@@ -327,3 +327,12 @@ def test_path_is_a_deprecated_alias_of_chain_path() -> None:
     from microgradnet import Path
 
     assert Path is ChainPath
+
+
+def test_explain_of_a_variable_by_itself_is_one() -> None:
+    """d x / d x: one path with no edges, printed as 1, not as empty product lines."""
+    x = Value(1.5, "x")
+    e = explain(x, x)
+    assert e.total == 1.0
+    assert str(e) == "dx/dx = 1"
+    assert e.to_latex() == r"\frac{\partial x}{\partial x} = 1"
