@@ -310,3 +310,13 @@ def test_html_is_self_contained_and_small() -> None:
     assert fragment.startswith('<div class="mgn-stepper" id="mgn-stepper-')
     assert "</script" not in fragment.split("<script", 2)[1].split("</script>")[0]  # JSON escaped
     assert Stepper(L).to_html(page=False) != fragment  # each stepper its own id on a page
+
+
+def test_too_many_frames_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import microgradnet.stepper as stepper_module
+
+    monkeypatch.setattr(stepper_module, "MAX_FRAMES", 5)
+    stepper = Stepper(seed001()[3], rankdir="LR")
+    with pytest.raises(ValueError, match=r"Stepper: 9 frames, more than MAX_FRAMES = 5; pass"):
+        len(stepper)
+    assert len(Stepper(seed001()[3], forward=False, rankdir="LR")) == 5  # within the limit
