@@ -610,15 +610,18 @@ def parameters(node: Any) -> tuple[float, ...]:
 
 def glyph(node: Any) -> str:
     """The op as drawn inside a graph node: "+", "×", "tanh", "²", "^", "Σ", "·", ..."""
-    g = op_of(node).glyph
+    op = OPS.get(node.op)
+    if op is None:  # a custom op undefined since the node was made: its name
+        return str(node.op)
+    g = op.glyph
     return g(node) if callable(g) else g or node.op
 
 
 def precedence(node: Any) -> int:
     """How tightly node's text form binds (ATOM for leaves and calls)."""
-    if not node.op:
-        return PREFIX if node.data < 0 else ATOM
-    op = op_of(node)
+    op = OPS.get(node.op)
+    if op is None:
+        return PREFIX if not node.op and node.data < 0 else ATOM
     if op.notation == "power" and _constant_exponent(node) is not None:
         return POWER
     return op.precedence
@@ -630,8 +633,10 @@ def text_form(node: Any, operand_texts: Sequence[str]) -> str:
     An operand's precedence is read from the operand node (a labelled node or a leaf is one
     symbol): ``x·w + b``, ``-(-z)``, ``(a + b)²``, ``tanh(h)``, ``leaky_relu(z, 0.1)``.
     """
-    op = op_of(node)
     texts = list(operand_texts)
+    op = OPS.get(node.op)
+    if op is None:  # a custom op undefined since the node was made
+        return f"{node.op}({', '.join(texts)})"
     kids = node.children
 
     def part(i: int, outer: int, strict: bool = False) -> str:
@@ -675,7 +680,8 @@ def derivative_text(node: Any, i: int, operand_names: Sequence[str], out_name: s
     ``"o·(1 − o)"``, for a tanh t ``"1 − t²"``, for x**3 ``"3·x²"``. At a kink the text is the
     value the engine uses there (relu: "1" or "0").
     """
-    texts = op_of(node).derivative_texts
+    op = OPS.get(node.op)
+    texts = None if op is None else op.derivative_texts
     if texts is None:
         return None
     return texts(node, list(operand_names), out_name)[i]

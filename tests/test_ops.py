@@ -314,6 +314,18 @@ def test_custom_op_forward_backward_and_texts(softsign: Any) -> None:
     assert gradcheck(lambda x: softsign(x) * x, [Value(0.3)])
 
 
+def test_readers_keep_working_after_a_custom_op_is_undefined() -> None:
+    cube = define_op("cube", lambda t: t**3, lambda t: 3 * t**2, derivative_text="3·{x}²")
+    x = Value(2.0, "x")
+    y = cube(x)
+    assert ops.derivative_text(y, 0, ["x"], "y") == "3·x²"
+    ops.undefine_op("cube")
+    assert (ops.glyph(y), ops.text_form(y, ["x"])) == ("cube", "cube(x)")
+    assert ops.derivative_text(y, 0, ["x"], "y") is None
+    y.backward()  # the numbers are on the node
+    assert x.grad == 12.0
+
+
 def test_custom_op_wrong_derivative_is_refused_naming_op_and_point() -> None:
     with pytest.raises(
         ValueError, match=r"define_op\('bad'\): the derivative is wrong at x = -1.3"
