@@ -101,7 +101,9 @@ class Stepper:
     """Play the forward pass, then backpropagation one node at a time.
 
     ``forward``/``backward``: which passes to play. ``one_by_one``: a frame for every step that
-    is not a constant (no folding). ``interval``: ms between frames when playing. Other keyword
+    is not a constant (no folding). ``interval``: ms between frames when playing. ``widget``:
+    shown in a notebook as the ipywidgets widget where a kernel runs (True) or always as the HTML
+    stepper (False: it keeps working in the saved notebook, kernel or not). Other keyword
     arguments go to draw() for every frame (collapse, rankdir, show_local, show_backward,
     precision, params, ...); show_backward defaults to True, collapse and rankdir are chosen by
     the graph's size (module notes) unless given.
@@ -115,6 +117,7 @@ class Stepper:
         backward: bool = True,
         one_by_one: bool = False,
         interval: int = 1000,
+        widget: bool = True,
         **draw_kwargs: Any,
     ) -> None:
         if not isinstance(root, Value):
@@ -134,6 +137,7 @@ class Stepper:
         self.forward, self.backward = bool(forward), bool(backward)
         self.one_by_one = bool(one_by_one)
         self.interval = interval
+        self.use_widget = bool(widget)
         self.draw_kwargs = draw_kwargs
         self.precision: int = draw_kwargs.get("precision", 4)
         self._frames: list[Frame] | None = None
@@ -214,7 +218,7 @@ class Stepper:
         """The widget while a kernel runs this (with the HTML stepper as the fallback for
         viewers without the kernel), the HTML stepper otherwise."""
         bundle: dict[str, Any] = {"text/plain": self._plain(), "text/html": self._repr_html_()}
-        if _in_kernel():
+        if self.use_widget and _in_kernel():
             try:
                 view = self.widget()._repr_mimebundle_(**kwargs)
             except ImportError:

@@ -250,6 +250,8 @@ def test_display_is_the_widget_in_a_kernel_and_the_html_stepper_elsewhere(
     live = stepper._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in live
     assert live["text/html"].startswith('<div class="mgn-stepper"')  # for viewers without it
+    html_only = Stepper(L, forward=False, widget=False)._repr_mimebundle_()
+    assert set(html_only) == {"text/plain", "text/html"}
 
 
 def test_stepper_checks_its_arguments() -> None:
