@@ -7,8 +7,9 @@ the time dot takes to lay it out and write SVG (best of N), and the picture's si
 (SVG points at 96 dpi, as a browser shows it):
   seed 001's (x·w + b)², Masha's network (seed 002), the demo's MLP(2, [16, 16, 1]) on one moons
   sample collapsed by neuron, MLP(2, [4, 4, 1]) uncollapsed, x·x·…·x with 200 factors (one x
-  reused by every product), a 300-op chain whose ops also read results up to 30 steps back, and
-  a 1,000-node graph (a cubic's mean squared error over samples).
+  reused by every product), a 300-op chain whose ops also read results up to 30 steps back,
+  a 60-step chain z = tanh(0.9·z), and three 1,000-node graphs (x·x·…·x with 1,000 factors, a
+  deep chain as above, a cubic's mean squared error over samples).
 The budget: any graph draw() accepts with its default max_nodes renders in at most 5 s on a
 2-core machine. Nothing is asserted.
 """
@@ -66,6 +67,15 @@ def power_chain(factors: int = 200) -> Value:
         y = y * x
     y.backward()
     return y
+
+
+def tanh_chain(steps: int = 60) -> Value:
+    """z = 0.5, then steps times z = tanh(0.9·z): a long chain with a constant beside each step."""
+    z = Value(0.5, "x")
+    for _ in range(steps):
+        z = (z * 0.9).tanh()
+    z.backward()
+    return z
 
 
 def deep_chain(n_nodes: int = 310, seed: int = 0) -> Value:
@@ -161,6 +171,9 @@ def main() -> None:
     report("MLP(2,[4,4,1]) collapse='neuron'", mlp_loss([4, 4, 1], False), r, collapse="neuron")
     report("x·x·…·x, 200 factors", power_chain(200), r)
     report("300-op chain (reads 30 back)", deep_chain(310), r)
+    report("tanh chain, 60 steps", tanh_chain(60), r)
+    report("x·x·…·x, 1,000 factors", power_chain(1000), r)
+    report("1,000-node deep chain (reads 30 back)", deep_chain(1000), r)
     report("1,000-node cubic MSE", cubic_mse(1000), r)
     report("1,000-node cubic MSE, show_backward", cubic_mse(1000), r, show_backward=True)
 

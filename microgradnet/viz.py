@@ -88,6 +88,7 @@ DOT_LIMITS = {"nslimit": "1", "nslimit1": "1", "mclimit": "0.3", "searchsize": "
 LONG_EDGE = 3  # levels; a result read further on is drawn again (dashed) beside its reader
 DOT_TIMEOUT = 20.0  # seconds dot may run before it is stopped (GraphvizError)
 MAX_ASPECT = 3.0  # the automatic direction keeps a picture within 3:1 where it can
+WRAP_ASPECT = 1.5  # width : height aimed at when a long chain is wrapped into rows
 SHORT_NAME = 12  # characters; a longer name gets its value on a line of its own
 MAX_FORMULA = 40  # characters of a derivative formula on an edge; longer ones give the value
 FONT = "Helvetica"
@@ -104,6 +105,7 @@ COLORS = {
     "forward": "blue",
     "thin": "#7f9fd8",
     "backward": "red",
+    "thin_back": "#e07070",
     "highlight": "darkorange",
     "current": "red",
     "grey": "gray92",
@@ -282,7 +284,8 @@ def draw(
     count = len(order) - len(scene.hidden) - len(scene.group_of) + len(scene.groups)
     if max_nodes is not None and count > max_nodes:
         raise ValueError(_too_many(count, max_nodes, collapse))
-    scene.edge_labels = edge_labels if edge_labels is not None else len(scene.groups) <= 12
+    scene.edge_labels = bool(edge_labels)
+    scene.back_labels = scene.values_on_arrows or bool(edge_labels)
     _plan_copies(scene)
     if show_local is None:
         n_local = _local_label_count(scene)
@@ -293,19 +296,24 @@ def draw(
             )
     else:
         scene.show_local = bool(show_local)
-    if show_backward and edge_labels is None and not scene.groups:
+    if scene.back_labels and edge_labels is None and show_backward:
         n_back = _local_label_count(scene) + len(scene.order) - len(scene.hidden)
-        if n_back > AUTO_BACK_LABELS_UP_TO:  # the boxes hold every ∂L/∂v anyway
+        if n_back > AUTO_BACK_LABELS_UP_TO:  # long label lists are what makes dot slow
             scene.back_labels = False
             scene.notes.append(
                 f"the gradients on {n_back} backward arrows not written (edge_labels=True "
-                "writes them; each box shows its own)"
+                "writes them)"
             )
     if step is not None:
         _at_backward_step(scene, step)
     elif forward_step is not None:
         _at_forward_step(scene, forward_step)
-    graph = _emit(scene, rankdir or _fitting_direction(scene), float(fontsize))
+    scene.spine = [] if scene.groups else _spine(scene)
+    row = 0 if rankdir is not None or scene.groups else _wrap_length(scene, float(fontsize))
+    direction = rankdir or ("TB" if row else _fitting_direction(scene))
+    scene.spine_ids = set() if row or len(scene.spine) < 3 else set(scene.spine)
+    graph = _emit(scene, direction, float(fontsize))
+    _wrap_rows(graph, scene, row)
     _frame(graph, scene, title, legend, float(fontsize))
     return graph
 
@@ -437,7 +445,9 @@ class _Scene:
     where: dict[Value, str | None] = field(default_factory=dict)
     names: dict[Value, str] = field(default_factory=dict)
     copies: set[Value] = field(default_factory=set)  # leaves drawn once beside each use
+    spine: list[str] = field(default_factory=list)  # drawn ids of the longest path (_spine)
     depth: dict[Value, int] = field(default_factory=dict)  # longest path from a leaf
+    spine_ids: set[str] = field(default_factory=set)  # those of a spine dot keeps straight
     emitted: set[str] = field(default_factory=set)
     kinds: set[str] = field(default_factory=set)  # the colours used, for the legend
 
@@ -488,7 +498,7 @@ def _at_forward_step(scene: _Scene, k: int) -> None:
 
 
 def _emit(scene: _Scene, rankdir: str, fontsize: float) -> Drawing:
-    ranksep = "1.5" if len(scene.groups) > 12 else "0.6" if scene.groups else "0.35"
+    ranksep = "1.5" if scene.groups else "0.35"
     dot = Drawing(
         name="computation_graph",
         graph_attr={"rankdir": rankdir, "fontname": FONT, "nodesep": "0.3", "ranksep": ranksep},
@@ -564,6 +574,65 @@ def _fitting_direction(s: _Scene) -> str:
     return "TB" if tb_off <= MAX_ASPECT and tb_off * 1.5 < lr_off else "LR"
 
 
+def _spine(s: _Scene) -> list[str]:
+    """The drawn nodes of the longest path into the root, first leaf first: value boxes and
+    their op nodes (v<i>, o<i>); it stops at a node drawn as copies or hidden."""
+    path: list[str] = []
+    v: Value | None = s.root
+    while v is not None and v not in s.hidden and v not in s.copies:
+        i = s.index[v]
+        path += [f"v{i}", f"o{i}"] if v.children else [f"v{i}"]
+        drawn = [c for _, c, _ in s.drawn_operands(v) if c not in s.hidden and c not in s.copies]
+        v = max(drawn, key=lambda c: (s.depth[c], s.index[c]), default=None)
+    return path[::-1]
+
+
+def _wrap_length(s: _Scene, fontsize: float) -> int:
+    """Nodes per row when the picture is a long chain that neither LR nor TB keeps within
+    MAX_ASPECT: the spine (its width estimated from its labels) is cut into about
+    sqrt(width / (aspect · row height)) rows, drawn top to bottom like lines of text; 0 when
+    the graph needs no wrapping."""
+    spine = s.spine
+    if len(spine) < 24:
+        return 0
+    per_level: dict[int, int] = {}
+    for v in s.order:  # leaves are drawn beside their ops: count the computed values
+        if v.children and v not in s.hidden:
+            per_level[s.depth[v]] = per_level.get(s.depth[v], 0) + 1
+    wide = max(per_level.values(), default=1)
+    char = fontsize * 0.6 / 72  # inches per character, roughly
+    label = 7 * char if s.show_local else 0.0  # the ∂ on the edge into each op
+    width = 0.0
+    for nid in spine:
+        v = s.order[int(nid[1:])]
+        if nid[0] == "o":
+            width += 0.6 + label
+            continue
+        name = min(len(s.names[v]), MAX_LABEL)
+        grad = len(_partial(s, v)) + 8 if s.show_grad else 0
+        width += 0.3 + char * max(name + (10 if s.show_data else 0), grad, 4)
+    row_h = 1.6 * fontsize / 14 * (1 + 0.3 * min(wide - 1, 3))  # a row and its operands above
+    if width / (wide * row_h) <= MAX_ASPECT:  # short enough for one row
+        return 0
+    rows = max(2, round(math.sqrt(width / (WRAP_ASPECT * row_h))))
+    return math.ceil(len(spine) / rows)
+
+
+def _wrap_rows(dot: Drawing, s: _Scene, row: int) -> None:
+    """With row > 0, wrap the spine into rows of row nodes, each its own rank, the rows
+    starting under each other with a free rank above each for the operands."""
+    spine = s.spine
+    if s.groups or len(spine) < 3:
+        return
+    if not row:
+        return
+    starts = spine[::row]
+    for start in range(0, len(spine), row):
+        _same_rank(dot, spine[start : start + row], edges=False)
+    for a, b in itertools.pairwise(starts):  # rows start under each other, as lines of text
+        dot.edge(a, b, style="invis", weight="100", minlen="2")  # a rank for operands
+
+
 def _source(dot: Drawing, s: _Scene, child: Value, user: Value) -> str | None:
     """The drawn node an edge from child to user starts at: child's own node, its group's, or
     the copy of child beside user (drawn here the first time): for a copied leaf, and in a
@@ -599,12 +668,15 @@ def _value_box(dot: Drawing, s: _Scene, v: Value, vid: str, *, copy: bool = Fals
                 lines[0] += f" = {value}"
             else:
                 lines.append(f"= {value}")
-        if s.show_grad and s.phase != "forward":
+        grad_on_arrows = s.values_on_arrows and s.show_backward and s.back_labels
+        if s.show_grad and s.phase != "forward" and not grad_on_arrows:
             lines.append(_one_line(f"{_partial(s, v)} = {fmt(s.grad_of(v))}"))
     kind = _kind(s, v)
     s.kinds.add(kind)
     style = "rounded,filled,dashed" if copy else "rounded,filled"
     look = _look(s, [v], COLORS[kind])
+    if vid in s.spine_ids:  # dot keeps a group's nodes in line: the spine stays straight
+        look["group"] = "spine"
     dot.node(vid, _html_label(lines), shape="box", style=style, margin="0.08,0.04", **look)
 
 
@@ -623,6 +695,8 @@ def _emit_value(dot: Drawing, s: _Scene, v: Value) -> None:
     symbol = ops.glyph(v)
     shape = "circle" if len(symbol) <= 2 else "ellipse"
     look = _look(s, [v], COLORS["op"], mark=False)
+    if oid in s.spine_ids:
+        look["group"] = "spine"
     dot.node(
         oid, _html_label(_escape_lines(symbol)), shape=shape, style="filled", margin="0.02", **look
     )
@@ -722,14 +796,22 @@ def _emit_group(dot: Drawing, s: _Scene, group: _Group) -> None:
     if not (s.show_backward and _group_reached(s, group)):
         return
     back = _backward_look(s, *group.members)
+    if not s.edge_labels:
+        back.update(penwidth=back.get("penwidth", "0.6"), arrowsize="0.4")
+        if s.current is None or s.current not in group.members:
+            back.update(color=COLORS["thin_back"])
     for src, cs in conns.items():
         flows: dict[Value, float] = {}
         for child, m, d in cs:
             if type(child) is not Constant:
                 flows[child] = flows.get(child, 0.0) + d * s.grad_of(m)
-        if len(flows) == 1:
+        if not flows:
+            continue
+        if not s.back_labels:
+            _edge(dot, s, src, gid, [], back, back=True)
+        elif len(flows) == 1:
             _edge(dot, s, src, gid, [fmt(*flows.values())], back, back=True)
-        elif flows:
+        else:
             _edge(dot, s, src, gid, [f"‖∇‖={fmt(math.hypot(*flows.values()))}"], back, back=True)
 
 
@@ -766,13 +848,19 @@ def _order_columns(dot: Drawing, s: _Scene) -> None:
             _same_rank(dot, names)
 
 
-def _same_rank(dot: Drawing, ids: list[str]) -> None:
+def _same_rank(dot: Drawing, ids: list[str], *, edges: bool = True) -> None:
+    """ids on one rank (a column in LR, a row in TB), in this order (invisible edges, unless
+    the drawing's own edges already order them)."""
     if len(ids) < 2:
         return
     with dot.subgraph() as column:
         column.attr(rank="same")
-        for a, b in itertools.pairwise(ids):
-            column.edge(a, b, style="invis")
+        if edges:
+            for a, b in itertools.pairwise(ids):
+                column.edge(a, b, style="invis")
+        else:
+            for nid in ids:
+                column.node(nid)
 
 
 _MARKED = {"color": COLORS["highlight"], "fontcolor": COLORS["highlight"], "penwidth": "3"}

@@ -103,7 +103,8 @@ def masha(x: float, y: float, w: tuple[float, float, float]) -> dict[str, Value]
 
 def test_seed001_values_once_gradients_in_the_notes_notation() -> None:
     """Each value once, in its box; gradients as ∂L/∂w = 28; blue arrows carry the local
-    derivatives, red dashed ones the gradients 1, 14, 14, 28, 42 back (seed 001)."""
+    derivatives, red dashed ones show the flow back without repeating the boxes' numbers; with
+    values="arrows" they carry 1, 14, 14, 28, 42 as the notes' figure does (seed 001)."""
     L = seed001()[3]
     d = Dot(draw(L, show_backward=True))
     vx, vw, vb, vL = (d.node(f"<B>{n}</B>") for n in "xwbL")
@@ -123,6 +124,12 @@ def test_seed001_values_once_gradients_in_the_notes_notation() -> None:
     # backward: laid out along the forward edge, drawn pointing back
     red = {(t, h): a for t, h, a in d.edges if a.get("color") == "red"}
     assert all(a["dir"] == "back" and a["style"] == "dashed" for a in red.values())
+    assert len(red) == 8 and not any("label" in a for a in red.values())
+    notes = Dot(draw(L, show_backward=True, values="arrows"))
+    assert notes.label(vx) == "<B>x</B>" and notes.label(vxw) == "<I>x·w</I>"
+    assert notes.between(vx, mul) == ["2\\n∂=3"]  # the value forward, the gradient back
+    assert notes.between(vx, mul, "red") == ["42"]
+    red = {(t, h): a for t, h, a in notes.edges if a.get("color") == "red"}
     assert {k: a["label"] for k, a in red.items()} == {
         (square, vL): "1",
         (vxwb, square): "14",
@@ -239,7 +246,9 @@ def test_title_caption_font_size_and_direction() -> None:
     chain = Value(0.5, "x")
     for _ in range(30):
         chain = chain.tanh()
-    assert "rankdir=LR" in draw(chain).source  # too long for 3:1 either way: left to right
+    wrapped = draw(chain).source  # too long for 3:1 either way: rows top to bottom
+    assert "rankdir=TB" in wrapped and wrapped.count("rank=same") >= 2
+    assert "rank=same" not in draw(chain, rankdir="LR").source  # an explicit direction wins
     with pytest.raises(ValueError, match=r"fontsize must be from 4 to 72 points"):
         draw(L, fontsize=100)
 
@@ -445,7 +454,11 @@ def mlp_sample(widths: list[int], activation: str = "tanh") -> tuple[Value, nn.M
 def test_collapse_neuron_draws_a_network() -> None:
     """One box per neuron named by nn, inputs x₁ x₂, neurons in index order, loss one node."""
     loss, model = mlp_sample([3, 1])
-    d = Dot(draw(loss, collapse="neuron", show_backward=True))
+    plain = Dot(draw(loss, collapse="neuron", show_backward=True))
+    edges = [a for _, _, a in plain.edges if a.get("style") != "invis"]
+    assert edges and not any("label" in a for a in edges)  # thin, no numbers unless asked
+    assert all(a["penwidth"] == "0.6" for a in edges)
+    d = Dot(draw(loss, collapse="neuron", show_backward=True, edge_labels=True))
     names = {a["label"].split("<BR/>")[0]: n for n, a in d.nodes.items()}
     assert set(names) == {
         "<I>x₁</I> = 0.5",
@@ -509,7 +522,7 @@ def test_collapse_layer_and_batches() -> None:
     outs = [model([Value(0.5), Value(-1.0)]), model([Value(2.0), Value(0.3)])]
     loss = vsum([(o - 1.0) ** 2 for o in outs])
     loss.backward()
-    d = Dot(draw(loss, collapse="layer", show_backward=True))
+    d = Dot(draw(loss, collapse="layer", show_backward=True, edge_labels=True))
     layer0 = [n for n, a in d.nodes.items() if a["label"].startswith("<B>layers.0</B>")]
     layer1 = [n for n, a in d.nodes.items() if a["label"].startswith("<B>layers.1</B>")]
     assert len(layer0) == len(layer1) == 2  # one per sample, sharing the parameters
@@ -564,7 +577,9 @@ def test_draw_at_backward_step_uses_the_steps_and_leaves_grad_alone() -> None:
     assert d.nodes[vx]["fillcolor"] == d.nodes[vw]["fillcolor"] == "lightblue"
     assert d.nodes[vx]["color"] == "darkorange"
     assert d.nodes[d.node("<B>b</B>")]["fillcolor"] == "gray92"  # not reached, nothing new
-    assert d.between(vx, d.op_of(vxw), "red") == ["42"]
+    assert d.between(vx, d.op_of(vxw), "red") == [""]  # the arrow; its number is in the box
+    notes = Dot(draw(L, step=3, show_backward=True, values="arrows"))
+    assert notes.between(vx, d.op_of(vxw), "red") == ["42"]
     d = Dot(draw(L, step=7))
     assert not any(a.get("fillcolor") == "gray92" for a in d.nodes.values())
     assert all(v.grad == -7.0 for v in topological_order(L))
@@ -667,10 +682,10 @@ def overlap(a: Box, b: Box, slack: float = 0.5) -> bool:
 @pytest.mark.parametrize(
     ("figure", "options"),
     [
-        ("seed 001", {"show_backward": True}),
+        ("seed 001", {"show_backward": True, "values": "arrows"}),
         ("Masha", {"show_backward": True, "derivatives": "formula"}),
         ("MLP(2,[4,4,1])", {"show_local": True, "show_backward": True}),
-        ("MLP(2,[4,4,1])", {"collapse": "neuron", "show_backward": True}),
+        ("MLP(2,[4,4,1])", {"collapse": "neuron", "show_backward": True, "edge_labels": True}),
         ("300-op chain", {"show_local": True}),
     ],
 )
@@ -703,18 +718,25 @@ def long_chain(ops: int) -> Value:
     return nodes[-1]
 
 
-def test_large_drawings_leave_backward_numbers_to_the_boxes_unless_asked() -> None:
+def test_gradients_once_in_the_boxes_on_the_arrows_by_option() -> None:
+    """Default: each gradient once, in its box, the red arrows unnumbered; values="arrows" puts
+    them on the arrows (not in the boxes), except past AUTO_BACK_LABELS_UP_TO arrows, where the
+    boxes keep them and the caption says so; edge_labels=True always numbers the arrows."""
+    small = vsum([Value(float(i)) * 2.0 for i in range(20)])
+    small.backward()
+    source = draw(small, show_backward=True).source
+    assert "color=red" in source and not re.search(r"label=\S+ color=red", source)
+    assert "<BR/>∂L/∂x₁ = 2>" in source
+    notes = draw(small, show_backward=True, values="arrows").source
+    assert len(re.findall(r"label=2 color=red", notes)) == 20 and "∂L/∂x₁" not in notes
     big = vsum([Value(float(i)) * 2.0 for i in range(150)])
     big.backward()
-    source = draw(big, show_backward=True).source
+    source = draw(big, show_backward=True, values="arrows").source
     assert "color=red" in source and not re.search(r"label=\S+ color=red", source)
     assert "backward arrows not written (edge_labels=True writes them" in source
     assert "<BR/>∂L/∂x₁ = 2>" in source  # the box keeps the gradient
     forced = draw(big, show_backward=True, edge_labels=True).source
     assert len(re.findall(r"label=2 color=red", forced)) == 150
-    small = vsum([Value(float(i)) * 2.0 for i in range(20)])
-    small.backward()
-    assert len(re.findall(r"label=2 color=red", draw(small, show_backward=True).source)) == 20
 
 
 def test_uncollapsed_network_keeps_neurons_and_inputs_in_order() -> None:
