@@ -55,7 +55,16 @@ from .replay import Tape
 from .stepper import Frame, Stepper
 from .steps import BackwardStep, ForwardStep, Push, backward_steps, forward_steps
 from .train import History, check_replayable, evaluate, fit, gradient_norms, predict
-from .viz import Drawing, GraphvizNotFoundError, draw, save_svg, to_svg
+from .viz import (
+    Drawing,
+    GraphvizError,
+    GraphvizNotFoundError,
+    draw,
+    save_pdf,
+    save_png,
+    save_svg,
+    to_svg,
+)
 
 __version__ = "0.1.0"
 
@@ -75,6 +84,7 @@ __all__ = [
     "ForwardStep",
     "Frame",
     "GradcheckError",
+    "GraphvizError",
     "GraphvizNotFoundError",
     "History",
     "Layer",
@@ -118,6 +128,8 @@ __all__ = [
     "numerical_grad",
     "ops",
     "predict",
+    "save_pdf",
+    "save_png",
     "save_svg",
     "second_derivatives",
     "softmax",

@@ -43,6 +43,14 @@ None shows at most AUTO_LABELS_UP_TO local derivatives (the caption says when th
 no xlabels are used. With these, every graph draw accepts at its default max_nodes renders in a
 few seconds (benchmarks/bench_render.py); dot is stopped after DOT_TIMEOUT seconds anyway.
 
+Layout: the longest path into the root (the spine) is kept straight (dot's ``group``), operands
+beside it. A chain too long for MAX_ASPECT in either direction (rankdir=None only) is wrapped like
+lines of text: its spine cut into rows of about sqrt(n · WRAP_ASPECT) nodes, each row one rank,
+top to bottom, with the operands in a free rank above each row; the picture stays near 3:2
+(its size is estimated from the labels, so short chains of 5 to 10 steps can come out up to
+about 4:1). In wrapped drawings results read more than LONG_EDGE levels later are drawn again
+beside their reader, as in large ones. Collapsed networks are drawn a column per layer.
+
 Stable output: node ids come from the topological order (v<i> for Values, o<i> for their
 operation, g<i> for collapsed groups, v<i>_<j> for the copy of v<i> beside node j), so the same
 graph gives the same DOT text on every run and step-through frames share their ids. Labels of
@@ -89,6 +97,7 @@ LONG_EDGE = 3  # levels; a result read further on is drawn again (dashed) beside
 DOT_TIMEOUT = 20.0  # seconds dot may run before it is stopped (GraphvizError)
 MAX_ASPECT = 3.0  # the automatic direction keeps a picture within 3:1 where it can
 WRAP_ASPECT = 1.5  # width : height aimed at when a long chain is wrapped into rows
+MAX_PNG_SIDE = 4000  # pixels: save_png scales larger pictures down to this
 SHORT_NAME = 12  # characters; a longer name gets its value on a line of its own
 MAX_FORMULA = 40  # characters of a derivative formula on an edge; longer ones give the value
 FONT = "Helvetica"
@@ -309,9 +318,12 @@ def draw(
     elif forward_step is not None:
         _at_forward_step(scene, forward_step)
     scene.spine = [] if scene.groups else _spine(scene)
-    row = 0 if rankdir is not None or scene.groups else _wrap_length(scene, float(fontsize))
-    direction = rankdir or ("TB" if row else _fitting_direction(scene))
+    if rankdir is not None or scene.groups:
+        direction, row = rankdir or _fitting_direction(scene), 0
+    else:
+        direction, row = _layout(scene, float(fontsize))
     scene.spine_ids = set() if row or len(scene.spine) < 3 else set(scene.spine)
+    scene.wrapped = row > 0
     graph = _emit(scene, direction, float(fontsize))
     _wrap_rows(graph, scene, row)
     _frame(graph, scene, title, legend, float(fontsize))
@@ -338,10 +350,13 @@ def save_png(
     timeout: float = DOT_TIMEOUT,
     **kwargs: Any,
 ) -> FilePath:
-    """Write draw(root, **kwargs) as a PNG of dpi dots per inch (96 is screen size)."""
+    """Write draw(root, **kwargs) as a PNG of dpi dots per inch (96 is screen size). A picture
+    whose longer side would pass MAX_PNG_SIDE pixels is scaled down to that (rasterizing a
+    huge canvas is what takes dot long; save_svg or save_pdf keep every detail)."""
     if isinstance(dpi, bool) or not isinstance(dpi, int) or not 24 <= dpi <= 600:
         raise ValueError(f"save_png: dpi must be an int from 24 to 600, got {dpi!r}")
-    return _save(root, path, "png", timeout, kwargs, {"dpi": str(dpi)})
+    side = f"{MAX_PNG_SIDE / dpi:.4g}"  # inches: dot scales a larger drawing down to fit
+    return _save(root, path, "png", timeout, kwargs, {"dpi": str(dpi), "size": f"{side},{side}"})
 
 
 def save_pdf(
@@ -447,6 +462,7 @@ class _Scene:
     copies: set[Value] = field(default_factory=set)  # leaves drawn once beside each use
     spine: list[str] = field(default_factory=list)  # drawn ids of the longest path (_spine)
     depth: dict[Value, int] = field(default_factory=dict)  # longest path from a leaf
+    wrapped: bool = False  # the spine drawn in rows (_layout): long edges drawn as copies
     spine_ids: set[str] = field(default_factory=set)  # those of a spine dot keeps straight
     emitted: set[str] = field(default_factory=set)
     kinds: set[str] = field(default_factory=set)  # the colours used, for the legend
@@ -587,35 +603,59 @@ def _spine(s: _Scene) -> list[str]:
     return path[::-1]
 
 
-def _wrap_length(s: _Scene, fontsize: float) -> int:
-    """Nodes per row when the picture is a long chain that neither LR nor TB keeps within
-    MAX_ASPECT: the spine (its width estimated from its labels) is cut into about
-    sqrt(width / (aspect · row height)) rows, drawn top to bottom like lines of text; 0 when
-    the graph needs no wrapping."""
+def _layout(s: _Scene, fontsize: float) -> tuple[str, int]:
+    """The direction, and the nodes per row when the picture is a chain too long for MAX_ASPECT
+    either way (0: no wrapping). The spine's size is estimated from its labels; a wrapped
+    spine is cut into about sqrt(width / (WRAP_ASPECT · row height)) rows, drawn top to bottom
+    like lines of text."""
+    direction = _fitting_direction(s)
     spine = s.spine
-    if len(spine) < 24:
-        return 0
+    if len(spine) < 8:
+        return direction, 0
     per_level: dict[int, int] = {}
     for v in s.order:  # leaves are drawn beside their ops: count the computed values
         if v.children and v not in s.hidden:
             per_level[s.depth[v]] = per_level.get(s.depth[v], 0) + 1
     wide = max(per_level.values(), default=1)
-    char = fontsize * 0.6 / 72  # inches per character, roughly
-    label = 7 * char if s.show_local else 0.0  # the ∂ on the edge into each op
-    width = 0.0
+    scale = fontsize / 14
+    label = 7 * fontsize * 0.5 / 72 if s.show_local else 0.0  # the ∂ on each edge into an op
+    width, across = 0.0, 0.0  # the spine's length left to right; its breadth top to bottom
+    on_spine = set(spine)
     for nid in spine:
         v = s.order[int(nid[1:])]
-        if nid[0] == "o":
-            width += 0.6 + label
+        if nid[0] == "v":
+            width += _box_width(s, v, fontsize)
             continue
-        name = min(len(s.names[v]), MAX_LABEL)
-        grad = len(_partial(s, v)) + 8 if s.show_grad else 0
-        width += 0.3 + char * max(name + (10 if s.show_data else 0), grad, 4)
-    row_h = 1.6 * fontsize / 14 * (1 + 0.3 * min(wide - 1, 3))  # a row and its operands above
-    if width / (wide * row_h) <= MAX_ASPECT:  # short enough for one row
-        return 0
+        width += 0.6 + label
+        side = [
+            c
+            for _, c, _ in s.drawn_operands(v)
+            if c not in s.hidden and (c in s.copies or f"v{s.index[c]}" not in on_spine)
+        ]
+        level = sum(_box_width(s, c, fontsize) for c in side) + label * len(side)
+        box = _box_width(s, v, fontsize)  # the side operands stand beside the spine's line
+        across = max(across, box, box / 2 + level + 0.3)
+    row_h = 1.6 * scale * (1 + 0.3 * min(wide - 1, 3))  # a row and its operands above it
+    lr = width / (wide * row_h)
+    tb = len(spine) * 0.85 * scale / (wide * across)
+    # the estimate is rough: a margin, and short chains (the notes' figures) stay one line
+    fits = MAX_ASPECT * (0.85 if len(spine) >= 24 else 1.2)
+    if (lr if direction == "LR" else tb) <= fits:
+        return direction, 0
+    if min(lr, tb) <= fits:
+        return ("LR" if lr <= tb else "TB"), 0
     rows = max(2, round(math.sqrt(width / (WRAP_ASPECT * row_h))))
-    return math.ceil(len(spine) / rows)
+    return "TB", math.ceil(len(spine) / rows)
+
+
+def _box_width(s: _Scene, v: Value, fontsize: float) -> float:
+    """About how wide v's box is drawn, in inches (from its longest line)."""
+    char = fontsize * 0.5 / 72  # inches per character, roughly
+    if type(v) is Constant:
+        return 0.3 + char * max(len(s.fmt(v.data)), 3)
+    name = min(len(s.names[v]), MAX_LABEL)
+    grad = len(_partial(s, v)) + 8 if s.show_grad else 0
+    return 0.3 + char * max(min(name + 10, 40) if s.show_data else name, grad, 4)
 
 
 def _wrap_rows(dot: Drawing, s: _Scene, row: int) -> None:
@@ -636,12 +676,12 @@ def _wrap_rows(dot: Drawing, s: _Scene, row: int) -> None:
 def _source(dot: Drawing, s: _Scene, child: Value, user: Value) -> str | None:
     """The drawn node an edge from child to user starts at: child's own node, its group's, or
     the copy of child beside user (drawn here the first time): for a copied leaf, and in a
-    large drawing for a result read more than LONG_EDGE levels later (drawn dashed: a reference
-    to the original; long edges are what makes dot slow)."""
+    large or wrapped drawing for a result read more than LONG_EDGE levels later (drawn dashed:
+    a reference to the original; long edges are what makes dot slow)."""
     far = (
         child.children
         and s.depth[user] - s.depth[child] > LONG_EDGE
-        and len(s.order) > FULL_LAYOUT_UP_TO
+        and (len(s.order) > FULL_LAYOUT_UP_TO or s.wrapped)
     )
     if child not in s.copies and not (far and child not in s.group_of):
         return s.where[child]

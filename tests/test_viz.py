@@ -749,3 +749,141 @@ def test_uncollapsed_network_keeps_neurons_and_inputs_in_order() -> None:
     inputs = [d.node("<I>x₁</I>"), d.node("<I>x₂</I>")]
     assert list(itertools.pairwise(sums)) in rows
     assert list(itertools.pairwise(inputs)) in rows
+
+
+def layout_of(graph: graphviz.Digraph) -> dict[str, object]:
+    return json.loads(run_dot(graph.source, "json"))  # type: ignore[no-any-return]
+
+
+def centres(layout: dict[str, object]) -> dict[str, tuple[float, float]]:
+    """Node id -> centre (points, y up) from `dot -Tjson`."""
+    out = {}
+    for o in layout.get("objects", []):  # type: ignore[attr-defined]
+        if "pos" in o:
+            x, y = map(float, o["pos"].split(","))
+            out[o["name"]] = (x, y)
+    return out
+
+
+def aspect(layout: dict[str, object]) -> float:
+    w, h = (float(x) for x in str(layout["bb"]).split(",")[2:])
+    return max(w / h, h / w)
+
+
+@pytest.mark.needs_dot
+@pytest.mark.parametrize("show_backward", [False, True])
+def test_network_by_neuron_is_a_column_per_layer_in_index_order(show_backward: bool) -> None:
+    """MLP(2,[4,4,1]) by neuron: each layer one column (same x), neurons 0..3 top to bottom,
+    columns left to right, thin edges without numbers that stay within the columns' extent
+    (no arcs around the picture)."""
+    loss, _ = mlp_sample([4, 4, 1], "relu")
+    graph = draw(loss, collapse="neuron", show_backward=show_backward)
+    d, layout = Dot(graph), layout_of(graph)
+    at = centres(layout)
+    ids = {a["label"].split("<BR/>")[0]: n for n, a in d.nodes.items()}
+    columns = [
+        [ids[f"<B>layers.{k}.neurons.{j}</B>"] for j in range(n)]
+        for k, n in [(0, 4), (1, 4), (2, 1)]
+    ]
+    for column in columns:
+        xs = [at[n][0] for n in column]
+        ys = [at[n][1] for n in column]
+        assert max(xs) - min(xs) < 1
+        assert ys == sorted(ys, reverse=True)  # index order, top to bottom
+    inputs = [n for n in d.nodes if d.label(n).startswith("<I>x")]
+    lefts = (
+        [at[n][0] for n in inputs] + [at[c[0]][0] for c in columns] + [at[ids["<B>loss</B>"]][0]]
+    )
+    assert lefts[2:] == sorted(lefts[2:]) and max(lefts[:2]) < lefts[2]
+    edges = [e for e in layout.get("edges", []) if e.get("style") != "invis"]  # type: ignore[attr-defined]
+    assert edges and not [e for e in edges if "_ldraw_" in e]  # no numbers on the edges
+    top = max(at[c[0]][1] for c in columns) + 40
+    bottom = min(at[c[-1]][1] for c in columns) - 40
+    for e in edges:
+        for op in e["_draw_"]:
+            if op["op"] in ("b", "B"):
+                assert all(bottom <= y <= top for _, y in op["points"])
+    labelled = Dot(draw(loss, collapse="neuron", show_backward=show_backward, edge_labels=True))
+    assert sum("label" in a for _, _, a in labelled.edges) >= 4 * 4
+
+
+def tanh_steps(n: int) -> Value:
+    z = Value(0.5, "x")
+    for _ in range(n):
+        z = (z * 0.9).tanh()
+    z.backward()
+    return z
+
+
+@pytest.mark.needs_dot
+@pytest.mark.parametrize("figure", ["60 tanh steps", "300-op chain", "x·x·…·x, 200 factors"])
+def test_long_chains_wrap_into_rows_within_three_to_one(figure: str) -> None:
+    """A long chain is drawn as rows of text, top to bottom: its picture within 3:1 (was 3:1 to
+    20:1), each row's spine on one line, rows starting under each other."""
+    if figure == "60 tanh steps":
+        root = tanh_steps(60)
+    elif figure == "300-op chain":
+        root = long_chain(300)
+        root.backward()
+    else:
+        x = Value(1.0001, "x")
+        root = x
+        for _ in range(199):
+            root = root * x
+        root.backward()
+    graph = draw(root)
+    layout = layout_of(graph)
+    assert aspect(layout) <= 3.0
+    at = centres(layout)
+    rows = [
+        re.findall(r"\b([vo]\d+)\b", c) for c in re.findall(r"rank=same(.*?)\}", graph.source, re.S)
+    ]
+    assert len(rows) >= 3
+    for row in rows:
+        assert len({round(at[n][1]) for n in row}) == 1  # a row is one line
+        assert [at[n][0] for n in row] == sorted(at[n][0] for n in row)  # read left to right
+    starts = [at[row[0]][0] for row in rows]
+    assert max(starts) - min(starts) < 1
+
+
+@pytest.mark.needs_dot
+def test_short_chain_is_straight_with_constants_beside_it() -> None:
+    """Three tanh(0.9·z) steps: one line (dot's group), the constants 0.9 beside it."""
+    root = tanh_steps(3)
+    graph = draw(root)
+    at = centres(layout_of(graph))
+    spine = re.findall(r"^\t([vo]\d+) \[.*group=spine", graph.source, re.M)
+    assert len(spine) == 13 and "rank=same" not in graph.source
+    axis = 0 if graph.graph_attr["rankdir"] == "TB" else 1
+    assert len({round(at[n][axis]) for n in spine}) == 1
+    constants = [n for n, a in Dot(graph).nodes.items() if a["label"] == "0.9"]
+    assert len(constants) == 3 and all(
+        round(at[n][axis]) != round(at[spine[0]][axis]) for n in constants
+    )
+
+
+@pytest.mark.needs_dot
+def test_save_png_caps_the_longer_side(tmp_path: Path) -> None:
+    """A large picture is scaled down to MAX_PNG_SIDE pixels (rasterizing it whole is slow);
+    a small one keeps its dpi."""
+    from microgradnet.viz import MAX_PNG_SIDE
+
+    def size(path: Path) -> tuple[int, int]:
+        head = path.read_bytes()[16:24]
+        return int.from_bytes(head[:4], "big"), int.from_bytes(head[4:], "big")
+
+    big = save_png(tanh_steps(60), tmp_path / "big.png", dpi=300)
+    assert max(size(big)) == MAX_PNG_SIDE
+    L = seed001()[3]
+    small = size(save_png(L, tmp_path / "small.png", dpi=96))
+    twice = size(save_png(L, tmp_path / "twice.png", dpi=192))
+    assert max(small) < MAX_PNG_SIDE and abs(twice[0] - 2 * small[0]) <= 2
+
+
+def test_package_exports_the_drawing_functions() -> None:
+    import microgradnet
+    from microgradnet import viz
+
+    for name in ("draw", "to_svg", "save_svg", "save_png", "save_pdf", "GraphvizError"):
+        assert getattr(microgradnet, name) is getattr(viz, name) and name in microgradnet.__all__
+    assert issubclass(microgradnet.GraphvizNotFoundError, microgradnet.GraphvizError)
