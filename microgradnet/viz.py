@@ -14,9 +14,10 @@ tanh, ², Σ, ·) and edges run operand -> op -> result. A constant exponent is 
 (``ops.constant_operands``): x² is one node "²" with no "2" beside it. With ``show_local`` each
 operand -> op edge carries the local derivative, "∂=3", or with ``derivatives="formula"``
 "∂o₂/∂h₂ = o₂·(1 − o₂) = 0.24" (``ops.derivative_text``); constants are never differentiated.
-With ``show_backward`` red dashed arrows carry the gradient back along each edge (laid out as
-the forward edge, drawn pointing back, so their labels stay beside them). ``values="arrows"``
-moves the values onto the arrows, as the notes' figure does.
+With ``show_backward`` red dashed arrows show the gradient flowing back along each edge (laid
+out as the forward edge, drawn pointing back, so their labels stay beside them); its number is
+in the box. ``values="arrows"`` moves the values onto the blue arrows and the gradients onto the
+red ones, as the notes' figure does: each number still appears once.
 
 Names: labels; unlabelled leaves x₁, x₂, ... in the order the graph first reads them; an nn
 neuron's nodes by the neuron; other results by their expression (``steps.step_names``).
@@ -31,8 +32,8 @@ yet grey.
 activation) as one box, a column per layer in index order, and what follows the network as one
 node named after the loss (``expand_loss=True`` draws its operations); collapse="layer" draws
 each layer applied to one sample as one node. Edges between collapsed nodes are thin and
-unlabelled when there are many (``edge_labels``); backward ones carry the gradient sent back
-(the norm ‖∇‖ when the input is itself a layer).
+unlabelled; with ``edge_labels=True`` they carry the local derivative and, backward, the
+gradient sent back (the norm ‖∇‖ when the input is itself a layer).
 
 Time: dot is fast on wide graphs and slow on deep ones with long edges, which it routes through
 every level they cross (and labelled edges count twice). So a leaf read by several ops far
@@ -96,7 +97,7 @@ DOT_LIMITS = {"nslimit": "1", "nslimit1": "1", "mclimit": "0.3", "searchsize": "
 LONG_EDGE = 3  # levels; a result read further on is drawn again (dashed) beside its reader
 DOT_TIMEOUT = 20.0  # seconds dot may run before it is stopped (GraphvizError)
 MAX_ASPECT = 3.0  # the automatic direction keeps a picture within 3:1 where it can
-WRAP_ASPECT = 1.5  # width : height aimed at when a long chain is wrapped into rows
+WRAP_ASPECT = 1.2  # width : height aimed at when a long chain is wrapped into rows
 MAX_PNG_SIDE = 4000  # pixels: save_png scales larger pictures down to this
 SHORT_NAME = 12  # characters; a longer name gets its value on a line of its own
 MAX_FORMULA = 40  # characters of a derivative formula on an edge; longer ones give the value
@@ -236,10 +237,13 @@ def draw(
     """Draw root's computation graph; returns a graphviz.Digraph (DOT text in ``.source``).
 
     ``rankdir``: "LR", "TB", "RL" or "BT"; None picks LR or TB, whichever keeps the picture
-    nearer square. ``show_local``: the local derivative on each edge into an op; None shows them
+    nearer square, and wraps a chain too long for 3:1 either way into rows (lines of text).
+    ``show_local``: the local derivative on each edge into an op; None shows them
     while there are at most AUTO_LABELS_UP_TO of them (the caption says when they are hidden).
     ``derivatives``: "value" (∂=0.24) or "formula" (∂o₂/∂h₂ = o₂·(1 − o₂) = 0.24).
-    ``values``: "box" (each value once, in its box) or "arrows" (on the arrows leaving it).
+    ``values``: "box" (each value and gradient once, in its box; the red arrows of
+    ``show_backward`` unnumbered) or "arrows" (values on the blue arrows leaving them, gradients
+    on the red ones, as the notes' figure does).
     ``colors``: "kinds" (inputs, parameters, constants, interior nodes and the root apart) or
     "uniform" (every value box alike, as the lecture notes draw them). ``legend``: a key to the
     colours; ``title``: a heading; ``fontsize``: points for the node text.
@@ -249,9 +253,10 @@ def draw(
     about 1 s per 1,000 Values on a wide graph, far more on a deep one). ``collapse``: None,
     "neuron" or "layer" (neurons of nn models; what follows the network is drawn as one node
     named after the loss unless ``expand_loss``). ``params``: the leaves to colour as parameters
-    (default: the parameters of nn modules). ``edge_labels``: numbers on the edges between
-    collapsed neurons, and on the backward arrows of large drawings (None: only while there are
-    few, the caption saying when they are left out). ``step=k``: the graph after k steps of
+    (default: the parameters of nn modules). ``edge_labels``: True numbers the edges between
+    collapsed neurons (thin and unnumbered otherwise) and every backward arrow; None numbers
+    backward arrows only with values="arrows" and at most AUTO_BACK_LABELS_UP_TO of them (the
+    caption says when they are left out). ``step=k``: the graph after k steps of
     a fresh backward pass (seed 1), gradients from the steps, not from ``.grad``; the current
     node outlined red, the nodes it just sent gradient to outlined orange, nodes not reached yet
     grey. ``forward_step=k``: after k forward steps, unknown values "?".
@@ -659,16 +664,20 @@ def _box_width(s: _Scene, v: Value, fontsize: float) -> float:
 
 
 def _wrap_rows(dot: Drawing, s: _Scene, row: int) -> None:
-    """With row > 0, wrap the spine into rows of row nodes, each its own rank, the rows
-    starting under each other with a free rank above each for the operands."""
+    """With row > 0, wrap the spine into rows of about row nodes, each its own rank, the rows
+    starting under each other with a free rank above each for the operands. A row ends with an
+    op, so the edge to the next row is op -> result, which carries no label."""
     spine = s.spine
-    if s.groups or len(spine) < 3:
+    if s.groups or len(spine) < 3 or not row:
         return
-    if not row:
-        return
-    starts = spine[::row]
-    for start in range(0, len(spine), row):
-        _same_rank(dot, spine[start : start + row], edges=False)
+    starts, i = [], 0
+    while i < len(spine):
+        j = min(i + row, len(spine))
+        if j < len(spine) and spine[j - 1][0] == "v" and spine[j][0] == "o":
+            j += 1
+        starts.append(spine[i])
+        _same_rank(dot, spine[i:j], edges=False)
+        i = j
     for a, b in itertools.pairwise(starts):  # rows start under each other, as lines of text
         dot.edge(a, b, style="invis", weight="100", minlen="2")  # a rank for operands
 
