@@ -1,14 +1,16 @@
 """Shared argument checks and node naming for error messages, used across the modules.
 
 One definition each: ``real`` (a real number, not a bool, passing a rule; else ValueError),
-``positive_int`` (an int >= 1, not a bool), ``named`` (the " (label 'x')" suffix of messages)
-and ``node_name`` (a node as messages name it: "node '*' (data 2.0)", "Constant 'c'").
+``real_number`` (any real number as a float; TypeError for other types and bools),
+``too_large`` (the OverflowError for a number beyond the float range, naming where),
+``positive_int`` (an int or numpy integer >= 1, not a bool), ``named`` (the " (label 'x')"
+suffix of messages) and ``node_name`` (a node as messages name it: "node '*' (data 2.0)").
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from numbers import Real
+from numbers import Integral, Real
 from typing import Any
 
 
@@ -19,11 +21,36 @@ def real(x: object, where: str, ok: Callable[[float], bool], rule: str) -> float
     return float(x)
 
 
+def real_number(x: object, where: str) -> float:
+    """x as a float if it is a real number (not a bool), else a TypeError naming where; an
+    OverflowError naming where for a number beyond the float range (such as 10**400)."""
+    if type(x) is float:
+        return x
+    if isinstance(x, bool):
+        raise TypeError(
+            f"{where} must be a real number, got the bool {x!r}; convert it with float() if you "
+            "mean 1.0 or 0.0 (bools are refused, as PyTorch and JAX refuse bool gradients)"
+        )
+    if isinstance(x, Real):
+        try:
+            return float(x)
+        except OverflowError:
+            raise too_large(x, where) from None
+    raise TypeError(f"{where} must be a real number, got {type(x).__name__}: {x!r:.60}")
+
+
+def too_large(x: object, where: str) -> OverflowError:
+    """The error for a real number beyond the float range, naming where and what x is (by
+    size, not digits: the repr of such a number is hundreds of digits long)."""
+    what = f"an int of {x.bit_length()} bits" if isinstance(x, int) else f"a {type(x).__name__}"
+    return OverflowError(f"{where}: {what} is too large for a float (largest about 1.8e308)")
+
+
 def positive_int(n: object, where: str) -> int:
-    """n if it is an int >= 1 (not a bool), else a ValueError naming where."""
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+    """n as an int if it is an int or numpy integer >= 1 (not a bool), else a ValueError."""
+    if isinstance(n, bool) or not isinstance(n, Integral) or n < 1:
         raise ValueError(f"{where} must be a positive int, got {n!r:.60}")
-    return n
+    return int(n)
 
 
 def named(v: Any) -> str:

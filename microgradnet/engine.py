@@ -42,6 +42,8 @@ from typing import Any
 
 from . import ops
 from ._checks import named as _named
+from ._checks import real_number as _to_float
+from ._checks import too_large as _too_large
 from .ops import Op, _exp, _pow, _sigmoid
 
 Rule = Callable[..., tuple[Any, ...]]
@@ -114,7 +116,7 @@ class Value:
     # Each operator builds its node inline (the hot path); tests check it against ops.OPS.
 
     def __add__(self, other: Value | float) -> Value:
-        o = other if type(other) is Value else _operand(other)
+        o = other if type(other) is Value else _operand(other, "+")
         if o is None:
             return NotImplemented
         n = _new(Value)
@@ -123,7 +125,7 @@ class Value:
         return n
 
     def __radd__(self, other: float) -> Value:
-        o = _operand(other)
+        o = _operand(other, "+")
         if o is None:
             return NotImplemented
         n = _new(Value)
@@ -132,7 +134,7 @@ class Value:
         return n
 
     def __sub__(self, other: Value | float) -> Value:
-        o = other if type(other) is Value else _operand(other)
+        o = other if type(other) is Value else _operand(other, "-")
         if o is None:
             return NotImplemented
         n = _new(Value)
@@ -141,7 +143,7 @@ class Value:
         return n
 
     def __rsub__(self, other: float) -> Value:
-        o = _operand(other)
+        o = _operand(other, "-")
         if o is None:
             return NotImplemented
         n = _new(Value)
@@ -150,7 +152,7 @@ class Value:
         return n
 
     def __mul__(self, other: Value | float) -> Value:
-        o = other if type(other) is Value else _operand(other)
+        o = other if type(other) is Value else _operand(other, "*")
         if o is None:
             return NotImplemented
         n = _new(Value)
@@ -160,7 +162,7 @@ class Value:
         return n
 
     def __rmul__(self, other: float) -> Value:
-        o = _operand(other)
+        o = _operand(other, "*")
         if o is None:
             return NotImplemented
         n = _new(Value)
@@ -170,19 +172,19 @@ class Value:
         return n
 
     def __truediv__(self, other: Value | float) -> Value:
-        o = other if type(other) is Value else _operand(other)
+        o = other if type(other) is Value else _operand(other, "/")
         return NotImplemented if o is None else _divide(self, o)
 
     def __rtruediv__(self, other: float) -> Value:
-        o = _operand(other)
+        o = _operand(other, "/")
         return NotImplemented if o is None else _divide(o, self)
 
     def __pow__(self, other: Value | float) -> Value:
-        o = other if type(other) is Value else _operand(other)
+        o = other if type(other) is Value else _operand(other, "**")
         return NotImplemented if o is None else _power(self, o)
 
     def __rpow__(self, other: float) -> Value:
-        o = _operand(other)
+        o = _operand(other, "**")
         return NotImplemented if o is None else _power(o, self)
 
     def __neg__(self) -> Value:
@@ -498,7 +500,7 @@ def _apply_op(op: Op, operands: Sequence[Any]) -> Value:
         raise TypeError(f"{op.name}: takes {op.arity} operand(s), got {len(operands)}")
     xs = []
     for x in operands:
-        v = _operand(x)
+        v = _operand(x, op.name)
         if v is None:
             raise TypeError(f"{op.name}: operands must be Values or numbers, got {_kind(x)}")
         xs.append(v)
@@ -612,22 +614,6 @@ def _data(x: Any) -> float:
     return float(x.data if isinstance(x, Value) else x)
 
 
-def _to_float(x: object, where: str) -> float:
-    if type(x) is float:
-        return x
-    if isinstance(x, bool):
-        raise TypeError(
-            f"{where} must be a real number, got the bool {x!r}; convert it with float() if you "
-            "mean 1.0 or 0.0 (bools are refused, as PyTorch and JAX refuse bool gradients)"
-        )
-    if isinstance(x, Real):
-        try:
-            return float(x)
-        except OverflowError:
-            raise OverflowError(f"{where}: {x!r} is too large for a float") from None
-    raise TypeError(f"{where} must be a real number, got {type(x).__name__}: {x!r:.60}")
-
-
 def _parameter(x: object, where: str) -> float:
     """An op's parameter: a real number (not a bool, not a Value), as a float."""
     if isinstance(x, bool) or not isinstance(x, Real):
@@ -639,14 +625,19 @@ def _kind(x: object) -> str:
     return f"{type(x).__name__} {x!r:.40}"
 
 
-def _operand(x: object) -> Value | None:
+def _operand(x: object, op: str) -> Value | None:
     """x as a Value (a number becomes a Constant); None for a type that may handle the
-    operator itself. Bools and arrays are refused with a TypeError that says what to do."""
+    operator itself. Bools and arrays are refused with a TypeError that says what to do, a
+    number beyond the float range with an OverflowError naming op (the operation)."""
     if isinstance(x, Value):
         return x
     if type(x) is float or type(x) is int:
+        try:
+            data = float(x)
+        except OverflowError:
+            raise _too_large(x, f"{op}: the operand") from None
         c = _new(Constant)
-        c.data, c.grad, c.label, c.op = float(x), 0.0, "", ""
+        c.data, c.grad, c.label, c.op = data, 0.0, "", ""
         c._a = c._b = c._da = c._db = None
         return c
     if isinstance(x, bool) or type(x).__name__ in ("bool_", "bool"):
@@ -655,7 +646,7 @@ def _operand(x: object) -> Value | None:
             "(bools are refused, as PyTorch and JAX refuse bool gradients)"
         )
     if isinstance(x, Real):
-        return Constant(float(x))
+        return Constant(_to_float(x, f"{op}: the operand"))
     if hasattr(x, "__array__") or hasattr(x, "shape") or isinstance(x, (list, tuple)):
         raise TypeError(
             f"a Value combines with scalars (Values or numbers), not with a "
@@ -671,7 +662,7 @@ def _operands(xs: Iterable[Value | float], where: str) -> Sequence[Value]:
         return xs  # type: ignore[return-value]
     out = []
     for x in xs:
-        v = _operand(x)
+        v = _operand(x, where)
         if v is None:
             raise TypeError(f"{where}: expected Values or numbers, got {type(x).__name__}")
         out.append(v)

@@ -8,11 +8,12 @@ Nothing here reads or writes ``.grad``: the steps carry their own numbers, made 
 order and by the same float operations as ``Value.backward`` (interior gradients start at 0, the
 root at the seed, then ``child.grad += local * grad``), so the last ``Push.total`` of every node
 equals what backward() leaves in its ``.grad``, bit for bit. ``viz.draw(root, step=k)`` draws the
-graph after k backward steps and ``viz.Stepper`` plays the steps in Jupyter.
+graph after k backward steps and ``stepper.Stepper`` plays the steps in Jupyter.
 
-References: the lecture notes in ../shared/seeds (001: the chain rule on (x*w + b)**2; 002: the
-accumulated derivative d carried back through Masha's network), karpathy's "spelled-out intro
-to neural networks and backpropagation" (micrograd's backward, one node at a time).
+References: the backpropagation notebook of the lecture notes (the chain rule on (x*w + b)**2),
+the problem set "Inventing backprop" (the accumulated derivative d carried back through Masha's
+network), karpathy's "spelled-out intro to neural networks and backpropagation" (micrograd's
+backward, one node at a time).
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ import math
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from numbers import Real
 
 from . import ops
+from ._checks import real_number as _real
 from .autodiff import wrap_name
 from .engine import Constant, Value, topological_order
 from .nn import ModulePlace, parameter_place
@@ -267,12 +268,6 @@ def number_format(precision: int, where: str = "") -> _Format:
         prefix = f"{where}: " if where else ""
         raise ValueError(f"{prefix}precision must be an int from 1 to 17, got {precision!r}")
     return _Format(precision)
-
-
-def _real(x: object, where: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, Real):
-        raise TypeError(f"{where} must be a real number, got {type(x).__name__}")
-    return float(x)
 
 
 def _check_root(root: object, where: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import math
 import weakref
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -222,6 +223,24 @@ def test_negative_base_with_integer_number_exponent() -> None:
     assert y.data == -8.0 and y.local_grads == (12.0, 0.0)  # d/d exponent of a constant: 0
     y.backward()
     assert x.grad == 12.0
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (lambda x: x + 10**400, r"^\+: the operand: an int of 1329 bits is too large for a float"),
+        (lambda x: 10**400 * x, r"^\*: the operand: an int of 1329 bits is too large"),
+        (lambda x: x ** Fraction(10**400, 3), r"^\*\*: the operand: a Fraction is too large"),
+        (lambda x: x.leaky_relu(2.0) - 2**1024, r"^-: the operand: an int of 1025 bits"),
+        (lambda x: vsum([x, 10**400]), r"^vsum: the operand: an int of 1329 bits"),
+        (lambda x: Value(10**400), r"^Value\(data\): an int of 1329 bits is too large"),
+    ],
+)
+def test_numbers_beyond_the_float_range_name_the_operation(build, message) -> None:  # type: ignore[no-untyped-def]
+    x = leaf(2.0, "x")
+    with pytest.raises(OverflowError, match=message):
+        build(x)
+    assert (x.data, x.grad) == (2.0, 0.0)
 
 
 def test_ieee_nan_and_inf_propagate() -> None:
