@@ -45,6 +45,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from . import ops
+from ._checks import positive_int as _positive_int
+from ._checks import real as _real
 from .engine import Constant, Value, dot, linear_batch, vsum
 
 # the built-in activations; any other one-operand op of the table (ops.OPS), a custom op from
@@ -689,13 +691,6 @@ def _alpha(alpha: object, where: str) -> float:
     return _real(alpha, f"{where}(alpha)", math.isfinite, "a finite number")
 
 
-def _real(x: object, where: str, ok: Callable[[float], bool], rule: str) -> float:
-    """x as a float if it is a real number (not a bool) with ok(x), else a ValueError."""
-    if isinstance(x, bool) or not isinstance(x, Real) or not ok(float(x)):
-        raise ValueError(f"{where} must be {rule}, got {x!r:.60}")
-    return float(x)
-
-
 def _init_weights(rng: np.random.Generator, nin: int, fan_out: int, init: str) -> list[float]:
     if init == "he":
         weights = rng.normal(0.0, math.sqrt(2.0 / nin), nin)
@@ -716,12 +711,6 @@ def _rng(seed: Seed, where: str) -> np.random.Generator:
     if seed is None or (isinstance(seed, int) and not isinstance(seed, bool) and seed >= 0):
         return np.random.default_rng(seed)
     raise ValueError(f"{where}: seed must be an int >= 0, a numpy Generator or None; got {seed!r}")
-
-
-def _positive_int(n: object, where: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-        raise ValueError(f"{where} must be a positive int, got {n!r}")
-    return int(n)
 
 
 def _inputs(x: Any, width: int | None, module: Module) -> list[Value]:

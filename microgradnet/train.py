@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from ._checks import positive_int as _positive_int
 from .engine import Value, no_gc
 from .losses import (
     NUMPY_LOSSES,
@@ -208,9 +209,9 @@ def fit(
     """
     loss_fn, name = _loss(loss)
     Xs, ys = _dataset(X, y, name, "fit")
-    epochs = _count(epochs, "fit(epochs)")
+    epochs = _positive_int(epochs, "fit(epochs)")
     n = len(Xs)
-    size = n if batch_size is None else min(_count(batch_size, "fit(batch_size)"), n)
+    size = n if batch_size is None else min(_positive_int(batch_size, "fit(batch_size)"), n)
     acc_fn = accuracy if accuracy is not None else _accuracy_rule(name, ys)
     val = None
     if validation is not None:
@@ -331,7 +332,9 @@ def evaluate(
     loss_fn, name = _loss(loss)
     Xs, ys = _dataset(X, y, name, "evaluate")
     acc_fn = accuracy if accuracy is not None else _accuracy_rule(name, ys)
-    return _evaluate(model, Xs, ys, loss_fn, acc_fn, _count(batch_size, "evaluate(batch_size)"))
+    return _evaluate(
+        model, Xs, ys, loss_fn, acc_fn, _positive_int(batch_size, "evaluate(batch_size)")
+    )
 
 
 def _evaluate(
@@ -501,12 +504,6 @@ def _numbers(data: Any, name: str, where: str) -> np.ndarray:
     if not np.isfinite(array).all():
         raise ValueError(f"{where}: {name} contains NaN or inf")
     return array
-
-
-def _count(n: object, where: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-        raise ValueError(f"{where} must be a positive int, got {n!r}")
-    return int(n)
 
 
 def _predictions(out: list[list[Value]]) -> Any:
