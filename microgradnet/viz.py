@@ -298,10 +298,13 @@ def draw(
     count = len(order) - len(scene.hidden) - len(scene.group_of) + len(scene.groups)
     if max_nodes is not None and count > max_nodes:
         raise ValueError(_too_many(count, max_nodes, collapse))
-    scene.edge_labels = bool(edge_labels)
+    # collapsed networks: thin unnumbered edges, unless asked (show_local=True asks for them)
+    scene.edge_labels = bool(edge_labels if edge_labels is not None else show_local)
     scene.back_labels = scene.values_on_arrows or bool(edge_labels)
     _plan_copies(scene)
-    if show_local is None:
+    if show_local is None and scene.groups and not scene.edge_labels:
+        scene.show_local = False  # the thin edges carry no numbers anyway
+    elif show_local is None:
         n_local = _local_label_count(scene)
         scene.show_local = n_local <= AUTO_LABELS_UP_TO
         if not scene.show_local:
@@ -1219,8 +1222,9 @@ MAX_LINES = 8
 def _escape_lines(text: str) -> list[str]:
     """text as HTML-label lines: line breaks (\\n, \\r, \\u2028, ...) break lines, markup
     characters are escaped, characters XML cannot hold (control characters, lone surrogates)
-    show as \\xNN escapes, tabs as four spaces, a word joiner after each backslash keeps dot
-    from expanding \\N, \\G, \\L, ...; empty lines stay (a space); very long labels end in
+    show as \\xNN escapes, tabs as four spaces, "]" as a character reference (dot's parser
+    fails on a line that starts with it), a word joiner after each backslash keeps dot from
+    expanding \\N, \\G, \\L, ...; empty lines stay (a space); very long labels end in
     "…"."""
     if len(text) > MAX_LABEL:
         text = text[: MAX_LABEL - 1] + "…"
@@ -1231,7 +1235,7 @@ def _escape_lines(text: str) -> list[str]:
     for line in lines:
         visible = _UNPRINTABLE.sub(lambda m: f"\\x{ord(m[0]):02x}", line)
         escaped = html.escape(visible.replace("\t", "    "), quote=True)
-        escaped = escaped.replace("\\", "\\\u2060")
+        escaped = escaped.replace("\\", "\\\u2060").replace("]", "&#93;")  # dot rejects ">]"
         out.append(escaped if escaped.strip() else " ")
     return out
 

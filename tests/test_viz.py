@@ -506,6 +506,9 @@ def test_wide_networks_get_thin_unlabelled_edges_unless_asked() -> None:
     assert all(a["penwidth"] == "0.6" for a in blue if a.get("color") == "#7f9fd8")
     labelled = Dot(draw(loss, collapse="neuron", edge_labels=True, show_local=True))
     assert sum("label" in a for _, _, a in labelled.edges) >= 16 * 16
+    asked = Dot(draw(loss, collapse="neuron", show_local=True))  # an explicit value wins
+    assert sum("label" in a for _, _, a in asked.edges) >= 16 * 16
+    assert "not shown" not in d.source  # the caption promises nothing the edges cannot show
 
 
 def test_collapse_keeps_a_parameter_used_outside() -> None:
@@ -887,3 +890,11 @@ def test_package_exports_the_drawing_functions() -> None:
     for name in ("draw", "to_svg", "save_svg", "save_png", "save_pdf", "GraphvizError"):
         assert getattr(microgradnet, name) is getattr(viz, name) and name in microgradnet.__all__
     assert issubclass(microgradnet.GraphvizNotFoundError, microgradnet.GraphvizError)
+
+
+@pytest.mark.needs_dot
+def test_a_label_line_starting_with_a_bracket_renders() -> None:
+    """dot's HTML-label parser rejects ">]": a line "]" (found by the label fuzzing) renders."""
+    root = Value(3.0, "0\x1e]\x1e0") * 2.0
+    root.backward()
+    assert "]" in "".join(svg_texts(to_svg(root, title="]")))
