@@ -32,6 +32,8 @@ from numbers import Real
 from typing import Any
 
 from . import ops
+from ._checks import real_number as _number
+from ._format import number_format
 from .engine import Constant, Value, _postorder, gradients, topological_order
 
 Function = Callable[..., Value]
@@ -556,10 +558,7 @@ def _is_symbol(name: str) -> bool:
 
 
 _SUBSCRIPT_DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
-
-
-def _fmt(x: float) -> str:
-    return f"{x:.6g}"
+_fmt = number_format(6)  # explain's numbers: 6 significant digits, as the drawings
 
 
 def _call(f: Function, args: Sequence[Any]) -> Value:
@@ -589,12 +588,6 @@ def _inputs(inputs: Sequence[Value | float], where: str) -> list[Value]:
         else:
             points.append(Value(_number(x, f"{where}: input {i}")))
     return points
-
-
-def _number(x: object, where: str) -> float:
-    if isinstance(x, Real):
-        return float(x)
-    raise TypeError(f"{where} must be a number, got {type(x).__name__}: {x!r:.60}")
 
 
 def _is_number(x: object) -> bool:

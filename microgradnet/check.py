@@ -31,6 +31,8 @@ from html import escape
 from numbers import Real
 from typing import Any
 
+from ._format import json_number as _json_number
+from ._format import number_format
 from .autodiff import _parameter_names, explain
 from .engine import Constant, Value, gradients
 from .expr import FUNCTIONS, MAX_LENGTH, ExpressionError, normalize_name, parse_expression
@@ -626,9 +628,9 @@ def _fraction(c: float) -> str:
 
 
 def _fmt(x: float) -> str:
-    text = f"{x:.6g}"
+    """x to 6 significant digits (as explain and the drawings), with a typographic minus."""
+    text = _six_digits(x)
     return "−" + text[1:] if text.startswith("-") else text
 
 
-def _json_number(x: float) -> float | str:
-    return x if math.isfinite(x) else repr(x)
+_six_digits = number_format(6)

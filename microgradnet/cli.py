@@ -26,6 +26,8 @@ from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 from . import __version__
+from ._format import json_number as _number
+from ._format import number_format
 from .autodiff import Explanation, explain, second_derivatives
 from .check import MAX_POINTS, check_derivative
 from .engine import Value, topological_order
@@ -468,21 +470,13 @@ def _unrecognized(extra: list[str], prog: str) -> str:
     return message
 
 
+_fmt = number_format(None)  # whole numbers without .0 (49), other floats in full (repr)
+
+
 def _positive_int(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
     return int(text)
-
-
-def _fmt(x: float) -> str:
-    """Integers without a decimal point (49, not 49.0); other floats in full (repr)."""
-    if math.isfinite(x) and x.is_integer() and abs(x) < 1e16:
-        return str(int(x))
-    return repr(x)
-
-
-def _number(x: float) -> float | str:
-    return x if math.isfinite(x) else repr(x)
 
 
 def _fail(prog: str, kind: str, message: str) -> None:

@@ -18,13 +18,14 @@ backward, one node at a time).
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from . import ops
 from ._checks import real_number as _real
+from ._format import Format
+from ._format import number_format as number_format  # steps.number_format, as before
 from .autodiff import wrap_name
 from .engine import Constant, Value, topological_order
 from .nn import ModulePlace, parameter_place
@@ -234,7 +235,7 @@ _BARE = re.compile(
 _DOUBLE = re.compile(r"\(\((-[^()]*)\)\)")  # ((-4)) -> (-4)
 
 
-def _formula(node: Value, fmt: _Format) -> str:
+def _formula(node: Value, fmt: Format) -> str:
     """node's operation on its children's numbers, written by the op table (ops.text_form):
     ``2·3``, ``tanh(0.5)``, ``1·2 + 3·4 + 1``; negative numbers in parentheses where an
     operator would touch them (``1/(-4)``)."""
@@ -248,26 +249,6 @@ def _formula(node: Value, fmt: _Format) -> str:
         keep = (MAX_FORMULA - 3) // 2
         text = f"{text[:keep]} … {text[-keep:]}"
     return text
-
-
-class _Format:
-    """Numbers to text with a given number of significant digits; -0 prints as 0."""
-
-    def __init__(self, precision: int) -> None:
-        self.spec = f".{precision}g"
-
-    def __call__(self, x: float) -> str:
-        if x == 0:
-            return "0"
-        return format(x, self.spec) if math.isfinite(x) else str(x)
-
-
-def number_format(precision: int, where: str = "") -> _Format:
-    """A formatter to ``precision`` significant digits (1 to 17); where names the caller."""
-    if isinstance(precision, bool) or not isinstance(precision, int) or not 1 <= precision <= 17:
-        prefix = f"{where}: " if where else ""
-        raise ValueError(f"{prefix}precision must be an int from 1 to 17, got {precision!r}")
-    return _Format(precision)
 
 
 def _check_root(root: object, where: str) -> None:

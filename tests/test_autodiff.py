@@ -75,7 +75,7 @@ def test_f_must_return_a_single_value() -> None:
 
 
 def test_bad_arguments_are_named() -> None:
-    with pytest.raises(TypeError, match="argument 0 must be a number, got str"):
+    with pytest.raises(TypeError, match="argument 0 must be a real number, got str"):
         grad(lambda x: x)("2")
     with pytest.raises(IndexError, match="argnums 2 is out of range for 2 positional arguments"):
         grad(lambda x, y: x, argnums=2)(1.0, 2.0)
@@ -187,7 +187,7 @@ def test_numerical_grad_validation() -> None:
     x = Value(1.0)
     with pytest.raises(ValueError, match="input 0 is an interior node \\(op '\\*'\\)"):
         numerical_grad(lambda v: v, [x * 2])
-    with pytest.raises(TypeError, match="numerical_grad: input 1 must be a number, got str"):
+    with pytest.raises(TypeError, match="numerical_grad: input 1 must be a real number, got str"):
         numerical_grad(lambda a, b: a, [1.0, "b"])  # type: ignore[list-item]
 
 
