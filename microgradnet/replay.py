@@ -211,7 +211,7 @@ class Tape:
     # -- building ------------------------------------------------------------------------------
 
     def _build(self, outs: list[Value]) -> None:
-        order = _postorder(outs)
+        order = topological_order(outs)  # children first, each node once
         self._n_nodes = len(order)
         inputs, params = set(self.inputs), set(self.params)
         constants = []
@@ -559,11 +559,6 @@ def _check_arity(node: Value) -> None:
     ok = n >= 1 if op == "sum" else n >= 2 if op == "dot" else n == expected
     if not ok:
         raise ValueError(f"Tape: {_name(node)} has {n} children, which op {op!r} does not take")
-
-
-def _postorder(roots: list[Value]) -> list[Value]:
-    """Every node below the roots once, children first (the engine's explicit-stack order)."""
-    return topological_order(roots)
 
 
 def _values(items: Sequence[Value], where: str) -> list[Value]:
