@@ -26,7 +26,7 @@ from __future__ import annotations
 import functools
 import inspect
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from numbers import Real
 from typing import Any
@@ -525,19 +525,30 @@ def expression_names(order: Sequence[Value], max_len: int = 24) -> dict[Value, s
     """A readable name per node: its label, a constant's value, or the expression that made it
     (``ops.text_form``: ``x·w + b``) while that stays under max_len characters, else ``op#k``."""
     names: dict[Value, str] = {}
-    unnamed = 0
+    short = ShortNames(max_len)
     for node in order:
         if node.label:
-            text = node.label
+            names[node] = node.label
         elif not node.children:
-            text = _fmt(node.data)
+            names[node] = _fmt(node.data)
         else:
-            text = ops.text_form(node, [names[c] for c in node.children])
-            if len(text) > max_len:
-                unnamed += 1
-                text = f"{node.op}#{unnamed}"
-        names[node] = text
+            names[node] = short(node, names)
     return names
+
+
+class ShortNames:
+    """Names interior nodes by their expression from their operands' names (``ops.text_form``)
+    while it stays within max_len characters, else ``op#k`` with k counting those."""
+
+    def __init__(self, max_len: int) -> None:
+        self.max_len, self.unnamed = max_len, 0
+
+    def __call__(self, node: Value, names: Mapping[Value, str]) -> str:
+        text = ops.text_form(node, [names[c] for c in node.children])
+        if len(text) > self.max_len:
+            self.unnamed += 1
+            text = f"{node.op}#{self.unnamed}"
+        return text
 
 
 def _elide(factors: list[str], keep: int = 6) -> str:
@@ -554,10 +565,9 @@ def wrap_name(name: str) -> str:
 
 def _is_symbol(name: str) -> bool:
     """True for one symbol such as x, w1, w₁, y_hat, ŷ; False for an expression (x·w, x²)."""
-    return "·" not in name and name.translate(_SUBSCRIPT_DIGITS).isidentifier()
+    return "·" not in name and name.translate(_SUBSCRIPTS).isidentifier()
 
 
-_SUBSCRIPT_DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
 _fmt = number_format(6)  # explain's numbers: 6 significant digits, as the drawings
 
 

@@ -26,7 +26,7 @@ from . import ops
 from ._checks import real_number as _real
 from ._format import Format
 from ._format import number_format as number_format  # steps.number_format, as before
-from .autodiff import wrap_name
+from .autodiff import ShortNames, wrap_name
 from .engine import Constant, Value, topological_order
 from .nn import ModulePlace, parameter_place
 
@@ -164,7 +164,7 @@ def step_names(root: Value, order: list[Value], max_len: int = 24) -> dict[Value
         else:
             neurons[node] = neuron
     names: dict[Value, str] = {}
-    leaves = unnamed = 0
+    leaves, short = 0, ShortNames(max_len)
     for node in order:  # children come first: each name is made from its operands' names
         for child in node.children:
             if child not in names and not child.label and type(child) is not Constant:
@@ -181,11 +181,7 @@ def step_names(root: Value, order: list[Value], max_len: int = 24) -> dict[Value
         elif node in neurons:
             names[node] = neurons[node]
         else:
-            text = ops.text_form(node, [names[c] for c in node.children])
-            if len(text) > max_len:
-                unnamed += 1
-                text = f"{node.op}#{unnamed}"
-            names[node] = text
+            names[node] = short(node, names)
     if not root.label:
         names[root] = "L"
     for node in order:  # leaves that nothing reads (only a root can be one)
