@@ -627,27 +627,24 @@ def _layout(s: _Scene, fontsize: float) -> tuple[str, int]:
     wide = max(per_level.values(), default=1)
     scale = fontsize / 14
     label = 7 * fontsize * 0.5 / 72 if s.show_local else 0.0  # the ∂ on each edge into an op
-    width, across = 0.0, 0.0  # the spine's length left to right; its breadth top to bottom
+    width, widest, side_widest = 0.0, 0.0, 0.0  # the spine's length; its widest boxes
     on_spine = set(spine)
     for nid in spine:
         v = s.order[int(nid[1:])]
         if nid[0] == "v":
-            width += _box_width(s, v, fontsize)
+            box = _box_width(s, v, fontsize)
+            width, widest = width + box, max(widest, box)
             continue
         width += 0.6 + label
-        side = [
-            c
-            for _, c, _ in s.drawn_operands(v)
-            if c not in s.hidden and (c in s.copies or f"v{s.index[c]}" not in on_spine)
-        ]
-        level = sum(_box_width(s, c, fontsize) for c in side) + label * len(side)
-        box = _box_width(s, v, fontsize)  # the side operands stand beside the spine's line
-        across = max(across, box, box / 2 + level + 0.3)
+        for _, c, _ in s.drawn_operands(v):
+            if c not in s.hidden and (c in s.copies or f"v{s.index[c]}" not in on_spine):
+                side_widest = max(side_widest, _box_width(s, c, fontsize) + label)
+    across = widest + side_widest  # top to bottom: the spine's line, operands beside it
     row_h = 1.6 * scale * (1 + 0.3 * min(wide - 1, 3))  # a row and its operands above it
     lr = width / (wide * row_h)
-    tb = len(spine) * 0.85 * scale / (wide * across)
+    tb = len(spine) * 1.0 * scale / (wide * across)
     # the estimate is rough: a margin, and short chains (the notes' figures) stay one line
-    fits = MAX_ASPECT * (0.85 if len(spine) >= 24 else 1.2)
+    fits = MAX_ASPECT * (0.85 if len(spine) >= 24 else 1.1)
     if (lr if direction == "LR" else tb) <= fits:
         return direction, 0
     if min(lr, tb) <= fits:
@@ -658,12 +655,19 @@ def _layout(s: _Scene, fontsize: float) -> tuple[str, int]:
 
 def _box_width(s: _Scene, v: Value, fontsize: float) -> float:
     """About how wide v's box is drawn, in inches (from its longest line)."""
-    char = fontsize * 0.5 / 72  # inches per character, roughly
+    char = fontsize * 0.55 / 72  # inches per character, narrow ones (·, 1, parentheses) half
     if type(v) is Constant:
-        return 0.3 + char * max(len(s.fmt(v.data)), 3)
-    name = min(len(s.names[v]), MAX_LABEL)
-    grad = len(_partial(s, v)) + 8 if s.show_grad else 0
-    return 0.3 + char * max(min(name + 10, 40) if s.show_data else name, grad, 4)
+        return 0.3 + char * max(_text_width(s.fmt(v.data)), 3)
+    name = _text_width(s.names[v][:MAX_LABEL])
+    grad = _text_width(_partial(s, v)) + 5 if s.show_grad else 0
+    return 0.3 + char * max(min(name + 6, 40) if s.show_data else name, grad, 4)
+
+
+def _text_width(text: str) -> float:
+    return len(text) - 0.5 * sum(ch in _NARROW for ch in text)
+
+
+_NARROW = frozenset("·.,:;!|iljtfr1()[]' -")
 
 
 def _wrap_rows(dot: Drawing, s: _Scene, row: int) -> None:

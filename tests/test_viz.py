@@ -898,3 +898,26 @@ def test_a_label_line_starting_with_a_bracket_renders() -> None:
     root = Value(3.0, "0\x1e]\x1e0") * 2.0
     root.backward()
     assert "]" in "".join(svg_texts(to_svg(root, title="]")))
+
+
+@pytest.mark.needs_dot
+def test_chains_of_every_length_stay_within_three_to_one() -> None:
+    """From 2 steps to 40, z = tanh(0.9·z) and x·x·…·x: straight while that fits 3:1, wrapped
+    beyond; seed 001's graph stays one straight line, as the notes draw it, Masha's within 3:1. The
+    choice is made from the labels' estimated size (draw needs no dot), so an unwrapped chain
+    of 6 or 7 products may come out up to 3.5:1 ("about 3:1")."""
+    for n in (2, 3, 4, 5, 6, 8, 10, 14, 20, 40):
+        x = Value(1.0001, "x")
+        power = x
+        for _ in range(n):
+            power = power * x
+        power.backward()
+        for root in (tanh_steps(n), power):
+            graph = draw(root)
+            wrapped = "rank=same" in graph.source
+            assert aspect(layout_of(graph)) <= (3.0 if wrapped or n < 6 else 3.5), n
+            assert wrapped == (n >= 8 or (n >= 4 and root is not power)), n
+    masha_loss = masha(1.0, 0.5, (0.5, -0.3, 0.8))["L"]
+    masha_loss.backward()
+    assert "rank=same" not in draw(seed001()[3]).source
+    assert aspect(layout_of(draw(masha_loss))) <= 3.0  # 2.8:1 straight, or in rows
