@@ -10,7 +10,8 @@ The formula is parsed by ``microgradnet.expr`` (Python's ``ast``, never eval). E
 (a bad NAME=VALUE, a refused formula, log(-1), an unwritable file, no Graphviz) ends in one line
 on stderr and exit status 2; ``main(argv)`` returns the status instead of exiting.
 
-References: argparse; seed 001 (the (x·w + b)² worked example and its forward/backward graph).
+References: argparse; the backpropagation notebook of the lecture notes (the (x·w + b)² worked
+example and its forward/backward graph).
 """
 
 from __future__ import annotations
@@ -118,10 +119,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 def demo(out_dir: str | Path = "demo-output", *, epochs: int = 60) -> list[Path]:
     """Run the demo, print what it computes and return the files it wrote into out_dir.
 
-    Seed 001's worked example, L = (x·w + b)² at x = 2, w = 3, b = 1: its gradients, the chain
-    rule for x and its graph with forward (blue) and backward (red dashed) arrows; then seed
-    001's section 8: an MLP trained on the two moons, its decision boundary, its loss and
-    gradient-norm curves, and the graph of one sample's loss collapsed by neuron.
+    The worked example of the lecture notes' backpropagation notebook, L = (x·w + b)² at x = 2,
+    w = 3, b = 1: its gradients, the chain rule for x and its graph with forward (blue) and
+    backward (red dashed) arrows; then the notebook's classifier: an MLP trained on the two
+    moons, its decision boundary, its loss and gradient-norm curves, and the graph of one
+    sample's loss collapsed by neuron.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -597,10 +599,10 @@ def _parser() -> _Parser:
 
     run_demo = commands.add_parser(
         "demo",
-        help="seed 001's worked example, then an MLP trained on the two moons",
+        help="the notes' worked example (x*w + b)**2, then an MLP trained on the two moons",
         description=(
-            "Print seed 001's worked example and draw its graph, then train an MLP on the two "
-            "moons; write the graphs (SVG) and plots (PNG) into DIR."
+            "Print the lecture notes' worked example L = (x*w + b)**2 and draw its graph, then "
+            "train an MLP on the two moons; write the graphs (SVG) and plots (PNG) into DIR."
         ),
     )
     run_demo.set_defaults(prog=run_demo.prog)

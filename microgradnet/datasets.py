@@ -1,8 +1,9 @@
-"""Toy datasets of the seeds, as thin wrappers over scikit-learn (an optional dependency).
+"""Toy datasets of the lecture notes, as thin wrappers over scikit-learn (an optional dependency).
 
-make_moons and make_circles (seed 001's classifiers) and load_digits (the offline 8×8 digits,
-seed 001's "try it on MNIST") return (X, y) numpy arrays: X float samples × features, y integer
-labels. ``seed`` is scikit-learn's random_state. train_test_split splits them reproducibly.
+make_moons and make_circles (the classifiers of the notes' backpropagation notebook) and
+load_digits (the offline 8×8 digits, for its "try it on MNIST") return (X, y) numpy arrays:
+X float samples × features, y integer labels. ``seed`` is scikit-learn's random_state.
+train_test_split splits them reproducibly.
 Nothing is downloaded: all of these ship with scikit-learn.
 
 References: scikit-learn's sklearn.datasets and sklearn.model_selection.train_test_split.

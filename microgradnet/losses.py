@@ -9,10 +9,11 @@ Values) and targets (numbers, lists or numpy arrays of the same shape; a (n,) ta
 over the elements (over the samples for cross_entropy), ``"sum"`` adds them up.
 
 Conventions
-- mse_loss is PyTorch's mean((a - y)^2), so dJ/da = 2(a - y)/m. Seed 000 (and seed 001's
-  summary) write J = ½·mean((a - y)^2), whose output error is delta^L = (a - y)/m: that is
+- mse_loss is PyTorch's mean((a - y)^2), so dJ/da = 2(a - y)/m. The notes' detailed derivation
+  of the layer formulas (and the backpropagation notebook's summary) write
+  J = ½·mean((a - y)^2), whose output error is delta^L = (a - y)/m: that is
   ``0.5 * mse_loss(a, y)``.
-- With the mean reduction, each pair of seed 000 gives delta^L = dJ/dz^L = (a - y)/m:
+- With the mean reduction, each pair of that derivation gives delta^L = dJ/dz^L = (a - y)/m:
   0.5 * mse_loss with a linear output, bce_loss after a sigmoid (or bce_with_logits on z), and
   cross_entropy on the logits z (a = softmax(z), y one-hot).
 - bce_loss clamps probabilities into [eps, 1 - eps] before the logarithms (eps = 1e-7): the
@@ -21,7 +22,8 @@ Conventions
   with the maximum subtracted, softplus written to never overflow).
 
 References: PyTorch torch.nn.functional (mse_loss, binary_cross_entropy(_with_logits),
-cross_entropy), karpathy/micrograd demo (max-margin hinge loss), seeds 000 and 004.
+cross_entropy), karpathy/micrograd demo (max-margin hinge loss); the notes' detailed
+derivation of the layer formulas and their notes on forward propagation and L2 regularization.
 """
 
 from __future__ import annotations
@@ -185,7 +187,8 @@ def _hinge_numpy(s: Array, y: Array) -> tuple[Array, Array]:
 
 
 def l2_penalty(params: Module | Iterable[Value], lam: float) -> Value:
-    """lam/2 · Σ p^2 (seed 004), as one dot node: its gradient is lam·p for each p."""
+    """lam/2 · Σ p^2 (the notes on L2 regularization), as one dot node: its gradient is lam·p
+    for each p."""
     lam = _real(lam, "l2_penalty(lam)", lambda v: 0 <= v < math.inf, "a finite number >= 0")
     ps = params.parameters() if isinstance(params, Module) else list(params)
     if not ps:

@@ -2,8 +2,9 @@
 
 A Neuron computes its pre-activation z = Σ w_i·x_i + b as ONE fused ``dot`` node of the engine,
 then its activation (relu, tanh, sigmoid, leaky_relu or none), so a network's graph has about
-two nodes per neuron and every gradient of the lecture notes can be read off it:
-``z.grad`` is the error delta_j of seed 000, ``w.grad`` is dJ/dW_jk = delta_j·a_k.
+two nodes per neuron and every gradient of the lecture notes can be read off it: ``z.grad`` is
+the error delta_j of the notes' derivation of the layer formulas, ``w.grad`` is
+dJ/dW_jk = delta_j·a_k.
 
 Calling conventions
 - Per-sample modules (Neuron, Layer, MLP, Dropout, Sequential) take one sample: a list (or numpy
@@ -23,7 +24,8 @@ Calling conventions
 
 References: karpathy/micrograd nn.py (Neuron, Layer, MLP; init "uniform"), PyTorch torch.nn
 (Module, named_parameters, state_dict, BatchNorm1d, Dropout, Sequential), He et al. 2015 and
-Glorot & Bengio 2010 (init "he", "xavier"); the seeds' formulas (000: layers and batch norm).
+Glorot & Bengio 2010 (init "he", "xavier"); the notes' detailed derivation of the layer
+formulas (layers and batch norm).
 """
 
 from __future__ import annotations
@@ -344,8 +346,8 @@ class Module(metaclass=_Labelled):
 class Neuron(Module):
     """z = Σ w_i·x_i + b (one ``dot`` node), then the activation: a = f(z).
 
-    init: "he" N(0, 2/nin) (seed 001), "xavier" U(±sqrt(6/(nin + fan_out))), "uniform"
-    U(-1, 1) (micrograd); the bias starts at 0. alpha is leaky_relu's negative slope.
+    init: "he" N(0, 2/nin) (as the lecture notes use it), "xavier" U(±sqrt(6/(nin + fan_out))),
+    "uniform" U(-1, 1) (micrograd); the bias starts at 0. alpha is leaky_relu's negative slope.
     """
 
     def __init__(
@@ -508,7 +510,8 @@ class Dropout(Module):
 
 
 class BatchNorm1d(Module):
-    """Batch normalization over a batch of samples with num_features values each (seed 000).
+    """Batch normalization over a batch of samples with num_features values each (as in the notes'
+    derivation of the layer formulas).
 
     Training: per feature k, mu = mean over the batch, var = biased batch variance,
     z_hat = (z - mu) / sqrt(var + eps), out = gamma_k·z_hat + beta_k, all in the graph (so

@@ -10,7 +10,8 @@ With g = grad + weight_decay·p (L2 regularization folded into the gradient):
            p <- p - lr · (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
 
 References: PyTorch torch.optim.SGD and torch.optim.Adam (the update rules above, dampening 0);
-Kingma & Ba 2015 (Adam); seed 001 (momentum, Adam); seed 004 (L2: dJ/dW = ... + lambda·W).
+Kingma & Ba 2015 (Adam); the backpropagation notebook of the lecture notes (momentum, Adam); the
+notes on forward propagation and L2 regularization (dJ/dW = ... + lambda·W).
 """
 
 from __future__ import annotations

@@ -1,11 +1,12 @@
 """Plots of training with matplotlib: decision boundaries and the curves of a History.
 
-    decision_boundary(model, X, y)   the model's classes over the plane and the data (seed 001 §8)
+    decision_boundary(model, X, y)   the model's classes over the plane and the data
     training_curves(history)         loss per epoch and the gradient norm of each layer (§7)
 
 matplotlib is optional (the ``notebook`` extra) and imported only when a plot is drawn.
 
-References: seed 001's plot_decision_boundary and its loss / gradient-norm figures.
+References: the backpropagation notebook of the lecture notes (its plot_decision_boundary and its
+loss / gradient-norm figures).
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ def class_grid(
 def training_curves(history: History, *, axes: Any = None) -> Any:
     """Two panels: loss per epoch (and validation loss), and each layer's gradient norm.
 
-    Both on a log scale, as in seed 001; returns the array of two Axes.
+    Both on a log scale, as in the notes' backpropagation notebook; returns the array of two Axes.
     """
     plt = _pyplot()
     if not isinstance(history, History):

@@ -6,7 +6,7 @@
 
 One step of a mini-batch is ``forward_backward``: the graph of the batch is built, the loss
 back-propagated, and the parameters' ``grad`` filled; fit then records the gradient norm of each
-layer (seed 001's study of vanishing and exploding gradients) and lets the optimizer update.
+layer (the lecture notes' study of vanishing and exploding gradients) and lets the optimizer update.
 Losses are named ("mse", "bce", "bce_with_logits", "cross_entropy", "hinge") or any callable
 loss(predictions, targets) -> Value; predictions are one Value per sample for a one-output
 model, else one list of Values per sample.
@@ -17,7 +17,8 @@ Ctrl-C stops at once. A loss or gradient that is not finite stops training befor
 with a warning and ``stop_reason`` set, so the parameters stay finite.
 
 References: Keras Model.fit / History (per-epoch metrics, validation), PyTorch training loops
-(zero_grad, backward, step), seed 001 (mini-batches, gradient norms, accuracy).
+(zero_grad, backward, step), the backpropagation notebook of the lecture notes (mini-batches,
+gradient norms, accuracy).
 """
 
 from __future__ import annotations
@@ -527,7 +528,7 @@ def layer_name(parameter_name: str) -> str:
 
 def gradient_norms(model: Module) -> dict[str, float]:
     """The L2 norm of each layer's parameter gradients as they stand now, by layer name (the
-    names of History.grad_norms): seed 001's look at vanishing and exploding gradients."""
+    names of History.grad_norms): the lecture notes' look at vanishing and exploding gradients."""
     names, layer_of = _layers(model)
     grads = np.fromiter((p.grad for p in model.parameters()), float)
     return dict(zip(names, _layer_norms(grads, layer_of, len(names)).tolist()))
