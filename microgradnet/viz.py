@@ -46,11 +46,12 @@ few seconds (benchmarks/bench_render.py); dot is stopped after DOT_TIMEOUT secon
 
 Layout: the longest path into the root (the spine) is kept straight (dot's ``group``), operands
 beside it. A chain too long for MAX_ASPECT in either direction (rankdir=None only) is wrapped like
-lines of text: its spine cut into rows of about sqrt(n · WRAP_ASPECT) nodes, each row one rank,
-top to bottom, with the operands in a free rank above each row; the picture stays near 3:2
-(its size is estimated from the labels, so short chains of 5 to 10 steps can come out up to
-about 4:1). In wrapped drawings results read more than LONG_EDGE levels later are drawn again
-beside their reader, as in large ones. Collapsed networks are drawn a column per layer.
+lines of text: its spine cut into about sqrt(length / (WRAP_ASPECT · row height)) rows, each one
+rank, top to bottom, with the operands in a free rank above each row, so the picture comes out
+between 1:1 and 2:1 (the size is estimated from the labels, so an unwrapped chain of 6 or 7
+steps can come out up to 3.5:1). In wrapped drawings results read more than LONG_EDGE levels
+later are drawn again beside their reader, as in large ones. Collapsed networks are drawn a
+column per layer.
 
 Stable output: node ids come from the topological order (v<i> for Values, o<i> for their
 operation, g<i> for collapsed groups, v<i>_<j> for the copy of v<i> beside node j), so the same
