@@ -151,7 +151,7 @@ def _moons(out: Path, epochs: int) -> list[Path]:
     X_train, X_test, y_train, y_test = datasets.train_test_split(X, y, test_size=0.2, seed=42)
     model = MLP(2, [16, 16, 1], seed=0)
     print(
-        "\nseed 001, section 8: MLP(2, [16, 16, 1]) learns the two moons (300 samples, noise 0.2)"
+        "\nThe notes' classifier: MLP(2, [16, 16, 1]) learns the two moons (300 samples, noise 0.2)"
     )
     history = fit(
         model,
@@ -190,7 +190,7 @@ def _seed001_example(out: Path) -> Path:
     L = (x * w + b) ** 2
     L.label = "L"
     L.backward()
-    print("seed 001 worked example: L = (x*w + b)**2 at x = 2, w = 3, b = 1")
+    print("The notes' worked example: L = (x·w + b)² at x = 2, w = 3, b = 1")
     print(f"L = {_fmt(L.data)}")
     for v in (x, w, b):
         print(f"dL/d{v.label} = {_fmt(v.grad)}")

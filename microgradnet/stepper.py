@@ -37,8 +37,6 @@ import itertools
 import json
 import math
 import re
-import shutil
-import subprocess
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path as FilePath
@@ -47,7 +45,6 @@ from typing import Any
 from .engine import Constant, Value, topological_order
 from .steps import BackwardStep, ForwardStep, backward_steps, forward_steps
 from .viz import (
-    DOT_TIMEOUT,
     Drawing,
     GraphvizError,
     GraphvizNotFoundError,
@@ -415,7 +412,7 @@ class _Layout:
         frame would spend most of its time starting the program)."""
         sources = "\n".join(self.pinned(g) for g in graphs)
         timeout = max(g.timeout for g in graphs) * max(1.0, len(graphs) / 10)
-        out = _neato_n2(sources, timeout).decode("utf-8")
+        out = run_dot(sources, timeout=timeout, layout="neato", options=["-n2"]).decode("utf-8")
         svgs = ["<?xml" + part for part in out.split("<?xml")[1:]]
         if len(svgs) != len(graphs):
             raise GraphvizError(f"neato -n2 drew {len(svgs)} of {len(graphs)} frames")
@@ -448,26 +445,6 @@ def _same_size(svgs: list[str]) -> list[str]:
         )
         out.append(svg[: h.start()] + head + svg[h.end() :])
     return out
-
-
-def _neato_n2(source: str, timeout: float = DOT_TIMEOUT) -> bytes:
-    program = shutil.which("neato")
-    if program is None:
-        raise GraphvizNotFoundError()
-    try:
-        done = subprocess.run(
-            [program, "-n2", "-Tsvg"],
-            input=source.encode("utf-8"),
-            capture_output=True,
-            timeout=timeout,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        raise GraphvizError(f"neato did not finish within {timeout:g} s and was stopped") from None
-    if done.returncode != 0:
-        reason = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise GraphvizError(f"neato -n2 failed: {reason[0] if reason else 'no message'}")
-    return done.stdout
 
 
 # -- the self-contained HTML stepper ---------------------------------------------------------------

@@ -72,7 +72,7 @@ import math
 import re
 import shutil
 import subprocess
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path as FilePath
 from typing import Any
@@ -150,18 +150,27 @@ class GraphvizNotFoundError(GraphvizError, graphviz.ExecutableNotFound):  # type
 SMALLER = "draw it with collapse='neuron', show_local=False or a smaller max_nodes"
 
 
-def run_dot(source: str, fmt: str = "svg", *, timeout: float = DOT_TIMEOUT) -> bytes:
-    """Lay out DOT text with Graphviz's dot and return the output in format fmt (svg, png, pdf,
-    json, ...). Raises GraphvizNotFoundError without dot, GraphvizError when dot fails or runs
-    longer than timeout seconds (it is then killed)."""
+def run_dot(
+    source: str,
+    fmt: str = "svg",
+    *,
+    timeout: float = DOT_TIMEOUT,
+    layout: str = "dot",
+    options: Sequence[str] = (),
+) -> bytes:
+    """Lay out DOT text with Graphviz's dot (or another of its layout programs, e.g. "neato"
+    with options ["-n2"] to keep given positions) and return the output in format fmt (svg, png,
+    pdf, json, ...). Raises GraphvizNotFoundError without the program, GraphvizError when it
+    fails or runs longer than timeout seconds (it is then killed)."""
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
         raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
-    program = shutil.which("dot")
+    program = shutil.which(layout)
     if program is None:
         raise GraphvizNotFoundError()
+    dot = " ".join([layout, *options])
     try:
         done = subprocess.run(
-            [program, f"-T{fmt}"],
+            [program, *options, f"-T{fmt}"],
             input=source.encode("utf-8"),
             capture_output=True,
             timeout=timeout,
@@ -169,15 +178,15 @@ def run_dot(source: str, fmt: str = "svg", *, timeout: float = DOT_TIMEOUT) -> b
         )
     except subprocess.TimeoutExpired:
         raise GraphvizError(
-            f"dot did not finish within {timeout:g} s and was stopped; {SMALLER}, "
+            f"{dot} did not finish within {timeout:g} s and was stopped; {SMALLER}, "
             "or pass a larger timeout"
         ) from None
     except OSError as e:
-        raise GraphvizError(f"dot could not be run: {e}") from None
+        raise GraphvizError(f"{dot} could not be run: {e}") from None
     if done.returncode != 0:
         reason = done.stderr.decode("utf-8", "replace").strip().splitlines()
         first = reason[0] if reason else "no message"
-        raise GraphvizError(f"dot failed (exit status {done.returncode}): {first}; {SMALLER}")
+        raise GraphvizError(f"{dot} failed (exit status {done.returncode}): {first}; {SMALLER}")
     return done.stdout
 
 
@@ -585,7 +594,7 @@ def _local_label_count(s: _Scene) -> int:
 
 def _fitting_direction(s: _Scene) -> str:
     """LR, unless top to bottom keeps the picture much nearer square and within MAX_ASPECT
-    (short chains such as seed 001's; a chain too long for either stays LR)."""
+    (short chains such as the notes' (x·w + b)²; a chain too long for either stays LR)."""
     per_level: dict[int, int] = {}
     for v in s.order:
         if v not in s.hidden and (v not in s.group_of or v is s.group_of[v].members[-1]):
