@@ -273,6 +273,7 @@ def without_dot(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("PATH", str(empty))
 
 
+@pytest.mark.needs_dot
 def test_grad_svg_writes_the_graph(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     path = tmp_path / "graph.svg"
     status, out, err = run(capsys, *EXAMPLE, "--svg", str(path))
@@ -376,6 +377,7 @@ DEMO_FILES = [
 ]
 
 
+@pytest.mark.needs_dot
 def test_demo_prints_the_example_trains_and_draws(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from microgradnet.engine import Constant, Value
@@ -346,6 +346,8 @@ def _float_result(op: str, x: float, y: float) -> float | type[BaseException]:
     """What Python's float arithmetic gives, or the error the engine raises instead."""
     if op == "**" and x < 0 and not y.is_integer():
         return ValueError  # a negative base with a fractional exponent: checked first
+    if op == "**" and x == 0 and y < 0:
+        return ZeroDivisionError  # 0 to any negative power, -inf included (Python gives inf)
     try:
         r = OPERATORS[op](x, y)
     except ZeroDivisionError:
@@ -357,6 +359,7 @@ def _float_result(op: str, x: float, y: float) -> float | type[BaseException]:
 
 @settings(BUDGET, max_examples=OPERATOR_EXAMPLES)
 @given(OPERANDS, OPERANDS, st.sampled_from(sorted(OPERATORS)))
+@example(("value", Value(0.0)), ("value", Value(-math.inf)), "**")  # 0 ** -inf: a pole
 def test_operator_mixes_give_the_float_result_or_a_type_error(
     a: tuple[str, Any], b: tuple[str, Any], op: str
 ) -> None:
