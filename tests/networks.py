@@ -5,6 +5,15 @@ from __future__ import annotations
 from microgradnet import Value
 
 
+def seed001() -> tuple[Value, Value, Value, Value]:
+    """L = (x·w + b)² at x = 2, w = 3, b = 1, after backward (the notes' worked example)."""
+    x, w, b = Value(2.0, "x"), Value(3.0, "w"), Value(1.0, "b")
+    L = (x * w + b) ** 2
+    L.label = "L"
+    L.backward()
+    return x, w, b, L
+
+
 def masha(x: float, y: float, w: tuple[float, float, float]) -> dict[str, Value]:
     """Seed 002: y_hat = f(f(x·w1)·w2)·w3 with f = sigmoid, L = ½(y - y_hat)²."""
     w1, w2, w3 = (Value(v, f"w{i}") for i, v in enumerate(w, 1))

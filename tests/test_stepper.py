@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from networks import seed001
 
 from microgradnet import MLP, backward_steps, forward_steps
 from microgradnet.engine import Value, topological_order
@@ -20,15 +21,6 @@ from microgradnet.stepper import AUTO_COLLAPSE_ABOVE, Stepper
 from microgradnet.viz import draw
 
 SVG = "{http://www.w3.org/2000/svg}"
-
-
-def seed001() -> tuple[Value, Value, Value, Value]:
-    """L = (x*w + b)**2 at x=2, w=3, b=1, after backward (seed 001, section 3)."""
-    x, w, b = Value(2.0, "x"), Value(3.0, "w"), Value(1.0, "b")
-    L = (x * w + b) ** 2
-    L.label = "L"
-    L.backward()
-    return x, w, b, L
 
 
 def shows(svg: str, name: str, grad: float) -> bool:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import graphviz
 import pytest
+from networks import seed001
 
 from microgradnet import nn
 from microgradnet.autodiff import explain
@@ -30,15 +31,6 @@ from microgradnet.viz import (
 )
 
 SVG = "{http://www.w3.org/2000/svg}"
-
-
-def seed001() -> tuple[Value, Value, Value, Value]:
-    """L = (x*w + b)**2 at x=2, w=3, b=1, after backward (seed 001, section 3)."""
-    x, w, b = Value(2.0, "x"), Value(3.0, "w"), Value(1.0, "b")
-    L = (x * w + b) ** 2
-    L.label = "L"
-    L.backward()
-    return x, w, b, L
 
 
 class Dot:
