@@ -39,6 +39,7 @@ from ._checks import named as _named
 from ._checks import real as _real
 from .engine import Value, dot, vsum
 from .nn import Module
+from .ops import OPS
 
 REDUCTIONS = ("mean", "sum")
 BCE_EPS = 1e-7
@@ -99,20 +100,20 @@ def bce_with_logits(pred: Outputs, target: Any, reduction: str = "mean") -> Valu
     terms = []
     for z, y in zip(preds, ys):
         if y == 1:
-            terms.append(_softplus(-z))  # softplus(z) - z
+            terms.append((-z).softplus())  # softplus(z) - z
         elif y == 0:
-            terms.append(_softplus(z))
+            terms.append(z.softplus())
         else:
-            terms.append(_softplus(z) - y * z)
+            terms.append(z.softplus() - y * z)
     return _reduce(terms, reduction, "bce_with_logits")
 
 
 def _softplus_numpy(z: Array) -> tuple[Array, Array]:
-    """log(1 + e^z) and its derivative, by _softplus's two branches."""
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, z + np.log(e + 1), np.log(e + 1)), np.where(
-        z >= 0, 1 - e / (e + 1), e / (e + 1)
-    )
+    """log(1 + e^z) and its derivative sigmoid(z), by the op table's softplus rules."""
+    op = OPS["softplus"]
+    assert op.numpy_forward is not None and op.numpy_derivative is not None
+    out = op.numpy_forward(z)
+    return out, op.numpy_derivative(out, z)[0]
 
 
 def _bce_with_logits_numpy(z: Array, y: Array) -> tuple[Array, Array]:
@@ -339,13 +340,6 @@ def _shifted(logits: Sequence[Value], where: str) -> list[Value]:
     if not math.isfinite(top):
         raise ValueError(f"{where}: logits must be finite, max is {top}")
     return [z - top for z in zs]
-
-
-def _softplus(z: Value) -> Value:
-    """log(1 + e^z) without overflow: z + log(1 + e^-z) for z >= 0."""
-    if z.data >= 0:
-        return z + ((-z).exp() + 1).log()
-    return (z.exp() + 1).log()
 
 
 def _reduce(terms: list[Value], reduction: str, where: str) -> Value:
