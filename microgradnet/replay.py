@@ -338,6 +338,12 @@ class _OpGroup:
         return f"{self.op} ×{self.stop - self.start}"
 
 
+def _numpy_rules(op: ops.Op) -> tuple[Rule, Rule]:
+    """op's numpy forward and derivative (the tape admits only ops that have both)."""
+    assert op.numpy_forward is not None and op.numpy_derivative is not None
+    return op.numpy_forward, op.numpy_derivative
+
+
 class _Elementwise(_OpGroup):
     """A fixed-arity op: operand j of every node gathered as one (group × batch) array."""
 
@@ -354,8 +360,7 @@ class _Elementwise(_OpGroup):
         self.grad_columns = [j for j in range(arity) if any(needs[v.children[j]] for v in nodes)]
         self.needs_grad = bool(self.grad_columns)
         op = ops.OPS[self.op]
-        assert op.numpy_forward is not None and op.numpy_derivative is not None
-        self.f, self.d = op.numpy_forward, op.numpy_derivative
+        self.f, self.d = _numpy_rules(op)
         # the op's parameters (leaky_relu's alpha), one column per parameter, per node
         self.params = [
             np.array([ops.parameters(v)[k] for v in nodes])[:, None] for k in range(len(op.params))
@@ -398,9 +403,7 @@ class _Nary(_OpGroup):
         self.grad_rows = (
             self.operands if self.keep is None else _Rows([flat[i] for i in self.keep.tolist()])
         )
-        op = ops.OPS[self.op]
-        assert op.numpy_forward is not None and op.numpy_derivative is not None
-        self.f, self.d = op.numpy_forward, op.numpy_derivative
+        self.f, self.d = _numpy_rules(ops.OPS[self.op])
         self.xs: Array = np.empty(0)
 
     def forward(self, V: Array, s: Array) -> None:
