@@ -48,7 +48,7 @@ from .losses import (
     mse_loss,
     numpy_loss,
 )
-from .nn import Module
+from .nn import Module, Neuron
 from .optim import SGD, Optimizer
 from .replay import Tape
 
@@ -513,8 +513,15 @@ def _predictions(out: list[list[Value]]) -> Any:
 
 
 def layer_name(parameter_name: str) -> str:
-    """The layer a parameter belongs to: the part before ".neurons." ("layers.0" for
-    "layers.0.neurons.3.w.1"), else its module ("layers.1" for "layers.1.gamma.3")."""
+    """Deprecated (gradient norms read the module structure now): the layer a parameter name
+    belongs to, the part before ".neurons." ("layers.0" for "layers.0.neurons.3.w.1"), else
+    its module ("layers.1" for "layers.1.gamma.3")."""
+    warnings.warn(
+        "train.layer_name is deprecated: Module.parameter_owners() tells which modules hold a "
+        "parameter",
+        DeprecationWarning,
+        stacklevel=2,
+    )
     head, sep, _ = parameter_name.partition(".neurons.")
     if sep:
         return head
@@ -541,12 +548,22 @@ def _layer_norms(grads: np.ndarray, layer_of: np.ndarray, layers: int) -> np.nda
 
 
 def _layers(model: Module) -> tuple[list[str], np.ndarray]:
-    """Layer names in order and, for each parameter, the index of its layer."""
+    """Layer names in order and, for each parameter, the index of its layer: the module that
+    holds its Neuron ("layers.0"), else the module that holds it ("layers.1" for a batch norm's
+    gamma), "model" for the model itself. Read from the module structure, never from names."""
+    owners = model.parameter_owners()
     names: dict[str, int] = {}
     ids = []
-    for name, _ in model.named_parameters():
-        layer = layer_name(name) or "model"
-        ids.append(names.setdefault(layer, len(names)))
+    for p in model.parameters():
+        path = owners[p]
+        neuron = next((k for k, (_, m) in enumerate(path) if isinstance(m, Neuron)), None)
+        if neuron is None:
+            layer = path[-1][0]  # the module holding it
+        elif neuron:
+            layer = path[neuron - 1][0]  # the module holding its neuron
+        else:
+            layer = ""  # the model is a Neuron
+        ids.append(names.setdefault(layer or "model", len(names)))
     return list(names), np.array(ids, dtype=int)
 
 

@@ -15,7 +15,7 @@ import pytest
 from microgradnet import datasets
 from microgradnet.engine import Value
 from microgradnet.losses import mse_loss
-from microgradnet.nn import MLP, BatchNorm1d, Dropout, Layer, Sequential
+from microgradnet.nn import MLP, BatchNorm1d, Dropout, Layer, Module, Sequential
 from microgradnet.optim import SGD, Adam
 from microgradnet.train import (
     History,
@@ -311,12 +311,33 @@ def test_gradient_norms_per_layer() -> None:
     assert norms["layers.1"] > 0
 
 
-def test_layer_name() -> None:
-    assert layer_name("layers.0.neurons.3.w.1") == "layers.0"
-    assert layer_name("layers.2.neurons.0.b") == "layers.2"
-    assert layer_name("layers.1.gamma.3") == "layers.1"
-    assert layer_name("neurons.0.w.1") == ""
-    assert layer_name("body.layers.1.neurons.0.b") == "body.layers.1"
+def test_gradient_norms_name_layers_by_the_module_structure() -> None:
+    """A neuron's parameters count to the module holding the neuron, other parameters to
+    their own module, a model's own parameters to "model"."""
+    assert list(gradient_norms(MLP(2, [3, 2, 1], seed=0))) == ["layers.0", "layers.1", "layers.2"]
+    with_norm = Sequential(Layer(2, 3, seed=0), BatchNorm1d(3), Layer(3, 1, seed=0))
+    assert list(gradient_norms(with_norm)) == ["layers.0", "layers.1", "layers.2"]
+    assert list(gradient_norms(Layer(2, 2, seed=0))) == ["model"]
+
+    class Net(Module):
+        def __init__(self) -> None:
+            self.body = MLP(2, [2, 1], seed=0)
+            self.head = Layer(1, 1, seed=0)
+
+    assert list(gradient_norms(Net())) == ["body.layers.0", "body.layers.1", "head"]
+
+
+def test_layer_name_is_deprecated_and_unchanged() -> None:
+    with pytest.deprecated_call():
+        assert layer_name("layers.0.neurons.3.w.1") == "layers.0"
+    with pytest.deprecated_call():
+        assert layer_name("layers.2.neurons.0.b") == "layers.2"
+    with pytest.deprecated_call():
+        assert layer_name("layers.1.gamma.3") == "layers.1"
+    with pytest.deprecated_call():
+        assert layer_name("neurons.0.w.1") == ""
+    with pytest.deprecated_call():
+        assert layer_name("body.layers.1.neurons.0.b") == "body.layers.1"
 
 
 def test_history_defaults() -> None:
