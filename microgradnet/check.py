@@ -33,9 +33,10 @@ from typing import Any
 
 from ._format import json_number as _json_number
 from ._format import number_format
-from .autodiff import _parameter_names, explain
+from .chain_rule import explain
 from .engine import Constant, Value, gradients
 from .expr import FUNCTIONS, MAX_LENGTH, ExpressionError, normalize_name, parse_expression
+from .transforms import parameter_names
 
 MAX_POINTS = 100_000
 MAX_PATHS = 20  # explain's printing bound: more paths than this and the path check is not tried
@@ -477,7 +478,7 @@ def _variable_names(
     if isinstance(f, str):
         names = declared + [n for n in _formula_names(f) if n not in declared]
     else:
-        names = _parameter_names(f)
+        names = parameter_names(f)
         sizes = [len(g) for g in (at, domain) if g is not None and not isinstance(g, Mapping)]
         n = max([len(names), *sizes]) if sizes or names else 0
         names = names + [f"x{i}" for i in range(len(names), n)]

@@ -29,10 +29,11 @@ from typing import Any, NoReturn, TextIO
 from . import __version__
 from ._format import json_number as _number
 from ._format import number_format
-from .autodiff import Explanation, explain, second_derivatives
+from .chain_rule import Explanation, explain
 from .check import MAX_POINTS, check_derivative
 from .engine import Value, topological_order
 from .expr import FUNCTIONS, MAX_LENGTH, ExpressionError, normalize_name, parse_expression
+from .transforms import second_derivatives
 
 MAX_VARIABLES = 1000  # grad: declared variables at most
 MAX_HESSIAN_VARIABLES = 100  # grad --hessian: at most 100 variables, 5,050 second derivatives

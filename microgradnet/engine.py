@@ -41,9 +41,9 @@ from operator import mul
 from typing import Any
 
 from . import ops
-from ._checks import named as _named
-from ._checks import real_number as _to_float
-from ._checks import too_large as _too_large
+from ._args import named as _named
+from ._args import real_number as _to_float
+from ._args import too_large as _too_large
 from .ops import Op, _exp, _pow, _sigmoid
 
 Rule = Callable[..., tuple[Any, ...]]

@@ -35,8 +35,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ._checks import named as _named
-from ._checks import real as _real
+from ._args import named as _named
+from ._args import real as _real
 from .engine import Value, dot, vsum
 from .nn import Module
 from .ops import OPS

@@ -30,25 +30,23 @@ formulas (layers and batch norm).
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import json
 import math
 import os
 import reprlib
-import secrets
 import stat
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from numbers import Real
-from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from . import ops
-from ._checks import positive_int as _positive_int
-from ._checks import real as _real
+from ._args import positive_int as _positive_int
+from ._args import real as _real
+from ._files import file_kind, replace_file
 from .engine import Constant, Value, dot, linear_batch, vsum
 
 # the built-in activations; any other one-operand op of the table (ops.OPS), a custom op from
@@ -276,7 +274,7 @@ class Module(metaclass=_Labelled):
             "model": type(self).__name__,
             "state": state,
         }
-        _replace_file(path, json.dumps(document, indent=1))
+        replace_file(path, json.dumps(document, indent=1))
 
     def load(self, path: str | os.PathLike[str], strict: bool = True) -> LoadResult:
         """Read a file written by save() into this model; a bad file changes nothing.
@@ -800,75 +798,6 @@ def _describe(value: object) -> str:
     return _SHORT.repr(value)
 
 
-def _file_kind(mode: int) -> str:
-    kinds = [
-        (stat.S_ISDIR, "a directory"),
-        (stat.S_ISCHR, "a character device"),
-        (stat.S_ISBLK, "a block device"),
-        (stat.S_ISFIFO, "a FIFO (named pipe)"),
-        (stat.S_ISSOCK, "a socket"),
-    ]
-    return next((name for test, name in kinds if test(mode)), "not a regular file")
-
-
-def _replace_file(path: str | os.PathLike[str], text: str) -> None:
-    """Write text to path through a temporary file and a rename; errors name path."""
-    shown = os.fspath(path)
-    target = Path(os.path.realpath(path))  # through symlinks: the link itself stays
-    try:
-        old = os.stat(target)
-    except FileNotFoundError:
-        old = None
-    except OSError as e:
-        raise OSError(e.errno, e.strerror, shown) from None
-    if old is not None and not stat.S_ISREG(old.st_mode):
-        raise ValueError(
-            f"save: {shown!r} is {_file_kind(old.st_mode)}; save writes only a regular file "
-            "(or through a symlink to one)"
-        )
-    if old is not None and not os.access(target, os.W_OK):
-        raise PermissionError(13, "Permission denied (the file is read-only)", shown)
-    tmp = None
-    try:
-        fd, tmp = _create_beside(target)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            if old is not None:  # keep the old file's mode (and owner, where allowed)
-                _keep_mode_and_owner(f.fileno(), tmp, old)
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-        tmp = None
-    except OSError as e:
-        raise OSError(e.errno, e.strerror, shown) from None
-    finally:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
-
-
-def _keep_mode_and_owner(fd: int, tmp: str, old: os.stat_result) -> None:
-    """Give the new file the old one's mode, and its owner where allowed (by the open file,
-    so a swapped path cannot redirect the change; by name where the OS lacks fchmod)."""
-    if hasattr(os, "fchmod"):
-        os.fchmod(fd, stat.S_IMODE(old.st_mode))
-    else:
-        os.chmod(tmp, stat.S_IMODE(old.st_mode))
-    if hasattr(os, "fchown"):
-        with contextlib.suppress(OSError):
-            os.fchown(fd, old.st_uid, old.st_gid)
-
-
-def _create_beside(target: Path) -> tuple[int, str]:
-    """Create a new hidden file next to target, mode 0o666 less the umask (as open() does)."""
-    for _ in range(100):
-        tmp = str(target.parent / f".{target.name}.{secrets.token_hex(4)}.tmp")
-        try:
-            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
-        except FileExistsError:
-            continue
-    raise FileExistsError(17, "could not create a temporary file", str(target))
-
-
 def _json_int(digits: str) -> int:
     n = len(digits.lstrip("-"))
     if n > MAX_INT_DIGITS:
@@ -883,7 +812,7 @@ def _read_json(path: str | os.PathLike[str], shown: str) -> Any:
     mode = os.fstat(fd).st_mode
     if not stat.S_ISREG(mode):
         os.close(fd)
-        raise ValueError(f"load: {shown} is {_file_kind(mode)}, not a state file")
+        raise ValueError(f"load: {shown} is {file_kind(mode)}, not a state file")
     with os.fdopen(fd, "rb") as f:
         data = f.read(MAX_STATE_BYTES + 1)
     if len(data) > MAX_STATE_BYTES:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from ._checks import real as _real
+from ._args import real as _real
 from .engine import Constant, Value
 from .nn import Module
 

@@ -47,7 +47,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import ops
-from ._checks import node_name as _name
+from ._args import node_name as _name
 from .engine import Constant, Value, topological_order
 
 Array = npt.NDArray[np.float64]

@@ -23,10 +23,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from . import ops
-from ._checks import real_number as _real
+from ._args import real_number as _real
 from ._format import Format
 from ._format import number_format as number_format  # steps.number_format, as before
-from .autodiff import ShortNames, wrap_name
+from .chain_rule import ShortNames, wrap_name
 from .engine import Constant, Value, topological_order
 from .nn import ModulePlace, parameter_place
 

@@ -190,10 +190,10 @@ def _value(out: Any, where: str) -> Value:
 
 
 def _argument_names(f: Callable[..., Any], n: int) -> list[str]:
-    from .autodiff import _name, _parameter_names
+    from .transforms import argument_name, parameter_names
 
-    names = _parameter_names(f)
-    return [_name(names, i, n) for i in range(n)]
+    names = parameter_names(f)
+    return [argument_name(names, i, n) for i in range(n)]
 
 
 def _torch() -> Any:

@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from ._checks import positive_int as _positive_int
+from ._args import positive_int as _positive_int
 from .engine import Value, no_gc
 from .losses import (
     NUMPY_LOSSES,

@@ -80,7 +80,7 @@ from typing import Any
 import graphviz
 
 from . import ops
-from .autodiff import Explanation, Path
+from .chain_rule import ChainPath, Explanation
 from .engine import Constant, Value, topological_order
 from .nn import parameter_place
 from .steps import grads_after, number_format, step_names
@@ -133,7 +133,7 @@ LEGEND = {
     "root": "result",
 }
 
-Highlight = Value | Path | Explanation | Iterable[Value] | None
+Highlight = Value | ChainPath | Explanation | Iterable[Value] | None
 
 
 class GraphvizError(RuntimeError):
@@ -1189,8 +1189,8 @@ def _highlighted(highlight: Highlight) -> tuple[set[Value], set[tuple[Value, Val
         return set(), set()
     if isinstance(highlight, Value):
         return {highlight}, set()
-    paths: tuple[Path, ...] = ()
-    if isinstance(highlight, Path):
+    paths: tuple[ChainPath, ...] = ()
+    if isinstance(highlight, ChainPath):
         paths = (highlight,)
     elif isinstance(highlight, Explanation):
         paths = highlight.paths

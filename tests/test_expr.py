@@ -12,7 +12,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from microgradnet import ops
-from microgradnet.autodiff import gradcheck
 from microgradnet.engine import Constant, Value
 from microgradnet.expr import (
     FUNCTIONS,
@@ -22,6 +21,7 @@ from microgradnet.expr import (
     normalize_name,
     parse_expression,
 )
+from microgradnet.transforms import gradcheck
 
 
 def leaves(**values: float) -> dict[str, Value]:

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from microgradnet.autodiff import explain
+from microgradnet.chain_rule import explain
 from microgradnet.engine import Value
 from microgradnet.steps import backward_steps, forward_steps
 from microgradnet.viz import MAX_LABEL, MAX_LINES, _escape_lines, draw, to_svg

@@ -9,7 +9,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from microgradnet.autodiff import gradcheck
 from microgradnet.engine import Value, gradients
 from microgradnet.losses import (
     BCE_EPS,
@@ -23,6 +22,7 @@ from microgradnet.losses import (
     softmax,
 )
 from microgradnet.nn import MLP
+from microgradnet.transforms import gradcheck
 
 
 def _values(xs: list[float]) -> list[Value]:

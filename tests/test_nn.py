@@ -585,7 +585,7 @@ def test_batchnorm_needs_a_batch_in_training() -> None:
 
 
 def test_batchnorm_gradients_pass_gradcheck() -> None:
-    from microgradnet.autodiff import gradcheck
+    from microgradnet.transforms import gradcheck
 
     rng = np.random.default_rng(1)
     m, k = 4, 2

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from microgradnet import MLP, Constant, Value, define_op, fit, gradients, no_gc, ops
-from microgradnet.autodiff import grad, gradcheck
 from microgradnet.compile import Tape
 from microgradnet.expr import FUNCTIONS, parse_expression
+from microgradnet.transforms import grad, gradcheck
 
 H = 1e-6
 BUILTIN = sorted(ops.BUILTIN_NAMES)

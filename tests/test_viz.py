@@ -16,7 +16,7 @@ import pytest
 from networks import seed001
 
 from microgradnet import nn
-from microgradnet.autodiff import explain
+from microgradnet.chain_rule import explain
 from microgradnet.engine import Value, dot, topological_order, vsum
 from microgradnet.viz import (
     Drawing,
