@@ -94,11 +94,16 @@ class Value:
 
     @property
     def children(self) -> tuple[Value, ...]:
-        """The operands, in operand order (empty for a leaf)."""
+        """The operands, in operand order (empty for a leaf); a transform's own variable
+        (``variable``) is seen through, to the Value it stands for."""
         a, b = self._a, self._b
         if b is None:
-            return () if a is None else (a,)
-        return a if b is _NARY else (a, b)
+            kids = () if a is None else (a,)
+        else:
+            kids = a if b is _NARY else (a, b)
+        if any(type(k) is _Variable for k in kids):
+            kids = tuple(_seen_through(k) for k in kids)
+        return kids
 
     @property
     def local_grads(self) -> tuple[Any, ...]:
@@ -318,6 +323,61 @@ class Constant(Value):
     __slots__ = ()
 
 
+class _Variable(Value):
+    """A transform's own variable standing for an outer Value (d self / d source = 1): the
+    differentiation of one call is taken with respect to it, never to the outer Value, while
+    outer transforms still see the dependence on the source. Readers of the graph never see it:
+    ``children`` looks through it and ``topological_order`` leaves it out."""
+
+    __slots__ = ()
+
+
+def variable(source: Value | float, label: str = "") -> Value:
+    """A fresh variable for one differentiation, with source's value.
+
+    A number gives a new leaf. A Value gives a hidden node that stands for it: gradients with
+    respect to the variable count only the paths through it, while the graph stays connected
+    to source for an outer transform (the perturbation of nested differentiation stays apart).
+    """
+    if not isinstance(source, Value):
+        return Value(source, label)
+    n: Value = _new(_Variable)
+    n.data, n.grad, n.label, n.op = source.data, 0.0, label, "identity"
+    n._a, n._b, n._da, n._db = source, None, 1.0, None
+    return n
+
+
+def _seen_through(v: Value) -> Value:
+    while type(v) is _Variable:
+        v = v._a
+    return v
+
+
+def tangents(
+    roots: Sequence[Value],
+    seeds: Mapping[Value, Any],
+    *,
+    create_graph: bool = False,
+) -> list[Any]:
+    """Forward mode: d root / d t for each root, where t moves every seeded node by its seed
+    (a jvp): tangents are pushed along the local derivatives in topological order, one pass
+    for all roots. With ``create_graph`` the tangents are Values (differentiable again)."""
+    tangent: dict[Value, Any] = dict(seeds)
+    order = _postorder(roots[0], leaves=False, more=roots[1:]) if roots else []
+    for node in order:
+        if node in seeds:
+            continue
+        local = _local_grads_as_values(node) if create_graph else _raw_local_grads(node)
+        total: Any = None
+        for child, d in zip(_raw_children(node), local):
+            t = tangent.get(child)
+            if t is not None:
+                total = d * t if total is None else total + d * t
+        if total is not None:
+            tangent[node] = total
+    return [tangent.get(r, 0.0) for r in roots]
+
+
 def dot(
     weights: Sequence[Value | float],
     inputs: Sequence[Value | float],
@@ -404,11 +464,13 @@ def topological_order(root: Value | Sequence[Value]) -> list[Value]:
     """Every node of root's graph once, each after all of its children; root may also be a
     list of roots (the nodes of all their graphs, each once)."""
     if isinstance(root, Value):
-        return _postorder(root, leaves=True)
-    roots = list(root)
-    if not roots or not all(isinstance(r, Value) for r in roots):
-        raise TypeError("topological_order: expected a Value or a non-empty list of Values")
-    return _postorder(roots[0], leaves=True, more=roots[1:])
+        order = _postorder(root, leaves=True)
+    else:
+        roots = list(root)
+        if not roots or not all(isinstance(r, Value) for r in roots):
+            raise TypeError("topological_order: expected a Value or a non-empty list of Values")
+        order = _postorder(roots[0], leaves=True, more=roots[1:])
+    return [v for v in order if type(v) is not _Variable]
 
 
 def gradients(
@@ -429,8 +491,8 @@ def gradients(
         g = grads.get(node)
         if g is None:
             continue
-        local = _local_grads_as_values(node) if create_graph else node.local_grads
-        for child, d in zip(node.children, local):
+        local = _local_grads_as_values(node) if create_graph else _raw_local_grads(node)
+        for child, d in zip(_raw_children(node), local):
             prev = grads.get(child)
             grads[child] = d * g if prev is None else prev + d * g
     return [grads.get(w, 0.0) for w in wrt]
@@ -534,6 +596,8 @@ def _local_grads_as_values(node: Value) -> tuple[Any, ...]:
     Constant operands enter as plain numbers, so x**3 differentiates to 3·x**2 with a number
     exponent (defined for negative x) and constants add no nodes.
     """
+    if type(node) is _Variable:
+        return (1.0,)
     op = ops.op_of(node)
     rule = op.value_derivative
     if rule is None:
@@ -542,8 +606,22 @@ def _local_grads_as_values(node: Value) -> tuple[Any, ...]:
             "differentiated again; give define_op a value_derivative (a rule written with Value "
             "methods or microgradnet.ops.fn)"
         )
-    operands = [c.data if type(c) is Constant else c for c in node.children]
+    operands = [c.data if type(c) is Constant else c for c in _raw_children(node)]
     return tuple(rule(node, *operands, *ops.parameters(node)))
+
+
+def _raw_children(node: Value) -> tuple[Value, ...]:
+    a, b = node._a, node._b
+    if b is None:
+        return () if a is None else (a,)
+    return a if b is _NARY else (a, b)  # type: ignore[no-any-return]
+
+
+def _raw_local_grads(node: Value) -> tuple[Any, ...]:
+    a, b = node._a, node._b
+    if b is None:
+        return () if a is None else (node._da,)
+    return node._da if b is _NARY else (node._da, node._db)  # type: ignore[no-any-return]
 
 
 _EXIT = object()  # stack marker: the node below it has had all its children visited
