@@ -96,11 +96,7 @@ class Value:
     def children(self) -> tuple[Value, ...]:
         """The operands, in operand order (empty for a leaf); a transform's own variable
         (``variable``) is seen through, to the Value it stands for."""
-        a, b = self._a, self._b
-        if b is None:
-            kids = () if a is None else (a,)
-        else:
-            kids = a if b is _NARY else (a, b)
+        kids = _raw_children(self)
         if any(type(k) is _Variable for k in kids):
             kids = tuple(_seen_through(k) for k in kids)
         return kids
@@ -614,14 +610,14 @@ def _raw_children(node: Value) -> tuple[Value, ...]:
     a, b = node._a, node._b
     if b is None:
         return () if a is None else (a,)
-    return a if b is _NARY else (a, b)  # type: ignore[no-any-return]
+    return a if b is _NARY else (a, b)
 
 
 def _raw_local_grads(node: Value) -> tuple[Any, ...]:
     a, b = node._a, node._b
     if b is None:
         return () if a is None else (node._da,)
-    return node._da if b is _NARY else (node._da, node._db)  # type: ignore[no-any-return]
+    return node._da if b is _NARY else (node._da, node._db)
 
 
 _EXIT = object()  # stack marker: the node below it has had all its children visited
