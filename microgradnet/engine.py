@@ -66,7 +66,9 @@ class Value:
 
     Leaves (inputs, parameters) have ``op == ""`` and no children; every operation makes a new
     node with ``op`` set, ``children`` its operands and ``local_grads`` d self / d child.
-    Values hash by identity, so they go in sets and dicts; comparisons are not overloaded.
+    Comparisons and truth read the data, as PyTorch's 0-dim tensors do (``x < 0``, ``x == y``
+    and ``bool(x)`` compare ``x.data``; NaN compares False) and ``float(x)`` is ``x.data``; Values
+    hash by identity, so they go in sets and dicts as distinct keys. Use ``is`` for identity.
     Values combine with Python numbers (a number becomes a Constant leaf), not with arrays or
     bools.
     """
@@ -112,6 +114,40 @@ class Value:
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+
+    # -- comparisons and truth: by value, as PyTorch's 0-dim tensors; hashing by identity ----
+
+    def __eq__(self, other: object) -> bool:
+        y = _compared(other, "==")
+        return NotImplemented if y is None else self.data == y
+
+    def __ne__(self, other: object) -> bool:
+        y = _compared(other, "!=")
+        return NotImplemented if y is None else self.data != y
+
+    def __lt__(self, other: Value | float) -> bool:
+        y = _compared(other, "<")
+        return NotImplemented if y is None else self.data < y
+
+    def __le__(self, other: Value | float) -> bool:
+        y = _compared(other, "<=")
+        return NotImplemented if y is None else self.data <= y
+
+    def __gt__(self, other: Value | float) -> bool:
+        y = _compared(other, ">")
+        return NotImplemented if y is None else self.data > y
+
+    def __ge__(self, other: Value | float) -> bool:
+        y = _compared(other, ">=")
+        return NotImplemented if y is None else self.data >= y
+
+    __hash__ = object.__hash__  # identity: Values stay usable as dict keys and in sets
+
+    def __bool__(self) -> bool:
+        return bool(self.data)
+
+    def __float__(self) -> float:
+        return self.data
 
     # -- arithmetic: a plain number operand becomes a Constant leaf ------------------------
     # Each operator builds its node inline (the hot path); tests check it against ops.OPS.
@@ -728,6 +764,16 @@ def _operand(x: object, op: str) -> Value | None:
             "linear_batch(weights, batch) or Layer.forward_batch(batch)"
         )
     return None
+
+
+def _compared(x: object, op: str) -> float | None:
+    """The number a Value is compared with (a Value's data, or a real number); None for other
+    types (Python then falls back, to identity for == and a TypeError for <); bools and arrays
+    are refused as operands are."""
+    if isinstance(x, Value):
+        return x.data
+    v = _operand(x, op)  # a Constant for a number; raises for bools and arrays
+    return None if v is None else v.data
 
 
 def _operands(xs: Iterable[Value | float], where: str) -> Sequence[Value]:

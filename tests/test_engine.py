@@ -48,9 +48,21 @@ def test_repr_and_identity_hashing() -> None:
     a, b = Value(1.0, "a"), Value(1.0)
     assert repr(a) == "Value(data=1.0, grad=0.0, label='a')"
     assert repr(b) == "Value(data=1.0, grad=0.0)"
-    assert a != b and len({a, b, a}) == 2
-    with pytest.raises(TypeError):
-        _ = a < b  # type: ignore[operator]
+    assert a == b and a is not b and len({a, b, a}) == 2  # == by value, hashing by identity
+    assert {a: 1, b: 2}[b] == 2 and b not in {a}
+
+
+def test_comparisons_and_truth_read_the_data_as_pytorch_scalars_do() -> None:
+    x, y, nan = Value(0.0), Value(2.0), Value(math.nan)
+    assert x < y and x <= 0 and y > 1.5 and y >= 2 and y < 3 and x != y and x == 0
+    assert (nan == nan) is False and nan != nan and not (nan < 1) and not (nan >= 1)
+    assert not x and bool(y) and float(y) == 2.0 and bool(nan)
+    f = lambda v: v if v > 0 else 0.1 * v  # noqa: E731  (piecewise code takes the right branch)
+    assert f(Value(-2.0)).data == -0.2 and f(y) is y
+    assert (x == "x") is False and (x != None) is True  # noqa: E711  (other types: identity)
+    for bad in (True, np.array([1.0])):
+        with pytest.raises(TypeError, match=r"bool|arrays|scalars"):
+            _ = x < bad
 
 
 # -- each op: value, children in operand order, local derivatives ------------------------------
