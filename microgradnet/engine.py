@@ -549,6 +549,13 @@ def no_gc() -> Iterator[None]:
             gc.enable()
 
 
+@contextmanager
+def no_grad() -> Iterator[None]:
+    """``with no_grad():`` inference (interim: records as usual; the recording-free version
+    lands with the engine's node rewrite)."""
+    yield
+
+
 class _RulesView(Mapping[str, Rule]):
     """Deprecated: ``RULES[op]`` is ``ops.OPS[op].derivative``; read the op table instead."""
 
