@@ -19,7 +19,7 @@ from typing import Any
 
 from . import ops
 from ._format import number_format
-from .engine import Value, _postorder, topological_order
+from .engine import Value, gradients, topological_order
 from .latex import (
     is_symbol,
     latex_elide,
@@ -182,15 +182,8 @@ def explain(root: Value, wrt: Value, *, max_paths: int = 20) -> Explanation:
 
 
 def _backward_total(root: Value, wrt: Value) -> float:
-    """d root / d wrt by the very loop of Value.backward, so the last bit agrees with .grad."""
-    if root is wrt:
-        return 1.0
-    grads: dict[Value, float] = {root: 1.0}
-    for node in reversed(_postorder(root, leaves=False)):
-        g = grads.get(node, 0.0)
-        for child, d in zip(node.children, node.local_grads):
-            grads[child] = grads.get(child, 0.0) + d * g
-    return grads.get(wrt, 0.0)
+    """d root / d wrt by backward's own loop and order, so the last bit agrees with .grad."""
+    return 1.0 if root is wrt else float(gradients(root, [wrt])[0])
 
 
 def _enumerate_paths(

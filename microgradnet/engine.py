@@ -1,4 +1,4 @@
-"""The scalar autograd engine: Value, its operations, and reverse-mode backpropagation.
+"""The scalar autograd engine: Value, its nodes built from the op table, and backpropagation.
 
 A Value holds a number and remembers how it was made: ``children`` are its operands, in operand
 order, and ``local_grads`` the local derivatives d self / d child, computed in the forward pass.
@@ -9,44 +9,45 @@ backward is one generic loop over a topological order::
         for child, d in zip(node.children, node.local_grads):
             child.grad += d * node.grad
 
-Every operation is declared once, in the op table (``microgradnet.ops.OPS``): its forward, its
-derivative rule for floats, Values and numpy arrays, its domain and how it is written. The
-operators below build their nodes inline for speed; a test checks them against the table. With
-``gradients(..., create_graph=True)`` the table's rules are applied to Values, giving gradients
-that are graphs themselves, for derivatives of any order. No node holds a closure, so a graph
-has no reference cycles and is freed by reference counting as soon as it is dropped; nothing
-recurses.
+Every operation is declared once, in the op table (``microgradnet.optable``): its forward, its
+derivative rule for floats, Values and numpy arrays, its domain and how it is written. At import,
+each record gives the Value methods and operators that build its nodes (one closure per op,
+specialised by arity: no per-op code here). With ``gradients(..., create_graph=True)`` the
+table's rules are applied to Values, giving gradients that are graphs themselves, for
+derivatives of any order. No node holds a closure, so a graph has no reference cycles and is
+freed by reference counting as soon as it is dropped; nothing recurses.
 
 A node keeps one or two operands and their local derivatives in its own slots (a tuple only for
-the n-ary ``dot`` and ``sum``), so CPython's cyclic collector tracks one object per node;
-``children`` and ``local_grads`` read them as tuples.
+the n-ary ``dot`` and ``sum``). A plain number operand (the 2 in ``2 * x``) is kept as a float;
+``children`` shows it as a ``Constant`` leaf, made on the first read and kept. A Constant never
+accumulates a gradient (as a PyTorch tensor without ``requires_grad``): backward skips it.
 
-Conventions: relu'(0) = 0, leaky_relu'(0) = alpha, abs'(0) = 0, sqrt'(0) = inf; NaN and inf data
-propagate by IEEE rules, and an overflowing exp or ** gives inf instead of raising.
+Conventions: relu'(0) = 0, leaky_relu'(0) = alpha, abs'(0) = 0, sqrt'(0) = inf (derivative rules
+take IEEE limits: ±inf where they divide by zero); NaN and inf data propagate by IEEE rules, and
+an overflowing exp or ** gives inf instead of raising.
 
 References: karpathy/micrograd (the Value API), HIPS autograd (a derivative rule beside each op),
-PyTorch autograd (gradient accumulation, torch.autograd.grad).
+PyTorch autograd (gradient accumulation, torch.autograd.grad, no_grad).
 """
 
 from __future__ import annotations
 
 import gc
-import math
-import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from itertools import repeat
 from numbers import Real
 from operator import mul
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import ops
+from . import optable
 from ._args import named as _named
 from ._args import real_number as _to_float
 from ._args import too_large as _too_large
-from .ops import Op, _exp, _pow, _sigmoid
+from .optable import NARY, Op, domain_text, ieee
 
-Rule = Callable[..., tuple[Any, ...]]
+_ARITHMETIC = (ZeroDivisionError, OverflowError, ValueError)
 
 
 class _Nary:
@@ -69,21 +70,22 @@ class Value:
     Comparisons and truth read the data, as PyTorch's 0-dim tensors do (``x < 0``, ``x == y``
     and ``bool(x)`` compare ``x.data``; NaN compares False) and ``float(x)`` is ``x.data``; Values
     hash by identity, so they go in sets and dicts as distinct keys. Use ``is`` for identity.
-    Values combine with Python numbers (a number becomes a Constant leaf), not with arrays or
-    bools.
+    Values combine with Python numbers (kept as numbers, shown as Constant leaves), not with
+    arrays or bools. The methods (``exp``, ``tanh``, ``sin``, ...) are the ops of the table.
     """
 
-    __slots__ = ("__weakref__", "_a", "_b", "_da", "_db", "data", "grad", "label", "op")
+    __slots__ = ("__weakref__", "_a", "_b", "_da", "_db", "_mark", "data", "grad", "label", "op")
     __array_ufunc__ = None  # numpy defers to our reflected operators, which explain the error
 
     data: float
     grad: float
     label: str
     op: str
-    _a: Any  # None (leaf), the operand, or the tuple of operands (n-ary)
-    _b: Any  # None (one operand), the second operand, or _NARY
+    _a: Any  # None (leaf), the operand (a Value or a float), or the tuple of operands (n-ary)
+    _b: Any  # None (one operand), the second operand (a Value or a float), or _NARY
     _da: Any  # d self / d _a, or the tuple of local derivatives (n-ary)
-    _db: Any  # d self / d _b, or the op's parameter for a one-operand op (leaky_relu's alpha)
+    _db: Any  # d self / d _b; for a one-operand op its parameter(s) (leaky_relu's alpha)
+    _mark: Any  # the token of the last traversal that visited this node
 
     def __init__(self, data: float, label: str = "") -> None:
         self.data = _to_float(data, "Value(data)")
@@ -92,13 +94,22 @@ class Value:
         self.grad = 0.0
         self.label = label
         self.op = ""
-        self._a = self._b = self._da = self._db = None
+        self._a = self._b = self._da = self._db = self._mark = None
 
     @property
     def children(self) -> tuple[Value, ...]:
-        """The operands, in operand order (empty for a leaf); a transform's own variable
-        (``variable``) is seen through, to the Value it stands for."""
-        kids = _raw_children(self)
+        """The operands, in operand order (empty for a leaf); a number operand is shown as a
+        Constant, the same object on every read; a transform's own variable is seen through."""
+        a, b = self._a, self._b
+        kids: tuple[Any, ...]
+        if b is None:
+            kids = () if a is None else (a,)
+        elif b is _NARY:
+            kids = a
+        else:
+            if type(a) is float or type(b) is float:
+                a, b = _constants(self)
+            kids = (a, b)
         if any(type(k) is _Variable for k in kids):
             kids = tuple(_seen_through(k) for k in kids)
         return kids
@@ -110,6 +121,14 @@ class Value:
         if b is None:
             return () if a is None else (self._da,)
         return self._da if b is _NARY else (self._da, self._db)
+
+    @property
+    def op_params(self) -> tuple[float, ...]:
+        """The op's parameters on this node, in the record's order: (alpha,) for leaky_relu."""
+        if self._b is not None or self._a is None:
+            return ()
+        p = self._db
+        return () if p is None else p if type(p) is tuple else (p,)
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
@@ -149,161 +168,9 @@ class Value:
     def __float__(self) -> float:
         return self.data
 
-    # -- arithmetic: a plain number operand becomes a Constant leaf ------------------------
-    # Each operator builds its node inline (the hot path); tests check it against ops.OPS.
-
-    def __add__(self, other: Value | float) -> Value:
-        o = other if type(other) is Value else _operand(other, "+")
-        if o is None:
-            return NotImplemented
-        n = _new(Value)
-        n.data, n.grad, n.label, n.op = self.data + o.data, 0.0, "", "+"
-        n._a, n._b, n._da, n._db = self, o, 1.0, 1.0
-        return n
-
-    def __radd__(self, other: float) -> Value:
-        o = _operand(other, "+")
-        if o is None:
-            return NotImplemented
-        n = _new(Value)
-        n.data, n.grad, n.label, n.op = o.data + self.data, 0.0, "", "+"
-        n._a, n._b, n._da, n._db = o, self, 1.0, 1.0
-        return n
-
-    def __sub__(self, other: Value | float) -> Value:
-        o = other if type(other) is Value else _operand(other, "-")
-        if o is None:
-            return NotImplemented
-        n = _new(Value)
-        n.data, n.grad, n.label, n.op = self.data - o.data, 0.0, "", "-"
-        n._a, n._b, n._da, n._db = self, o, 1.0, -1.0
-        return n
-
-    def __rsub__(self, other: float) -> Value:
-        o = _operand(other, "-")
-        if o is None:
-            return NotImplemented
-        n = _new(Value)
-        n.data, n.grad, n.label, n.op = o.data - self.data, 0.0, "", "-"
-        n._a, n._b, n._da, n._db = o, self, 1.0, -1.0
-        return n
-
-    def __mul__(self, other: Value | float) -> Value:
-        o = other if type(other) is Value else _operand(other, "*")
-        if o is None:
-            return NotImplemented
-        n = _new(Value)
-        x, y = self.data, o.data
-        n.data, n.grad, n.label, n.op = x * y, 0.0, "", "*"
-        n._a, n._b, n._da, n._db = self, o, y, x
-        return n
-
-    def __rmul__(self, other: float) -> Value:
-        o = _operand(other, "*")
-        if o is None:
-            return NotImplemented
-        n = _new(Value)
-        x, y = o.data, self.data
-        n.data, n.grad, n.label, n.op = x * y, 0.0, "", "*"
-        n._a, n._b, n._da, n._db = o, self, y, x
-        return n
-
-    def __truediv__(self, other: Value | float) -> Value:
-        o = other if type(other) is Value else _operand(other, "/")
-        return NotImplemented if o is None else _divide(self, o)
-
-    def __rtruediv__(self, other: float) -> Value:
-        o = _operand(other, "/")
-        return NotImplemented if o is None else _divide(o, self)
-
-    def __pow__(self, other: Value | float) -> Value:
-        o = other if type(other) is Value else _operand(other, "**")
-        return NotImplemented if o is None else _power(self, o)
-
-    def __rpow__(self, other: float) -> Value:
-        o = _operand(other, "**")
-        return NotImplemented if o is None else _power(o, self)
-
-    def __neg__(self) -> Value:
-        return _unary("neg", -self.data, self, -1.0)
-
-    def __abs__(self) -> Value:
-        return self.abs()
-
-    # -- functions ---------------------------------------------------------------------------
-
-    def exp(self) -> Value:
-        """e**x; overflows to inf."""
-        out = _exp(self.data)
-        return _unary("exp", out, self, out)
-
-    def log(self) -> Value:
-        """Natural logarithm, for x > 0."""
-        x = self.data
-        if x <= 0:
-            raise ValueError(f"log: input must be > 0, got {x}{_named(self)}")
-        return _unary("log", math.log(x), self, 1 / x)
-
-    def sqrt(self) -> Value:
-        """Square root, for x >= 0 (its derivative at 0 is inf)."""
-        x = self.data
-        if x < 0:
-            raise ValueError(f"sqrt: input must be >= 0, got {x}{_named(self)}")
-        out = math.sqrt(x)
-        return _unary("sqrt", out, self, 0.5 / out if out else math.inf)
-
-    def tanh(self) -> Value:
-        """Hyperbolic tangent; tanh' = 1 - tanh**2."""
-        t = math.tanh(self.data)
-        n: Value = _new(Value)
-        n.data, n.grad, n.label, n.op = t, 0.0, "", "tanh"
-        n._a, n._b, n._da, n._db = self, None, 1 - t * t, None
-        return n
-
-    def sigmoid(self) -> Value:
-        """Logistic function 1 / (1 + e**-x), without overflow for any x; s' = s(1 - s)."""
-        s = _sigmoid(self.data)
-        return _unary("sigmoid", s, self, s * (1 - s))
-
-    def relu(self) -> Value:
-        """max(0, x), with relu'(0) = 0 (NaN stays NaN)."""
-        x = self.data
-        n: Value = _new(Value)
-        n.data, n.grad, n.label, n.op = 0.0 if x <= 0 else x, 0.0, "", "relu"  # NaN stays NaN
-        n._a, n._b, n._da, n._db = self, None, 1.0 if x > 0 else 0.0, None
-        return n
-
-    def leaky_relu(self, alpha: float = 0.01) -> Value:
-        """x for x > 0, else alpha·x; leaky_relu'(0) = alpha. alpha is a parameter of the op
-        (read it with ``microgradnet.ops.parameters(node)``), not a child node."""
-        a, x = _parameter(alpha, "leaky_relu: alpha"), self.data
-        n = _unary("leaky_relu", x if x > 0 else a * x, self, 1.0 if x > 0 else a)
-        n._db = a
-        return n
-
-    def sin(self) -> Value:
-        """Sine (radians); sin' = cos."""
-        return _apply_op(_SIN, (self,))
-
-    def cos(self) -> Value:
-        """Cosine (radians); cos' = -sin."""
-        return _apply_op(_COS, (self,))
-
-    def abs(self) -> Value:
-        """|x|, with abs'(0) = 0 (also ``abs(x)``)."""
-        return _apply_op(_ABS, (self,))
-
-    def softplus(self) -> Value:
-        """log(1 + e**x), without overflow for large |x|; softplus' = sigmoid."""
-        return _apply_op(_SOFTPLUS, (self,))
-
-    def silu(self) -> Value:
-        """x·sigmoid(x) (swish); silu' = s·(1 + x·(1 - s)), s = sigmoid(x)."""
-        return _apply_op(_SILU, (self,))
-
-    def gelu(self) -> Value:
-        """x·Φ(x), Φ the standard normal CDF (the exact erf form); gelu' = Φ(x) + x·φ(x)."""
-        return _apply_op(_GELU, (self,))
+    def detach(self) -> Constant:
+        """A Constant with this value: the graph stops here (JAX's stop_gradient)."""
+        return Constant(self.data, self.label)
 
     # -- backpropagation ---------------------------------------------------------------------
 
@@ -311,16 +178,15 @@ class Value:
         """Fill ``.grad`` of every node below self with d self / d node (reverse mode).
 
         ``grad`` seeds d self / d self. Leaves accumulate across calls until zeroed; interior
-        nodes hold the gradient of the latest call only (PyTorch's semantics). For gradients
-        that can be differentiated again, use ``gradients(..., create_graph=True)``.
+        nodes hold the gradient of the latest call only (PyTorch's semantics); Constants never
+        accumulate. For gradients that can be differentiated again, use
+        ``gradients(..., create_graph=True)``.
         """
         seed = _to_float(grad, "backward(grad)")
-        order = _postorder(self, leaves=False)
+        order = _interior_postorder((self,))  # zeroes each interior node's grad on the way
         if not order:  # a leaf: d self / d self
             self.grad += seed
             return
-        for node in order:
-            node.grad = 0.0
         self.grad = seed
         nary = _NARY
         for node in reversed(order):
@@ -332,8 +198,10 @@ class Value:
                 for child, d in zip(a, node._da):
                     child.grad += d * g
             else:
-                a.grad += node._da * g
-                b.grad += node._db * g
+                if type(a) is not float:
+                    a.grad += node._da * g
+                if type(b) is not float:
+                    b.grad += node._db * g
 
     def zero_grad(self) -> None:
         """Set ``.grad`` to 0 on self and every node below it."""
@@ -348,11 +216,48 @@ class Value:
 
         return draw(self, **kwargs)
 
+    if TYPE_CHECKING:  # the methods and operators made from the op table, for type checkers
+
+        def __getattr__(self, name: str) -> Callable[..., Value]: ...
+        def __add__(self, other: Value | float) -> Value: ...
+        def __radd__(self, other: float) -> Value: ...
+        def __sub__(self, other: Value | float) -> Value: ...
+        def __rsub__(self, other: float) -> Value: ...
+        def __mul__(self, other: Value | float) -> Value: ...
+        def __rmul__(self, other: float) -> Value: ...
+        def __truediv__(self, other: Value | float) -> Value: ...
+        def __rtruediv__(self, other: float) -> Value: ...
+        def __floordiv__(self, other: Value | float) -> Value: ...
+        def __rfloordiv__(self, other: float) -> Value: ...
+        def __mod__(self, other: Value | float) -> Value: ...
+        def __rmod__(self, other: float) -> Value: ...
+        def __pow__(self, other: Value | float) -> Value: ...
+        def __rpow__(self, other: float) -> Value: ...
+        def __neg__(self) -> Value: ...
+        def __pos__(self) -> Value: ...
+        def __abs__(self) -> Value: ...
+        def __floor__(self) -> Value: ...
+        def __ceil__(self) -> Value: ...
+        def __trunc__(self) -> Value: ...
+        def __round__(self, ndigits: int | None = None) -> Value: ...
+
 
 class Constant(Value):
-    """A leaf made from a plain number operand, as the 2 in ``2 * x``: drawn, never trained."""
+    """A leaf made from a plain number, as the 2 in ``2 * x``: drawn, never differentiated.
+
+    Its ``grad`` is always 0.0 (writes are ignored), as a PyTorch tensor without
+    ``requires_grad``; the local derivative on an edge into it is still computed and drawn.
+    """
 
     __slots__ = ()
+
+    @property
+    def grad(self) -> float:
+        return 0.0
+
+    @grad.setter
+    def grad(self, value: float) -> None:
+        pass
 
 
 class _Variable(Value):
@@ -374,40 +279,9 @@ def variable(source: Value | float, label: str = "") -> Value:
     if not isinstance(source, Value):
         return Value(source, label)
     n: Value = _new(_Variable)
-    n.data, n.grad, n.label, n.op = source.data, 0.0, label, "identity"
+    n.data, n.grad, n.label, n.op, n._mark = source.data, 0.0, label, "identity", None
     n._a, n._b, n._da, n._db = source, None, 1.0, None
     return n
-
-
-def _seen_through(v: Value) -> Value:
-    while type(v) is _Variable:
-        v = v._a
-    return v
-
-
-def tangents(
-    roots: Sequence[Value],
-    seeds: Mapping[Value, Any],
-    *,
-    create_graph: bool = False,
-) -> list[Any]:
-    """Forward mode: d root / d t for each root, where t moves every seeded node by its seed
-    (a jvp): tangents are pushed along the local derivatives in topological order, one pass
-    for all roots. With ``create_graph`` the tangents are Values (differentiable again)."""
-    tangent: dict[Value, Any] = dict(seeds)
-    order = _postorder(roots[0], leaves=False, more=roots[1:]) if roots else []
-    for node in order:
-        if node in seeds:
-            continue
-        local = _local_grads_as_values(node) if create_graph else _raw_local_grads(node)
-        total: Any = None
-        for child, d in zip(_raw_children(node), local):
-            t = tangent.get(child)
-            if t is not None:
-                total = d * t if total is None else total + d * t
-        if total is not None:
-            tangent[node] = total
-    return [tangent.get(r, 0.0) for r in roots]
 
 
 def dot(
@@ -444,13 +318,428 @@ def linear_batch(
     return _linear(weights, batch, biases, "linear_batch")
 
 
+def vsum(values: Iterable[Value | float]) -> Value:
+    """Σ values as one node whose local derivatives are all 1."""
+    children = tuple(_operands(values, "vsum"))
+    if not children:
+        raise ValueError("vsum: needs at least one value")
+    return _nary_node("sum", sum([c.data for c in children]), children, (1.0,) * len(children))
+
+
+def topological_order(root: Value | Sequence[Value]) -> list[Value]:
+    """Every node of root's graph once, each after all of its children; root may also be a
+    list of roots (the nodes of all their graphs, each once)."""
+    if isinstance(root, Value):
+        roots: Sequence[Value] = (root,)
+    else:
+        roots = list(root)
+        if not roots or not all(isinstance(r, Value) for r in roots):
+            raise TypeError("topological_order: expected a Value or a non-empty list of Values")
+    return [v for v in _postorder(roots) if type(v) is not _Variable]
+
+
+def gradients(
+    root: Value,
+    wrt: Sequence[Value],
+    *,
+    grad: Value | float = 1.0,
+    create_graph: bool = False,
+) -> list[Any]:
+    """d root / d w for each w in wrt, touching no ``.grad`` (like torch.autograd.grad).
+
+    With ``create_graph`` the gradients are Values built from the op table's derivative rules,
+    so they can be differentiated again (a gradient that does not depend on any Value stays a
+    float); otherwise they are floats. A w that root does not depend on gets 0.0, and so does a
+    Constant.
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"gradients: root must be a Value, got {type(root).__name__}")
+    wrt = _values_list(wrt, "gradients(wrt)")
+    if not isinstance(grad, Value):
+        grad = _to_float(grad, "gradients(grad)")
+    grads: dict[Value, Any] = {root: grad}
+    for node in reversed(_interior_postorder((root,), zero=False)):
+        g = grads.get(node)
+        if g is None:
+            continue
+        local = _local_grads_as_values(node) if create_graph else _raw_local_grads(node)
+        for child, d in zip(_raw_children(node), local):
+            if type(child) is float or type(child) is Constant:
+                continue
+            prev = grads.get(child)
+            grads[child] = d * g if prev is None else prev + d * g
+    return [0.0 if type(w) is Constant else grads.get(w, 0.0) for w in wrt]
+
+
+def tangents(
+    roots: Sequence[Value],
+    seeds: Mapping[Value, Any],
+    *,
+    create_graph: bool = False,
+) -> list[Any]:
+    """Forward mode: d root / d t for each root, where t moves every seeded node by its seed
+    (a jvp): tangents are pushed along the local derivatives in topological order, one pass
+    for all roots. With ``create_graph`` the tangents are Values (differentiable again)."""
+    tangent: dict[Value, Any] = dict(seeds)
+    for node in _interior_postorder(tuple(roots), zero=False) if roots else ():
+        if node in seeds:
+            continue
+        local = _local_grads_as_values(node) if create_graph else _raw_local_grads(node)
+        total: Any = None
+        for child, d in zip(_raw_children(node), local):
+            t = None if type(child) is float else tangent.get(child)
+            if t is not None:
+                total = d * t if total is None else total + d * t
+        if total is not None:
+            tangent[node] = total
+    return [tangent.get(r, 0.0) for r in roots]
+
+
+# -- contexts: recording, the collector --------------------------------------------------------
+
+_NO_GRAD_THREADS: set[int] = set()  # threads inside no_grad(); empty almost always
+
+
+@contextmanager
+def no_grad() -> Iterator[None]:
+    """``with no_grad():`` operations in this thread give plain leaves: no graph is recorded
+    (inference, as PyTorch's torch.no_grad), so memory does not grow with the work done.
+
+    Thread-local and re-entrant; other threads keep recording. ``predict`` and ``evaluate``
+    use it.
+    """
+    me = threading.get_ident()
+    outer = me in _NO_GRAD_THREADS
+    _NO_GRAD_THREADS.add(me)
+    try:
+        yield
+    finally:
+        if not outer:
+            _NO_GRAD_THREADS.discard(me)
+
+
+@contextmanager
+def no_gc() -> Iterator[None]:
+    """``with no_gc():`` pauses Python's cyclic garbage collector, restoring it afterwards.
+
+    Graphs of Values have no reference cycles and are freed by reference counting, so the
+    collector only costs time while a graph is built (it traverses every live node again and
+    again); pausing it makes building and backpropagating a large graph faster. The previous
+    state is restored in ``finally``, even on an error; nothing is frozen, and importing
+    microgradnet changes nothing. Process-wide, as the collector is; ``relaxed_gc`` keeps
+    collecting cycles, only less often.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+RELAXED_THRESHOLDS = (100_000, 50, 100)  # gc thresholds inside relaxed_gc (defaults 700, 10, 10)
+_RELAXED = threading.Lock()
+_relaxed_depth: list[Any] = [0, None]  # entries into relaxed_gc, thresholds before the first
+
+
+@contextmanager
+def relaxed_gc() -> Iterator[None]:
+    """``with relaxed_gc():`` the cyclic collector runs less often (its thresholds raised to at
+    least ``RELAXED_THRESHOLDS``); cycles are still collected, and the previous thresholds come
+    back when the last of nested or concurrent blocks exits, even on an error.
+
+    Building a large graph allocates hundreds of thousands of nodes, and each full collection
+    traverses them all; a graph of Values has no cycles, so collecting less often only saves
+    time. Process-wide, as the collector's thresholds are. ``fit`` uses it.
+    """
+    with _RELAXED:
+        if _relaxed_depth[0] == 0:
+            _relaxed_depth[1] = gc.get_threshold()
+            gc.set_threshold(*map(max, _relaxed_depth[1], RELAXED_THRESHOLDS))
+        _relaxed_depth[0] += 1
+    try:
+        yield
+    finally:
+        with _RELAXED:
+            _relaxed_depth[0] -= 1
+            if _relaxed_depth[0] == 0:
+                gc.set_threshold(*_relaxed_depth[1])
+
+
+# -- nodes from the op table --------------------------------------------------------------------
+
+_new = object.__new__
+_IEEE = threading.local()  # depth > 0 while a derivative rule is evaluated on Values
+
+
+def _ieee_mode() -> bool:
+    return getattr(_IEEE, "depth", 0) > 0
+
+
+def _leaf(data: float) -> Value:
+    """The result of an op under no_grad: a plain leaf."""
+    v: Value = _new(Value)
+    v.data, v.grad, v.label, v.op = data, 0.0, "", ""
+    v._a = v._b = v._da = v._db = v._mark = None
+    return v
+
+
+def _evaluate(op: Op, xs: Sequence[float], params: Sequence[float]) -> tuple[float, Any]:
+    """op's value and local derivatives at xs (numbers), the domain checked; the IEEE limits
+    where a derivative rule divides by zero or overflows (and, while a derivative rule is
+    itself evaluated on Values, where the op's domain is left: 1/0 = inf, log(0) = -inf)."""
+    for bad, error, message in op.domain:
+        if bad(*xs):
+            if not _ieee_mode():
+                raise error(domain_text(op, message, xs))
+            out = ieee(op.forward, *xs, *params)
+            return out, ieee(op.derivative, out, *xs, *params)
+    try:
+        out = op.forward(*xs, *params)
+    except _ARITHMETIC:
+        out = ieee(op.forward, *xs, *params)
+    try:
+        return out, op.derivative(out, *xs, *params)
+    except _ARITHMETIC:
+        return out, ieee(op.derivative, out, *xs, *params)
+
+
+def _bad(op: Op, bad: Callable[..., Any], xs: Sequence[float]) -> bool:
+    """A domain check; a custom op's own check that fails names the op."""
+    try:
+        return bool(bad(*xs))
+    except TypeError:
+        raise
+    except Exception as e:
+        raise TypeError(f"custom op {op.name!r}: its domain check failed at {list(xs)}: {e}") from e
+
+
+def _unary_method(op: Op) -> Callable[..., Value]:
+    """The Value method of a one-operand op: x.tanh(), x.leaky_relu(alpha), -x."""
+    name, forward, rule = op.name, op.forward, op.derivative
+    params = op.params
+    if op.domain or params:
+
+        def checked(self: Value, *args: Any) -> Value:
+            ps = _op_params(op, args)
+            if _NO_GRAD_THREADS and threading.get_ident() in _NO_GRAD_THREADS:
+                return _leaf(_evaluate(op, (self.data,), ps)[0])
+            _check_domain(op, (self,), (self.data,))
+            out, (d,) = _evaluate(op, (self.data,), ps)
+            n: Value = _new(Value)
+            n.data = out
+            n.grad = 0.0
+            n.label = ""
+            n.op = name
+            n._mark = None
+            n._a = self
+            n._b = None
+            n._da = d
+            n._db = None if not ps else ps[0] if len(ps) == 1 else ps
+            return n
+
+        return checked
+
+    def method(self: Value) -> Value:
+        x = self.data
+        if _NO_GRAD_THREADS and threading.get_ident() in _NO_GRAD_THREADS:
+            return _leaf(_evaluate(op, (x,), ())[0])
+        try:
+            out = forward(x)
+            (d,) = rule(out, x)
+        except _ARITHMETIC:
+            out, (d,) = _evaluate(op, (x,), ())
+        n: Value = _new(Value)
+        n.data = out
+        n.grad = 0.0
+        n.label = ""
+        n.op = name
+        n._mark = None
+        n._a = self
+        n._b = None
+        n._da = d
+        n._db = None
+        return n
+
+    return method
+
+
+def _binary_methods(op: Op) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """The operator and its reflected form (x + y, 2 + x) or a named method (x.atan2(y))."""
+    name, forward, rule, domain = op.name, op.forward, op.derivative, op.domain
+
+    def node(a: Any, b: Any, x: float, y: float) -> Value:
+        if _NO_GRAD_THREADS and threading.get_ident() in _NO_GRAD_THREADS:
+            return _leaf(_evaluate(op, (x, y), ())[0])
+        if domain:
+            out, (da, db) = _checked_binary(op, a, b, x, y)
+        else:
+            try:
+                out = forward(x, y)
+                da, db = rule(out, x, y)
+            except _ARITHMETIC:
+                out, (da, db) = _evaluate(op, (x, y), ())
+        n: Value = _new(Value)
+        n.data = out
+        n.grad = 0.0
+        n.label = ""
+        n.op = name
+        n._mark = None
+        n._a = a
+        n._b = b
+        n._da = da
+        n._db = db
+        return n
+
+    def method(self: Any, other: Any) -> Any:
+        if type(other) is Value:
+            y = other.data
+        elif type(other) is float:
+            y = other
+        else:
+            other = _number_operand(other, name)
+            if other is None:
+                return NotImplemented
+            y = other if type(other) is float else other.data
+        if type(self) is not Value and not isinstance(self, Value):  # x.atan2 via fn, 2 first
+            self = _number_operand(self, name)
+            return node(self, other, self, y)
+        return node(self, other, self.data, y)
+
+    def reflected(self: Value, other: Any) -> Any:
+        if type(other) is not float:
+            other = _number_operand(other, name)
+            if other is None:
+                return NotImplemented
+        x = other if type(other) is float else other.data
+        return node(other, self, x, self.data)
+
+    return method, reflected
+
+
+def _checked_binary(op: Op, a: Any, b: Any, x: float, y: float) -> tuple[float, Any]:
+    """_evaluate for an op with a domain, whose errors name the operands' labels."""
+    _check_domain(op, (a, b), (x, y))
+    return _evaluate(op, (x, y), ())
+
+
+def _check_domain(op: Op, operands: Sequence[Any], xs: Sequence[float]) -> None:
+    """Raise op's domain error for xs (unless a derivative rule is being evaluated: then the
+    IEEE limits hold), naming the operands' labels; also where operand i is a Value whose
+    derivative would be undefined (the exponent of a negative base)."""
+    if _ieee_mode():
+        return
+    labels = [_named(v) if isinstance(v, Value) else "" for v in operands]
+    for bad, error, message in op.domain:
+        if _bad(op, bad, xs):
+            raise error(domain_text(op, message, xs, labels))
+    for i, (bad, error, message) in op.derivative_domain:
+        v = operands[i]
+        if type(v) is not float and type(v) is not Constant and bad(*xs):
+            raise error(domain_text(op, message, xs, labels))
+
+
+def _op_params(op: Op, args: Sequence[Any]) -> tuple[float, ...]:
+    """The parameters of a call x.op(*args): defaults filled in, each checked."""
+    if len(args) > len(op.params):
+        raise TypeError(f"{op.name}: takes {len(op.params)} parameter(s), got {len(args)}")
+    out = []
+    for k, p in enumerate(op.params):
+        if k < len(args):
+            x = args[k]
+        elif p.default is None:
+            raise TypeError(f"{op.name}: missing the parameter {p.name}")
+        else:
+            x = p.default
+        where = f"{op.name}: {p.name}"
+        if isinstance(x, Value):
+            raise TypeError(
+                f"{where} must be a number, got Value (parameters are not differentiated)"
+            )
+        value = _to_float(x, where)
+        if not p.ok(value):
+            raise ValueError(f"{where} must be {p.rule}, got {value!r}")
+        out.append(value)
+    return tuple(out)
+
+
+def apply(op: Op, operands: Sequence[Any], params: Sequence[Any] = ()) -> Value:
+    """The node of op on operands (Values or numbers) with params: the generic path, for ops
+    without a method (custom ops) and n-ary ops. Errors from a custom op's own functions name
+    the op."""
+    n_ops = len(operands)
+    if op.arity != NARY and n_ops != op.arity:
+        raise TypeError(f"{op.name}: takes {op.arity} operand(s), got {n_ops}")
+    if op.arity == NARY and n_ops == 0:
+        raise ValueError(f"{op.name}: needs at least one operand")
+    xs = [_operand(x, op.name) for x in operands]
+    for x, raw in zip(xs, operands):
+        if x is None:
+            raise TypeError(f"{op.name}: operands must be Values or numbers, got {_kind(raw)}")
+    values: list[Value] = xs  # type: ignore[assignment]
+    ps = _op_params(op, params)
+    data = tuple(x.data for x in values)
+    _check_domain(op, values, data)
+    try:
+        out, ds = _evaluate(op, data, ps)
+        ds = tuple(float(d) for d in ds)
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError) as e:
+        if op.builtin:
+            raise type(e)(f"{e}{''.join(_named(v) for v in values)}") from None
+        raise type(e)(f"custom op {op.name!r} failed at {list(data)}: {e}") from e
+    if len(ds) != n_ops:
+        raise ValueError(f"{op.name}: its derivative gave {len(ds)} values for {n_ops} operands")
+    if _NO_GRAD_THREADS and threading.get_ident() in _NO_GRAD_THREADS:
+        return _leaf(float(out))
+    if op.arity == NARY or op.arity > 2:
+        return _nary_node(op.name, float(out), tuple(values), ds)
+    n: Value = _new(Value)
+    n.data, n.grad, n.label, n.op, n._mark = float(out), 0.0, "", op.name, None
+    if op.arity == 1:
+        n._a, n._b, n._da = values[0], None, ds[0]
+        n._db = None if not ps else ps[0] if len(ps) == 1 else ps
+    else:
+        n._a, n._b, n._da, n._db = values[0], values[1], ds[0], ds[1]
+    return n
+
+
+def install(op: Op) -> None:
+    """Give Value the methods and operators of op (at import, for the ops of the table)."""
+    made: list[tuple[str, Callable[..., Any]]] = []
+    if op.arity == 1:
+        made = [(attr, _unary_method(op)) for attr in op.methods]
+    elif op.arity == 2:
+        forward, reflected = _binary_methods(op)
+        made = [(attr, forward) for attr in op.methods]
+        made += [(op.reflected, reflected)] if op.reflected else []
+    for attr, f in made:
+        f.__name__ = f.__qualname__ = attr
+        f.__doc__ = op.doc or f"The op {op.name!r} of the op table (``ops.OPS[{op.name!r}]``)."
+        setattr(Value, attr, f)
+
+
+def _nary_node(op: str, out: float, children: tuple[Value, ...], local: tuple[Any, ...]) -> Value:
+    """A new node with a tuple of operands (dot, sum)."""
+    if _NO_GRAD_THREADS and threading.get_ident() in _NO_GRAD_THREADS:
+        return _leaf(out)
+    n: Value = _new(Value)
+    n.data, n.grad, n.label, n.op, n._mark = out, 0.0, "", op, None
+    n._a, n._b, n._da, n._db = children, _NARY, local, None
+    return n
+
+
 def _linear(
     weights: Sequence[Sequence[Value | float]],
     batch: Sequence[Sequence[Value | float]],
     biases: Sequence[Value | float] | None,
     name: str,
 ) -> list[list[Value]]:
-    """The dot nodes of W x (+ b) for each x in batch; errors name the public function."""
+    """The dot nodes of W x (+ b) for each x in batch; errors name the public function.
+
+    dot's rule (dz/dw_i = x_i, dz/dx_i = w_i, dz/db = 1) applied with the weights' half of the
+    local derivatives prepared once per layer (the n-ary hot path; a test checks it against the
+    table)."""
     rows = [_operands(row, f"{name}(weights)") for row in weights]
     bs = [None] * len(rows) if biases is None else _operands(biases, f"{name}(biases)")
     if len(bs) != len(rows):
@@ -471,173 +760,24 @@ def _linear(
         xd = [x.data for x in xs]
         xt = tuple(xd)
         zs = []
-        for ws, wd, wt, b in plan_t:  # each dot node built inline (the hot path)
-            node: Value = _new(Value)
+        for ws, wd, wt, b in plan_t:
             z = sum(map(mul, wd, xd))
             if b is None:
-                node.data, node._a, node._da = z, ws + xs, xt + wt
+                zs.append(_nary_node("dot", z, ws + xs, xt + wt))
             else:
-                node.data, node._a, node._da = z + b.data, (*ws, *xs, b), (*xt, *wt, 1.0)
-            node.grad, node.label, node.op, node._b, node._db = 0.0, "", "dot", _NARY, None
-            zs.append(node)
+                zs.append(_nary_node("dot", z + b.data, (*ws, *xs, b), (*xt, *wt, 1.0)))
         out.append(zs)
     return out
 
 
-def vsum(values: Iterable[Value | float]) -> Value:
-    """Σ values as one node whose local derivatives are all 1."""
-    children = tuple(_operands(values, "vsum"))
-    if not children:
-        raise ValueError("vsum: needs at least one value")
-    return _nary("sum", sum([c.data for c in children]), children, (1.0,) * len(children))
-
-
-def topological_order(root: Value | Sequence[Value]) -> list[Value]:
-    """Every node of root's graph once, each after all of its children; root may also be a
-    list of roots (the nodes of all their graphs, each once)."""
-    if isinstance(root, Value):
-        order = _postorder(root, leaves=True)
-    else:
-        roots = list(root)
-        if not roots or not all(isinstance(r, Value) for r in roots):
-            raise TypeError("topological_order: expected a Value or a non-empty list of Values")
-        order = _postorder(roots[0], leaves=True, more=roots[1:])
-    return [v for v in order if type(v) is not _Variable]
-
-
-def gradients(
-    root: Value,
-    wrt: Sequence[Value],
-    *,
-    grad: Value | float = 1.0,
-    create_graph: bool = False,
-) -> list[Any]:
-    """d root / d w for each w in wrt, touching no ``.grad`` (like torch.autograd.grad).
-
-    With ``create_graph`` the gradients are Values built from the op table's derivative rules,
-    so they can be differentiated again (a gradient that does not depend on any Value stays a
-    float); otherwise they are floats. A w that root does not depend on gets 0.0.
-    """
-    grads: dict[Value, Any] = {root: grad}
-    for node in reversed(_postorder(root, leaves=False)):
-        g = grads.get(node)
-        if g is None:
-            continue
-        local = _local_grads_as_values(node) if create_graph else _raw_local_grads(node)
-        for child, d in zip(_raw_children(node), local):
-            prev = grads.get(child)
-            grads[child] = d * g if prev is None else prev + d * g
-    return [grads.get(w, 0.0) for w in wrt]
-
-
-@contextmanager
-def no_gc() -> Iterator[None]:
-    """``with no_gc():`` pauses Python's cyclic garbage collector, restoring it afterwards.
-
-    Graphs of Values have no reference cycles and are freed by reference counting, so the
-    collector only costs time while a graph is built (it traverses every live node again and
-    again); pausing it makes building and backpropagating a large graph faster. The previous
-    state is restored in ``finally``, even on an error; nothing is frozen, and importing
-    microgradnet changes nothing. ``fit`` uses it around its steps.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-@contextmanager
-def no_grad() -> Iterator[None]:
-    """``with no_grad():`` inference (interim: records as usual; the recording-free version
-    lands with the engine's node rewrite)."""
-    yield
-
-
-class _RulesView(Mapping[str, Rule]):
-    """Deprecated: ``RULES[op]`` is ``ops.OPS[op].derivative``; read the op table instead."""
-
-    def __getitem__(self, name: str) -> Rule:
-        return ops.OPS[name].derivative
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(list(ops.OPS))
-
-    def __len__(self) -> int:
-        return len(ops.OPS)
-
-
-RULES: Mapping[str, Rule] = _RulesView()
-ops._ENGINE[:] = [sys.modules[__name__]]  # ops reaches Value and Constant through this binding
-
-# -- internals ---------------------------------------------------------------------------------
-
-_new = object.__new__
-_SIN, _COS, _ABS = ops.OPS["sin"], ops.OPS["cos"], ops.OPS["abs"]
-_SOFTPLUS, _SILU, _GELU = ops.OPS["softplus"], ops.OPS["silu"], ops.OPS["gelu"]
-
-
-def _unary(op: str, out: float, x: Value, d: Any) -> Value:
-    """A new one-operand node."""
-    n: Value = _new(Value)
-    n.data, n.grad, n.label, n.op = out, 0.0, "", op
-    n._a, n._b, n._da, n._db = x, None, d, None
-    return n
-
-
-def _nary(op: str, out: float, children: tuple[Value, ...], local: tuple[Any, ...]) -> Value:
-    """A new node with a tuple of operands (dot, sum)."""
-    n: Value = _new(Value)
-    n.data, n.grad, n.label, n.op = out, 0.0, "", op
-    n._a, n._b, n._da, n._db = children, _NARY, local, None
-    return n
-
-
-def _apply_op(op: Op, operands: Sequence[Any]) -> Value:
-    """A node of any one- or two-operand op of the table, by its forward, rule and domain."""
-    if len(operands) != op.arity:
-        raise TypeError(f"{op.name}: takes {op.arity} operand(s), got {len(operands)}")
-    xs = []
-    for x in operands:
-        v = _operand(x, op.name)
-        if v is None:
-            raise TypeError(f"{op.name}: operands must be Values or numbers, got {_kind(x)}")
-        xs.append(v)
-    data = [x.data for x in xs]
-    for bad, error, message in op.domain:
-        if bad(*data):
-            got = ", ".join(f"{d!r}{_named(x)}" for d, x in zip(data, xs))
-            raise error(f"{op.name}: {message}, got {got}")
-    try:
-        out = float(op.forward(*data))
-        local = op.derivative(out, *data)
-        ds = tuple(float(d) for d in local)
-    except (TypeError, ValueError) as e:
-        if op.builtin:
-            raise
-        raise TypeError(f"custom op {op.name!r} failed at {data}: {e}") from e
-    if len(ds) != op.arity:
-        raise ValueError(f"{op.name}: its derivative gave {len(ds)} values for {op.arity} operands")
-    n: Value = _new(Value)
-    n.data, n.grad, n.label, n.op = out, 0.0, "", op.name
-    if op.arity == 1:
-        n._a, n._b, n._da, n._db = xs[0], None, ds[0], None
-    else:
-        n._a, n._b, n._da, n._db = xs[0], xs[1], ds[0], ds[1]
-    return n
-
-
 def _local_grads_as_values(node: Value) -> tuple[Any, ...]:
-    """node's local derivatives as graph nodes: the table's Value rule on the operand Values.
+    """node's local derivatives as graph nodes: the table's Value rule on the operand Values,
+    evaluated by IEEE limits (sqrt'' at 0 is -inf, as PyTorch gives).
 
-    Constant operands enter as plain numbers, so x**3 differentiates to 3·x**2 with a number
+    Number operands enter as plain numbers, so x**3 differentiates to 3·x**2 with a number
     exponent (defined for negative x) and constants add no nodes.
     """
-    if type(node) is _Variable:
-        return (1.0,)
-    op = ops.op_of(node)
+    op = op_of(node)
     rule = op.value_derivative
     if rule is None:
         raise ValueError(
@@ -645,11 +785,102 @@ def _local_grads_as_values(node: Value) -> tuple[Any, ...]:
             "differentiated again; give define_op a value_derivative (a rule written with Value "
             "methods or microgradnet.ops.fn)"
         )
-    operands = [c.data if type(c) is Constant else c for c in _raw_children(node)]
-    return tuple(rule(node, *operands, *ops.parameters(node)))
+    if op.builtin:  # numbers as numbers: x**3 differentiates to 3·x**2, no Constant nodes
+        operands = [c.data if type(c) is Constant else c for c in _raw_children(node)]
+    else:  # a user's rule may call Value methods on any operand
+        operands = [Constant(c) if type(c) is float else c for c in _raw_children(node)]
+    _IEEE.depth = getattr(_IEEE, "depth", 0) + 1
+    try:
+        return tuple(rule(node, *operands, *node.op_params))
+    finally:
+        _IEEE.depth -= 1
 
 
-def _raw_children(node: Value) -> tuple[Value, ...]:
+def op_of(node: Value) -> Op:
+    """The Op record of an interior node: the definition it was made with (a custom op
+    redefined since keeps its old definition); a clear error for a leaf or an undefined op."""
+    record: Op | None = getattr(node.op, "record", None)  # a custom op's versioned name
+    if record is not None:
+        return record
+    op = optable.OPS.get(node.op)
+    if op is None:
+        if not node.op:
+            raise ValueError("a leaf has no op")
+        raise ValueError(
+            f"op {node.op!r} is not defined (was it a custom op that has not been defined with "
+            "define_op in this session?)"
+        )
+    return op
+
+
+# -- the post-order ------------------------------------------------------------------------------
+
+_EXIT = object()  # stack marker: the node below it has had all its children visited
+
+
+def _interior_postorder(roots: Sequence[Value], *, zero: bool = True) -> list[Value]:
+    """The interior nodes below roots, children first, each once: an
+    iterative depth-first search that marks each node with this traversal's own token (no
+    shared flag is left meaningful, so threads on graphs sharing leaves do not interfere;
+    leaves are never marked). With zero, each node's grad is set to 0 on the way (backward)."""
+    token = object()
+    order: list[Value] = []
+    stack: list[Any] = [r for r in reversed(roots) if r._a is not None]
+    push, pop, emit = stack.append, stack.pop, order.append
+    nary, exit_ = _NARY, _EXIT
+    while stack:
+        node = pop()
+        if node is exit_:
+            emit(pop())
+            continue
+        if node._mark is token:
+            continue
+        node._mark = token
+        if zero:
+            node.grad = 0.0
+        push(node)
+        push(exit_)
+        a, b = node._a, node._b
+        if b is None:
+            if a._a is not None and a._mark is not token:
+                push(a)
+        elif b is nary:
+            for child in a:
+                if child._a is not None and child._mark is not token:
+                    push(child)
+        else:
+            if type(a) is not float and a._a is not None and a._mark is not token:
+                push(a)
+            if type(b) is not float and b._a is not None and b._mark is not token:
+                push(b)
+    return order
+
+
+def _postorder(roots: Sequence[Value]) -> list[Value]:
+    """Every node below roots (leaves too, number operands as their Constants), children first,
+    each once. Leaves are deduplicated with a set of this call's own, so
+    concurrent walks of graphs that share leaves stay correct."""
+    token = object()
+    order: list[Value] = []
+    leaves: set[int] = set()
+    stack: list[Any] = list(reversed(roots))
+    while stack:
+        node = stack.pop()
+        if node is _EXIT:
+            order.append(stack.pop())
+        elif node._a is None:
+            if id(node) not in leaves:
+                leaves.add(id(node))
+                order.append(node)
+        elif node._mark is not token:
+            node._mark = token
+            stack += (node, _EXIT)
+            stack.extend(node.children)
+    return order
+
+
+def _raw_children(node: Value) -> tuple[Any, ...]:
+    """The operands as stored: Values, or floats for number operands."""
     a, b = node._a, node._b
     if b is None:
         return () if a is None else (a,)
@@ -663,83 +894,46 @@ def _raw_local_grads(node: Value) -> tuple[Any, ...]:
     return node._da if b is _NARY else (node._da, node._db)
 
 
-_EXIT = object()  # stack marker: the node below it has had all its children visited
+_CONSTANTS = threading.Lock()  # the first reads of a node's number operands make its Constants
 
 
-def _postorder(root: Value, *, leaves: bool, more: Sequence[Value] = ()) -> list[Value]:
-    """The graph below root (and the roots in more) children-first, by iterative depth-first
-    search; leaves only if asked."""
-    roots = [root, *more]
-    if not more and root._a is None:
-        return [root] if leaves else []
-    order: list[Value] = []
-    seen: set[Value] = set()
-    stack: list[Any] = [r for r in reversed(roots) if leaves or r._a is not None]
-    push, pop, visit, emit = stack.append, stack.pop, seen.add, order.append
-    nary = _NARY
-    while stack:
-        node = pop()
-        if node is _EXIT:
-            emit(pop())
-        elif node not in seen:
-            visit(node)
-            push(node)
-            push(_EXIT)
-            a, b = node._a, node._b
-            if a is None:
-                continue
-            kids = (a,) if b is None else a if b is nary else (a, b)
-            for child in kids:
-                if (leaves or child._a is not None) and child not in seen:
-                    push(child)
-    return order
+def _constants(node: Value) -> tuple[Value, Value]:
+    """The two operands of node as Values: a number operand becomes a Constant, stored back in
+    the node so that every later read (and every thread) sees the same object."""
+    with _CONSTANTS:
+        a, b = node._a, node._b
+        if type(a) is float:
+            node._a = a = Constant(a)
+        if type(b) is float:
+            node._b = b = Constant(b)
+    return a, b
 
 
-def _divide(a: Value, b: Value) -> Value:
-    y = b.data
-    if y == 0:
-        raise ZeroDivisionError(f"/: division by zero, {a.data} / {y}{_named(b)}")
-    out = a.data / y
-    n: Value = _new(Value)
-    n.data, n.grad, n.label, n.op = out, 0.0, "", "/"
-    n._a, n._b, n._da, n._db = a, b, 1 / y, -out / y
-    return n
+def _seen_through(v: Value) -> Value:
+    while type(v) is _Variable:
+        v = v._a
+    return v
 
 
-def _power(base: Value, exponent: Value) -> Value:
-    """base ** exponent. With a negative base the exponent must be an integer number: the
-    derivative x**y·ln x with respect to a Value exponent would be undefined there."""
-    x, y = base.data, exponent.data
-    if x == 0 and y < 0:
-        raise ZeroDivisionError(f"**: 0 raised to the negative power {y}{_named(base)}")
-    if x < 0 and not float(y).is_integer():
-        raise ValueError(f"**: negative base {x}{_named(base)} with non-integer exponent {y}")
-    if x < 0 and type(exponent) is not Constant:
-        raise ValueError(
-            f"**: negative base {x}{_named(base)} with a Value exponent{_named(exponent)}: "
-            "d/d exponent = x**y·ln(x) is undefined for x < 0; use a number exponent"
-        )
-    out = _pow(x, y)
-    dx = (0.0 if y == 0 else math.inf) if x == 0 and y < 1 else y * _pow(x, y - 1)
-    n: Value = _new(Value)
-    n.data, n.grad, n.label, n.op = out, 0.0, "", "**"
-    n._a, n._b, n._da, n._db = base, exponent, dx, out * math.log(x) if x > 0 else 0.0
-    return n
-
-
-def _data(x: Any) -> float:
-    return float(x.data if isinstance(x, Value) else x)
-
-
-def _parameter(x: object, where: str) -> float:
-    """An op's parameter: a real number (not a bool, not a Value), as a float."""
-    if isinstance(x, bool) or not isinstance(x, Real):
-        raise TypeError(f"{where} must be a number, got {type(x).__name__}")
-    return float(x)
+# -- operands ------------------------------------------------------------------------------------
 
 
 def _kind(x: object) -> str:
     return f"{type(x).__name__} {x!r:.40}"
+
+
+def _number_operand(x: object, op: str) -> Any:
+    """x for a binary operator's hot path: a Value as it is, a number as a float (kept in the
+    node), None for a type that may handle the operator itself; bools and arrays refused."""
+    if isinstance(x, Value):
+        return x
+    if type(x) is int:
+        try:
+            return float(x)
+        except OverflowError:
+            raise _too_large(x, f"{op}: the operand") from None
+    v = _operand(x, op)
+    return None if v is None else v.data if type(v) is Constant else v
 
 
 def _operand(x: object, op: str) -> Value | None:
@@ -750,13 +944,9 @@ def _operand(x: object, op: str) -> Value | None:
         return x
     if type(x) is float or type(x) is int:
         try:
-            data = float(x)
+            return Constant(float(x))
         except OverflowError:
             raise _too_large(x, f"{op}: the operand") from None
-        c = _new(Constant)
-        c.data, c.grad, c.label, c.op = data, 0.0, "", ""
-        c._a = c._b = c._da = c._db = None
-        return c
     if isinstance(x, bool) or type(x).__name__ in ("bool_", "bool"):
         raise TypeError(
             f"a Value cannot combine with the bool {x!r}; convert it with float() on purpose "
@@ -794,3 +984,31 @@ def _operands(xs: Iterable[Value | float], where: str) -> Sequence[Value]:
             raise TypeError(f"{where}: expected Values or numbers, got {type(x).__name__}")
         out.append(v)
     return out
+
+
+def _values_list(xs: object, where: str) -> list[Value]:
+    if isinstance(xs, Value) or not isinstance(xs, Sequence):
+        raise TypeError(f"{where} must be a list of Values, got {type(xs).__name__}")
+    out = list(xs)
+    for i, v in enumerate(out):
+        if not isinstance(v, Value):
+            raise TypeError(f"{where}: item {i} is a {type(v).__name__}, not a Value")
+    return out
+
+
+for _op in optable.OPS.values():
+    install(_op)
+
+
+def __getattr__(name: str) -> Any:
+    """``RULES``: the deprecated view of the op table's derivative rules by name."""
+    if name == "RULES":
+        import warnings
+
+        warnings.warn(
+            "engine.RULES is deprecated: read ops.OPS[name].derivative",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return {op.name: op.derivative for op in optable.ops_snapshot()}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -202,7 +202,7 @@ def _call_arguments(node: ast.Call, text: str, functions: Mapping[str, Op]) -> l
     if not least <= len(node.args) <= most:
         operands = ", ".join("xy"[: op.arity])
         wanted = f"{name}({operands})" + "".join(
-            f" or {name}({operands}, {', '.join(op.params[: k + 1])})"
+            f" or {name}({operands}, {', '.join(op.param_names[: k + 1])})"
             for k in range(len(op.params))
         )
         count = f"{least} or {most} arguments" if most > least else _plural(least, "argument")
@@ -270,17 +270,14 @@ def _fold(op: Callable[[Any, Any], Any], a: Value | float, b: Value | float) -> 
 
 def _function(op: Op, args: list[Value | float], node: ast.Call, text: str) -> Value | float:
     operands, params = args[: op.arity], args[op.arity :]
-    for p, name in zip(params, op.params):
+    for p, name in zip(params, op.param_names):
         if isinstance(p, Value):
             raise ExpressionError(
                 f"{op.name}'s {name} must be a number, not an expression of variables, "
                 f"in {_quote(node, text)}"
             )
     values = [x if isinstance(x, Value) else Constant(x) for x in operands]
-    if op.params:  # an op with parameters is a Value method taking them (leaky_relu)
-        out: Value = getattr(values[0], op.name)(*params)
-    else:
-        out = ops.apply(op.name, *values)
+    out = ops.apply(op.name, *values, *params)
     return out if any(isinstance(x, Value) for x in operands) else out.data
 
 

@@ -49,6 +49,7 @@ import numpy.typing as npt
 from . import ops
 from ._args import node_name as _name
 from .engine import Constant, Value, topological_order
+from .optable import domain_text
 
 Array = npt.NDArray[np.float64]
 Index = npt.NDArray[np.intp]
@@ -100,11 +101,6 @@ class _DomainsView(Mapping[str, list[tuple[Rule, type[Exception], str]]]):
 NUMPY_RULES: Mapping[str, tuple[Rule, Rule]] = _NumpyRulesView()
 DOMAINS: Mapping[str, list[tuple[Rule, type[Exception], str]]] = _DomainsView()
 ONE = ops.ONE
-_VALUE_EXPONENT = (
-    lambda x, y: x < 0,
-    ValueError,
-    "negative base with a Value exponent (d/d exponent = x**y·ln x is undefined)",
-)
 
 
 # -- the tape ------------------------------------------------------------------------------------
@@ -371,7 +367,7 @@ class _Elementwise(_OpGroup):
     def forward(self, V: Array, s: Array) -> None:
         xs = [c.take(V) for c in self.columns]
         for bad, error, message in self.checks:
-            _raise_where(bad(*xs), error, f"{self.op}: {message}", xs, self.names)
+            _raise_where(bad(*xs), error, ops.OPS[self.op], message, xs, self.names)
         V[self.start : self.stop] = self.f(*xs, *self.params)
         self.xs = xs
 
@@ -534,26 +530,35 @@ def _row_reads(key: tuple[Any, ...], nodes: list[Value]) -> list[Value]:
 
 
 def _domain_checks(op: str, nodes: list[Value]) -> list[tuple[Rule, type[Exception], str]]:
-    """The engine's forward errors that samples could trigger in this group (none for x ** 2
-    or a division by a nonzero Constant)."""
+    """The engine's forward errors that samples could trigger in this group: the op's domain,
+    and its derivative's where that operand is a Value (the exponent of a negative base)."""
     if op == "**":
         exps = [v.children[1] for v in nodes]
         if all(type(e) is Constant and e.data >= 0 and e.data == int(e.data) for e in exps):
             return []
-        value_exponent = type(exps[0]) is not Constant
-        return list(ops.OPS["**"].domain) + ([_VALUE_EXPONENT] if value_exponent else [])
     if op == "/" and all(type(v.children[1]) is Constant and v.children[1].data for v in nodes):
         return []
-    return list(ops.OPS[op].domain)
+    record = ops.OPS[op]
+    differentiated = [
+        check
+        for i, check in record.derivative_domain
+        if any(type(v.children[i]) is not Constant for v in nodes)
+    ]
+    return list(record.domain) + differentiated
 
 
 def _raise_where(
-    mask: Array, error: type[Exception], message: str, xs: list[Array], names: list[str]
+    mask: Array,
+    error: type[Exception],
+    op: ops.Op,
+    message: str,
+    xs: list[Array],
+    names: list[str],
 ) -> None:
     if mask.any():
         r, b = (int(i) for i in np.argwhere(mask)[0])
-        operands = ", ".join(repr(float(x[r, b])) for x in xs)
-        raise error(f"Tape.forward: {message}; operands ({operands}) in sample {b} at {names[r]}")
+        text = domain_text(op, message, [float(x[r, b]) for x in xs])
+        raise error(f"Tape.forward: {text}; in sample {b} at {names[r]}")
 
 
 def _check_arity(node: Value) -> None:

@@ -217,6 +217,8 @@ def _backward(
         g = grads[node]
         pushes = []
         for child, d in zip(node.children, node.local_grads):
+            if type(child) is Constant:  # a Constant is never differentiated
+                continue
             contribution = d * g
             total = grads[child] + contribution
             grads[child] = total

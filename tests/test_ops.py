@@ -11,93 +11,74 @@ import numpy as np
 import pytest
 
 from microgradnet import MLP, Constant, Value, define_op, fit, gradients, no_gc, ops
-from microgradnet.compile import Tape
 from microgradnet.expr import FUNCTIONS, parse_expression
+from microgradnet.replay import Tape
 from microgradnet.transforms import grad, gradcheck
 
 H = 1e-6
-BUILTIN = sorted(ops.BUILTIN_NAMES)
-
-# points inside each op's domain, away from kinks: one tuple of operands per point
-POINTS: dict[str, list[tuple[float, ...]]] = {
-    "+": [(0.3, -1.2), (2.0, 5.0)],
-    "-": [(0.3, -1.2), (2.0, 5.0)],
-    "*": [(0.3, -1.2), (2.0, 5.0)],
-    "/": [(0.3, -1.2), (2.0, 5.0)],
-    "**": [(0.7, 2.0), (1.3, -1.5), (2.0, 0.5), (-1.5, 3.0)],
-    "sum": [(0.3, -1.2, 2.0), (1.0,)],
-    "dot": [(0.3, -1.2, 2.0, 0.5), (0.3, -1.2, 2.0, 0.5, 1.5)],
-    "log": [(0.4,), (3.0,)],
-    "sqrt": [(0.4,), (3.0,)],
-}
-UNARY_POINTS: list[tuple[float, ...]] = [(-2.3,), (-0.4,), (0.35,), (1.7,)]
+TABLE = [op for op in ops.OPS.values() if op.builtin]  # every per-op list below is read here
+CALLED = [op for op in TABLE if not op.hidden]  # the ops users call (identity is hidden)
 
 
-def points(name: str) -> list[tuple[float, ...]]:
-    return POINTS.get(name, UNARY_POINTS)
+def split(op: ops.Op, point: tuple[float, ...]) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """A record's test point as (operands, params): the params come last."""
+    k = len(point) - len(op.params)
+    return point[:k], point[k:]
 
 
-def params(name: str) -> tuple[float, ...]:
-    return (0.1,) if name == "leaky_relu" else ()
+def undefined_derivative(op: ops.Op, xs: tuple[float, ...], i: int) -> bool:
+    """Operand i's derivative is a convention here (the exponent of a negative base)."""
+    return any(j == i and bad(*xs) for j, (bad, _, _) in op.derivative_domain)
 
 
-def central_differences(op: ops.Op, xs: tuple[float, ...]) -> list[float | None]:
-    """(f(x + h) - f(x - h)) / 2h for each operand; None where f is undefined nearby (the
-    exponent of a negative base, whose derivative the engine sets to 0)."""
-    ps = params(op.name)
-    out: list[float | None] = []
+def central_differences(op: ops.Op, xs: tuple[float, ...], ps: tuple[float, ...]) -> list[float]:
+    out = []
     for i in range(len(xs)):
         up, down = list(xs), list(xs)
         up[i] += H
         down[i] -= H
-        try:
-            out.append((op.forward(*up, *ps) - op.forward(*down, *ps)) / (2 * H))
-        except ValueError:
-            out.append(None)
+        out.append((op.forward(*up, *ps) - op.forward(*down, *ps)) / (2 * H))
     return out
 
 
-def cases() -> Iterator[tuple[str, tuple[float, ...]]]:
-    for name in BUILTIN:
-        for xs in points(name):
-            yield name, xs
+CASES = [(op.name, point) for op in TABLE for point in op.points]
 
 
-CASES = list(cases())
-
-
-@pytest.mark.parametrize(("name", "xs"), CASES)
-def test_float_rule_matches_central_differences(name: str, xs: tuple[float, ...]) -> None:
+@pytest.mark.parametrize(("name", "point"), CASES)
+def test_float_rule_matches_central_differences(name: str, point: tuple[float, ...]) -> None:
     op = ops.OPS[name]
-    out = op.forward(*xs, *params(name))
-    rule = list(map(float, op.derivative(out, *xs, *params(name))))
-    numeric = central_differences(op, xs)
-    assert rule == pytest.approx([r if n is None else n for r, n in zip(rule, numeric)], rel=1e-6)
-    if name == "**" and xs[0] < 0:
-        assert rule[1] == 0.0  # d x**y / dy = 0 where x < 0 (the engine's convention)
+    xs, ps = split(op, point)
+    out = op.forward(*xs, *ps)
+    rule = list(map(float, op.derivative(out, *xs, *ps)))
+    numeric = central_differences(op, xs, ps)
+    for i, (r, n) in enumerate(zip(rule, numeric)):
+        if undefined_derivative(op, xs, i):
+            assert r == 0.0  # the convention: d x**y / dy = 0 where x < 0
+        else:
+            assert r == pytest.approx(n, rel=1e-6, abs=1e-9)
 
 
-@pytest.mark.parametrize(("name", "xs"), CASES)
-def test_value_rule_matches_float_rule(name: str, xs: tuple[float, ...]) -> None:
+@pytest.mark.parametrize(("name", "point"), CASES)
+def test_value_rule_matches_float_rule(name: str, point: tuple[float, ...]) -> None:
     op = ops.OPS[name]
     assert op.value_derivative is not None
-    ps = params(name)
+    xs, ps = split(op, point)
     out = op.forward(*xs, *ps)
-    values: list[Any] = [Value(x) for x in xs]
-    if name == "**" and xs[0] < 0:
-        values[1] = xs[1]  # a negative base takes a number exponent (a Constant enters as one)
-    node = Value(out)
-    got = [d.data if isinstance(d, Value) else d for d in op.value_derivative(node, *values, *ps)]
+    values: list[Any] = [
+        x if undefined_derivative(op, xs, i) else Value(x) for i, x in enumerate(xs)
+    ]  # a number where a Value would be refused (the exponent of a negative base)
+    got = [
+        d.data if isinstance(d, Value) else d for d in op.value_derivative(Value(out), *values, *ps)
+    ]
     assert got == pytest.approx(list(op.derivative(out, *xs, *ps)), rel=1e-12, abs=1e-15)
 
 
-@pytest.mark.parametrize("name", BUILTIN)
+@pytest.mark.parametrize("name", [op.name for op in TABLE])
 def test_numpy_rule_matches_float_rule_elementwise(name: str) -> None:
     op = ops.OPS[name]
     assert op.numpy_forward is not None and op.numpy_derivative is not None
-    ps = params(name)
     if op.arity == ops.NARY:
-        for xs in points(name):
+        for xs in op.points:
             stacked = np.array(xs, dtype=float).reshape(1, len(xs), 1)
             out = op.numpy_forward(stacked)
             assert float(out[0, 0]) == pytest.approx(op.forward(*xs), rel=1e-14)
@@ -105,10 +86,12 @@ def test_numpy_rule_matches_float_rule_elementwise(name: str) -> None:
             expected = op.derivative(float(out[0, 0]), *xs)
             assert d[0, :, 0].tolist() == pytest.approx(list(expected))
         return
-    columns = [np.array(c, dtype=float)[:, None] for c in zip(*points(name))]
-    out = op.numpy_forward(*columns, *ps)
-    ds = op.numpy_derivative(out, *columns, *ps)
-    for k, xs in enumerate(points(name)):
+    splits = [split(op, point) for point in op.points]
+    columns = [np.array(c, dtype=float)[:, None] for c in zip(*(xs for xs, _ in splits))]
+    params = [np.array(c, dtype=float)[:, None] for c in zip(*(ps for _, ps in splits))]
+    out = op.numpy_forward(*columns, *params)
+    ds = op.numpy_derivative(out, *columns, *params)
+    for k, (xs, ps) in enumerate(splits):
         expected_out = op.forward(*xs, *ps)
         assert float(out[k, 0]) == pytest.approx(expected_out, rel=1e-13, abs=1e-300)
         expected = op.derivative(expected_out, *xs, *ps)
@@ -117,56 +100,50 @@ def test_numpy_rule_matches_float_rule_elementwise(name: str) -> None:
             assert float(d[k, 0]) == pytest.approx(float(expected[j]), rel=1e-12, abs=1e-15)
 
 
-def make(name: str, xs: tuple[float, ...]) -> tuple[Value, list[Value]]:
-    """The node of op name on leaves with data xs, built the way users build it."""
+def make(op: ops.Op, point: tuple[float, ...]) -> tuple[Value, list[Value]]:
+    """The node of op on leaves with data point's operands, built the way users build it: by
+    the op's first method (an operator for + - * / **), else by ops.apply."""
+    xs, ps = split(op, point)
     leaves = [Value(x, f"x{i}") for i, x in enumerate(xs)]
-    build: dict[str, Callable[..., Value]] = {
-        "+": lambda a, b: a + b,
-        "-": lambda a, b: a - b,
-        "*": lambda a, b: a * b,
-        "/": lambda a, b: a / b,
-        "**": lambda a, b: a**b.data if a.data < 0 else a**b,
-        "neg": lambda a: -a,
-        "leaky_relu": lambda a: a.leaky_relu(0.1),
-        "sum": lambda *a: ops.apply("sum", *a) if False else __import__("microgradnet").vsum(a),
-        "normal_cdf": lambda a: ops.apply("normal_cdf", a),
-    }
-    if name == "dot":
-        from microgradnet import dot
-
-        n = len(xs) // 2
-        bias = leaves[2 * n] if len(xs) % 2 else None
-        return dot(leaves[:n], leaves[n : 2 * n], bias), leaves
-    f = build.get(name) or (lambda a: getattr(a, name)())
-    return f(*leaves), leaves
+    operands: list[Any] = [
+        x.data if undefined_derivative(op, xs, i) else x for i, x in enumerate(leaves)
+    ]
+    if not op.methods:
+        return ops.apply(op.name, *operands, *ps), leaves
+    return getattr(operands[0], op.methods[0])(*operands[1:], *ps), leaves
 
 
-@pytest.mark.parametrize(("name", "xs"), CASES)
-def test_inline_hot_path_agrees_with_the_table(name: str, xs: tuple[float, ...]) -> None:
-    """Each operator builds its node inline; its data and local derivatives are the table's."""
-    node, _ = make(name, xs)
+@pytest.mark.parametrize(("name", "point"), [(n, p) for n, p in CASES if not ops.OPS[n].hidden])
+def test_methods_build_the_tables_node(name: str, point: tuple[float, ...]) -> None:
+    """Each method and operator builds its node from the record: its data and local
+    derivatives are the table's, for every name the op is called by."""
     op = ops.OPS[name]
+    node, _ = make(op, point)
     assert node.op == name
     data = [c.data for c in node.children]
     ps = ops.parameters(node)
     assert node.data == op.forward(*data, *ps)
     assert list(node.local_grads) == pytest.approx(list(op.derivative(node.data, *data, *ps)))
+    for method in op.methods[1:]:  # the other names build the same node
+        xs, ps2 = split(op, point)
+        again = getattr(Value(xs[0]), method)(*xs[1:], *ps2)
+        assert (again.op, again.data) == (name, node.data)
 
 
-@pytest.mark.parametrize("name", BUILTIN)
-def test_text_glyph_and_cli_forms_exist(name: str) -> None:
+@pytest.mark.parametrize("name", [op.name for op in CALLED])
+def test_text_glyph_latex_and_cli_forms_exist(name: str) -> None:
     op = ops.OPS[name]
-    xs = points(name)[0]
-    node, leaves = make(name, xs)
-    names = [v.label for v in leaves][: len(node.children)]
-    names += [f"{c.data:g}" for c in node.children[len(names) :]]
+    node, _ = make(op, op.points[0])
+    names = [v.label or f"{v.data:g}" for v in node.children]
     text = ops.text_form(node, names)
-    assert text and all(n in text for n in names if (not n[0].isdigit() and n != "x1") or True)
+    assert all(n in text for n in names if node.op != "**" or n == "x0")
     assert ops.glyph(node)
     texts = [ops.derivative_text(node, i, names, "o") for i in range(len(node.children))]
     assert all(t for t in texts)
     if op.notation in ("call", "abs") and op.cli:
         assert name in FUNCTIONS
+    if op.latex:
+        assert op.latex.startswith("\\")
 
 
 @pytest.mark.parametrize(
@@ -321,7 +298,7 @@ def test_readers_keep_working_after_a_custom_op_is_undefined() -> None:
     assert ops.derivative_text(y, 0, ["x"], "y") == "3·x²"
     ops.undefine_op("cube")
     assert (ops.glyph(y), ops.text_form(y, ["x"])) == ("cube", "cube(x)")
-    assert ops.derivative_text(y, 0, ["x"], "y") is None
+    assert ops.derivative_text(y, 0, ["x"], "y") == "3·x²"  # the node keeps its definition
     y.backward()  # the numbers are on the node
     assert x.grad == 12.0
 
