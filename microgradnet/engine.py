@@ -566,31 +566,12 @@ def _unary_method(op: Op) -> Callable[..., Value]:
 
 
 def _binary_methods(op: Op) -> tuple[Callable[..., Any], Callable[..., Any]]:
-    """The operator and its reflected form (x + y, 2 + x) or a named method (x.atan2(y))."""
-    name, forward, rule, domain = op.name, op.forward, op.derivative, op.domain
+    """The operator and its reflected form (x + y, 2 + x), or a named method (x.atan2(y)).
 
-    def node(a: Any, b: Any, x: float, y: float) -> Value:
-        if _NO_GRAD_THREADS and threading.get_ident() in _NO_GRAD_THREADS:
-            return _leaf(_evaluate(op, (x, y), ())[0])
-        if domain:
-            out, (da, db) = _checked_binary(op, a, b, x, y)
-        else:
-            try:
-                out = forward(x, y)
-                da, db = rule(out, x, y)
-            except _ARITHMETIC:
-                out, (da, db) = _evaluate(op, (x, y), ())
-        n: Value = _new(Value)
-        n.data = out
-        n.grad = 0.0
-        n.label = ""
-        n.op = name
-        n._mark = None
-        n._a = a
-        n._b = b
-        n._da = da
-        n._db = db
-        return n
+    The hot path of the engine: the node is built in the closure itself (one call per node),
+    with a constant rule's derivatives (+, -) taken as they are."""
+    name, forward, rule, domain = op.name, op.forward, op.derivative, op.domain or None
+    const = getattr(rule, "constants", None)
 
     def method(self: Any, other: Any) -> Any:
         if type(other) is Value:
@@ -602,26 +583,59 @@ def _binary_methods(op: Op) -> tuple[Callable[..., Any], Callable[..., Any]]:
             if other is None:
                 return NotImplemented
             y = other if type(other) is float else other.data
-        if type(self) is not Value and not isinstance(self, Value):  # x.atan2 via fn, 2 first
+        if type(self) is not Value and not isinstance(self, Value):  # fn.atan2(2, x)
             self = _number_operand(self, name)
-            return node(self, other, self, y)
-        return node(self, other, self.data, y)
+        x = self if type(self) is float else self.data
+        if _NO_GRAD_THREADS and threading.get_ident() in _NO_GRAD_THREADS:
+            return _leaf(_evaluate(op, (x, y), ())[0])
+        if domain:
+            _check_domain(op, (self, other), (x, y))
+        try:
+            out = forward(x, y)
+            da, db = const or rule(out, x, y)
+        except _ARITHMETIC:
+            out, (da, db) = _evaluate(op, (x, y), ())
+        n: Value = _new(Value)
+        n.data = out
+        n.grad = 0.0
+        n.label = ""
+        n.op = name
+        n._mark = None
+        n._a = self
+        n._b = other
+        n._da = da
+        n._db = db
+        return n
 
-    def reflected(self: Value, other: Any) -> Any:
+    def reflected(self: Value, other: Any) -> Any:  # other (a number) op self
         if type(other) is not float:
             other = _number_operand(other, name)
             if other is None:
                 return NotImplemented
         x = other if type(other) is float else other.data
-        return node(other, self, x, self.data)
+        y = self.data
+        if _NO_GRAD_THREADS and threading.get_ident() in _NO_GRAD_THREADS:
+            return _leaf(_evaluate(op, (x, y), ())[0])
+        if domain:
+            _check_domain(op, (other, self), (x, y))
+        try:
+            out = forward(x, y)
+            da, db = const or rule(out, x, y)
+        except _ARITHMETIC:
+            out, (da, db) = _evaluate(op, (x, y), ())
+        n: Value = _new(Value)
+        n.data = out
+        n.grad = 0.0
+        n.label = ""
+        n.op = name
+        n._mark = None
+        n._a = other
+        n._b = self
+        n._da = da
+        n._db = db
+        return n
 
     return method, reflected
-
-
-def _checked_binary(op: Op, a: Any, b: Any, x: float, y: float) -> tuple[float, Any]:
-    """_evaluate for an op with a domain, whose errors name the operands' labels."""
-    _check_domain(op, (a, b), (x, y))
-    return _evaluate(op, (x, y), ())
 
 
 def _check_domain(op: Op, operands: Sequence[Any], xs: Sequence[float]) -> None:
@@ -819,39 +833,43 @@ _EXIT = object()  # stack marker: the node below it has had all its children vis
 
 
 def _interior_postorder(roots: Sequence[Value], *, zero: bool = True) -> list[Value]:
-    """The interior nodes below roots, children first, each once: an
-    iterative depth-first search that marks each node with this traversal's own token (no
-    shared flag is left meaningful, so threads on graphs sharing leaves do not interfere;
-    leaves are never marked). With zero, each node's grad is set to 0 on the way (backward)."""
-    token = object()
+    """The interior nodes below roots, children first, each once: an iterative depth-first
+    search marking each node with this traversal's own tokens, first ``open`` (its operands
+    are being visited), then ``done`` (emitted). A node's second copy on the stack is its exit,
+    and a copy pushed by another parent before it was opened lies below that exit, so it is
+    met only when the node is done. No shared flag is left meaningful, so threads on graphs
+    that share leaves do not interfere (leaves are never marked). With zero, each node's
+    grad is set to 0 on the way (backward)."""
+    opened, done = object(), object()
     order: list[Value] = []
     stack: list[Any] = [r for r in reversed(roots) if r._a is not None]
     push, pop, emit = stack.append, stack.pop, order.append
-    nary, exit_ = _NARY, _EXIT
+    nary = _NARY
     while stack:
         node = pop()
-        if node is exit_:
-            emit(pop())
+        mark = node._mark
+        if mark is opened:
+            node._mark = done
+            emit(node)
             continue
-        if node._mark is token:
+        if mark is done:
             continue
-        node._mark = token
+        node._mark = opened
         if zero:
             node.grad = 0.0
         push(node)
-        push(exit_)
         a, b = node._a, node._b
         if b is None:
-            if a._a is not None and a._mark is not token:
+            if a._a is not None and a._mark is not done:
                 push(a)
         elif b is nary:
             for child in a:
-                if child._a is not None and child._mark is not token:
+                if child._a is not None and child._mark is not done:
                     push(child)
         else:
-            if type(a) is not float and a._a is not None and a._mark is not token:
+            if type(a) is not float and a._a is not None and a._mark is not done:
                 push(a)
-            if type(b) is not float and b._a is not None and b._mark is not token:
+            if type(b) is not float and b._a is not None and b._mark is not done:
                 push(b)
     return order
 

@@ -31,6 +31,7 @@ autograd's defvjp, tinygrad's gradient patterns.
 from __future__ import annotations
 
 import math
+import operator
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -187,6 +188,17 @@ def domain_text(op: Op, message: str, xs: Sequence[Any], labels: Sequence[str] =
 
 
 # -- fn: the table's functions, dispatching on floats, numpy arrays and Values ---------------------
+
+
+def constant(*values: float) -> Rule:
+    """A derivative rule whose local derivatives are the same numbers everywhere (+, -): the
+    engine takes them as they are (``rule.constants``)."""
+
+    def rule(out: Any, *xs: Any) -> tuple[float, ...]:
+        return values
+
+    rule.constants = values  # type: ignore[attr-defined]
+    return rule
 
 
 def _is_array(x: Any) -> bool:
@@ -445,25 +457,25 @@ _BINARY_POINTS = ((0.3, -1.2), (2.0, 5.0))
 
 _BUILTINS: list[Op] = [
     Op(
-        "+", 2, lambda a, b: a + b, lambda out, a, b: (ONE, ONE),
+        "+", 2, operator.add, constant(ONE, ONE),
         methods=("__add__",), reflected="__radd__", numpy_forward=np.add,
         glyph="+", symbol="+", notation="infix", precedence=SUM, torch="add",
         derivative_texts=_texts("1", "1"), points=_BINARY_POINTS,
     ),
     Op(
-        "-", 2, lambda a, b: a - b, lambda out, a, b: (ONE, -1.0),
+        "-", 2, operator.sub, constant(ONE, -1.0),
         methods=("__sub__",), reflected="__rsub__", numpy_forward=np.subtract,
         glyph="−", symbol="-", notation="infix", precedence=SUM, torch="sub",
         derivative_texts=_texts("1", "−1"), points=_BINARY_POINTS,
     ),
     Op(
-        "*", 2, lambda a, b: a * b, lambda out, a, b: (b, a),
+        "*", 2, operator.mul, lambda out, a, b: (b, a),
         methods=("__mul__",), reflected="__rmul__", numpy_forward=np.multiply,
         glyph="×", symbol="·", notation="infix", precedence=PRODUCT, torch="mul",
         derivative_texts=lambda n, names, out: (names[1], names[0]), points=_BINARY_POINTS,
     ),
     Op(
-        "/", 2, lambda a, b: a / b, lambda out, a, b: (1 / b, -out / b),
+        "/", 2, operator.truediv, lambda out, a, b: (1 / b, -out / b),
         methods=("__truediv__",), reflected="__rtruediv__", numpy_forward=np.divide,
         domain=((lambda a, b: b == 0, ZeroDivisionError, "division by zero, {0} / {1}{label1}"),),
         glyph="÷", symbol="/", notation="infix", precedence=PRODUCT, torch="div",
@@ -487,7 +499,7 @@ _BUILTINS: list[Op] = [
         points=((0.7, 2.0), (1.3, -1.5), (2.0, 0.5), (-1.5, 3.0)),
     ),
     Op(
-        "neg", 1, lambda a: -a, lambda out, a: (-1.0,), methods=("__neg__",),
+        "neg", 1, operator.neg, constant(-1.0), methods=("__neg__",),
         numpy_forward=np.negative,
         glyph="neg", symbol="-", notation="prefix", precedence=PREFIX, torch="neg",
         derivative_texts=_texts("−1"), cli=False,
