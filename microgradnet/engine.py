@@ -34,6 +34,7 @@ import gc
 import math
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from itertools import repeat
 from numbers import Real
@@ -395,7 +396,8 @@ def tangents(
     (a jvp): tangents are pushed along the local derivatives in topological order, one pass
     for all roots. With ``create_graph`` the tangents are Values (differentiable again)."""
     tangent: dict[Value, Any] = dict(seeds)
-    order = _postorder(roots[0], leaves=False, more=roots[1:]) if roots else []
+    stop = tangent.keys()  # a seeded node's tangent is its seed: nothing below it is needed
+    order = _postorder(roots[0], leaves=False, more=roots[1:], stop=stop) if roots else []
     for node in order:
         if node in seeds:
             continue
@@ -511,15 +513,19 @@ def gradients(
     *,
     grad: Value | float = 1.0,
     create_graph: bool = False,
+    stop_at_wrt: bool = False,
 ) -> list[Any]:
     """d root / d w for each w in wrt, touching no ``.grad`` (like torch.autograd.grad).
 
     With ``create_graph`` the gradients are Values built from the op table's derivative rules,
     so they can be differentiated again (a gradient that does not depend on any Value stays a
     float); otherwise they are floats. A w that root does not depend on gets 0.0.
+    ``stop_at_wrt`` promises that no w lies below another (as a transform's own variables
+    never do): the walk then stops at them instead of visiting the graphs below.
     """
     grads: dict[Value, Any] = {root: grad}
-    for node in reversed(_postorder(root, leaves=False)):
+    stop = set(wrt) if stop_at_wrt else _NONE
+    for node in reversed(_postorder(root, leaves=False, stop=stop)):
         g = grads.get(node)
         if g is None:
             continue
@@ -664,16 +670,20 @@ def _raw_local_grads(node: Value) -> tuple[Any, ...]:
 
 
 _EXIT = object()  # stack marker: the node below it has had all its children visited
+_NONE: AbstractSet[Any] = frozenset()
 
 
-def _postorder(root: Value, *, leaves: bool, more: Sequence[Value] = ()) -> list[Value]:
+def _postorder(
+    root: Value, *, leaves: bool, more: Sequence[Value] = (), stop: AbstractSet[Value] = _NONE
+) -> list[Value]:
     """The graph below root (and the roots in more) children-first, by iterative depth-first
-    search; leaves only if asked."""
+    search; leaves only if asked; the nodes in stop, and what lies only below them, are left
+    out (the walk never enters them)."""
     roots = [root, *more]
     if not more and root._a is None:
         return [root] if leaves else []
     order: list[Value] = []
-    seen: set[Value] = set()
+    seen: set[Value] = set(stop)
     stack: list[Any] = [r for r in reversed(roots) if leaves or r._a is not None]
     push, pop, visit, emit = stack.append, stack.pop, seen.add, order.append
     nary = _NARY

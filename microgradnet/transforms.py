@@ -289,7 +289,7 @@ def _value_and_grad(
     flat = (
         [0.0] * len(inputs.wrt)
         if root is None
-        else gradients(root, inputs.wrt, create_graph=nested)
+        else gradients(root, inputs.wrt, create_graph=nested, stop_at_wrt=True)
     )
     g = inputs.regroup([_finish(x, nested) for x in flat])
     value = _finish(out if root is None else root, nested)
@@ -376,10 +376,12 @@ def vjp(f: Function, *primals: Any, has_aux: bool = False) -> tuple[Any, ...]:
         if not pairs:
             flat: list[Any] = [0.0] * len(inputs.wrt)
         elif len(pairs) == 1:
-            flat = gradients(pairs[0][0], inputs.wrt, grad=pairs[0][1], create_graph=nested)
+            flat = gradients(
+                pairs[0][0], inputs.wrt, grad=pairs[0][1], create_graph=nested, stop_at_wrt=True
+            )
         else:  # Σ c_i·out_i: one backward pass for all outputs
             root = vsum([x * c for x, c in pairs])
-            flat = gradients(root, inputs.wrt, create_graph=nested)
+            flat = gradients(root, inputs.wrt, create_graph=nested, stop_at_wrt=True)
         g = inputs.regroup([_finish(x, nested) for x in flat])
         return g if isinstance(g, tuple) else (g,)
 
@@ -431,7 +433,9 @@ def _jacobian(f: Function, argnums: Any, has_aux: Any, mode: str) -> Callable[..
 def _rows(leaves: Sequence[Any], wrt: list[Value], nested: bool) -> list[list[Any]]:
     """d out_i / d wrt for each output leaf: one backward pass per output."""
     return [
-        gradients(x, wrt, create_graph=nested) if isinstance(x, Value) else [0.0] * len(wrt)
+        gradients(x, wrt, create_graph=nested, stop_at_wrt=True)
+        if isinstance(x, Value)
+        else [0.0] * len(wrt)
         for x in leaves
     ]
 
