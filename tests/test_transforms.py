@@ -412,3 +412,39 @@ def test_no_warnings_on_ordinary_use() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert grad(lambda x: x.tanh())(0.0) == 1.0
+
+
+def test_transforms_agree_with_torch_func() -> None:
+    """grad, jvp, vjp, jacfwd, jacrev, hessian and hvp against torch.func in float64."""
+    torch = pytest.importorskip(
+        "torch", reason="PyTorch is not installed (the optional `torch` extra)"
+    )
+    from torch import func as tf
+
+    def ours(x: Any, y: Any) -> Any:
+        return (x * y).sin() + x**3 * y.exp()
+
+    def theirs(x: Any, y: Any) -> Any:
+        return torch.sin(x * y) + x**3 * torch.exp(y)
+
+    x, y = 0.7, -0.4
+    tx, ty = torch.tensor(x, dtype=torch.float64), torch.tensor(y, dtype=torch.float64)
+    t = (0.3, -1.2)
+    tt = tuple(torch.tensor(v, dtype=torch.float64) for v in t)
+
+    def same(a: Any, b: Any) -> None:
+        np.testing.assert_allclose(np.array(a, dtype=float), np.array(b, dtype=float), rtol=1e-12)
+
+    same(grad(ours, (0, 1))(x, y), [g.item() for g in tf.grad(theirs, (0, 1))(tx, ty)])
+    same(jvp(ours, (x, y), t)[1], tf.jvp(theirs, (tx, ty), tt)[1].item())
+    _, pullback = tf.vjp(theirs, tx, ty)
+    same(
+        vjp(ours, x, y)[1](2.0),
+        [g.item() for g in pullback(torch.tensor(2.0, dtype=torch.float64))],
+    )
+    same(jacfwd(ours, (0, 1))(x, y), [g.item() for g in tf.jacfwd(theirs, (0, 1))(tx, ty)])
+    same(jacrev(ours, (0, 1))(x, y), [g.item() for g in tf.jacrev(theirs, (0, 1))(tx, ty)])
+    H = tf.hessian(theirs, (0, 1))(tx, ty)
+    same(hessian(ours)(x, y), [[H[i][j].item() for j in range(2)] for i in range(2)])
+    hv = torch.autograd.functional.hvp(theirs, (tx, ty), tt)[1]
+    same(hvp(ours, (x, y), t), [v.item() for v in hv])
