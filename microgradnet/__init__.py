@@ -7,8 +7,8 @@
     L.backward()          # x.grad = 42, w.grad = 28, b.grad = 14
     print(explain(L, x))  # dL/dx as the chain rule, path by path
 
-Modules: ops (the op table, define_op), engine (Value, backprop), transforms (grad, hessian,
-gradcheck), chain_rule (explain), check (check_derivative), nn, losses, optim, train (fit),
+Modules: ops (the op table, define_op), engine (Value, backprop), transforms (grad, jvp, vjp,
+hessian, gradcheck), chain_rule (explain), check (check_derivative), nn, losses, optim, train (fit),
 replay (the numpy replay), datasets, viz (draw), steps and stepper (step-through), cli.
 
 The names below are loaded on first use (PEP 562), so ``import microgradnet`` stays light:
@@ -25,8 +25,8 @@ __version__ = "0.1.0"
 _HOMES = {
     "engine": "Constant Value dot gradients linear linear_batch no_gc topological_order vsum",
     "ops": "define_op undefine_op",
-    "transforms": "GradcheckError grad gradcheck hessian numerical_grad second_derivatives "
-    "value_and_grad",
+    "transforms": "GradcheckError grad gradcheck hessian hvp jacfwd jacobian jacrev jvp "
+    "numerical_grad second_derivatives stop_gradient value_and_grad vjp",
     "chain_rule": "ChainPath Explanation Path explain",
     "check": "DerivativeCheck DerivativeCheckError check_derivative",
     "losses": "bce_loss bce_with_logits cross_entropy hinge_loss l2_penalty log_softmax "
@@ -99,9 +99,16 @@ if TYPE_CHECKING:  # what type checkers and editors see: the same names, importe
         grad,
         gradcheck,
         hessian,
+        hvp,
+        jacfwd,
+        jacobian,
+        jacrev,
+        jvp,
         numerical_grad,
         second_derivatives,
+        stop_gradient,
         value_and_grad,
+        vjp,
     )
     from .viz import (
         Drawing,

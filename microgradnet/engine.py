@@ -344,13 +344,15 @@ def gradients(
     *,
     grad: Value | float = 1.0,
     create_graph: bool = False,
+    stop_at_wrt: bool = False,
 ) -> list[Any]:
     """d root / d w for each w in wrt, touching no ``.grad`` (like torch.autograd.grad).
 
     With ``create_graph`` the gradients are Values built from the op table's derivative rules,
     so they can be differentiated again (a gradient that does not depend on any Value stays a
     float); otherwise they are floats. A w that root does not depend on gets 0.0, and so does a
-    Constant.
+    Constant. ``stop_at_wrt`` promises that no w lies below another (as a transform's own
+    variables never do): the walk then stops at them instead of visiting the graphs below.
     """
     if not isinstance(root, Value):
         raise TypeError(f"gradients: root must be a Value, got {type(root).__name__}")
@@ -358,7 +360,8 @@ def gradients(
     if not isinstance(grad, Value):
         grad = _to_float(grad, "gradients(grad)")
     grads: dict[Value, Any] = {root: grad}
-    for node in reversed(_interior_postorder((root,), zero=False)):
+    stop = wrt if stop_at_wrt else ()
+    for node in reversed(_interior_postorder((root,), zero=False, stop=stop)):
         g = grads.get(node)
         if g is None:
             continue
@@ -381,7 +384,8 @@ def tangents(
     (a jvp): tangents are pushed along the local derivatives in topological order, one pass
     for all roots. With ``create_graph`` the tangents are Values (differentiable again)."""
     tangent: dict[Value, Any] = dict(seeds)
-    for node in _interior_postorder(tuple(roots), zero=False) if roots else ():
+    order = _interior_postorder(tuple(roots), zero=False, stop=tuple(seeds)) if roots else []
+    for node in order:  # a seeded node's tangent is its seed: nothing below it is needed
         if node in seeds:
             continue
         local = _local_grads_as_values(node) if create_graph else _raw_local_grads(node)
@@ -832,15 +836,20 @@ def op_of(node: Value) -> Op:
 _EXIT = object()  # stack marker: the node below it has had all its children visited
 
 
-def _interior_postorder(roots: Sequence[Value], *, zero: bool = True) -> list[Value]:
+def _interior_postorder(
+    roots: Sequence[Value], *, zero: bool = True, stop: Sequence[Value] = ()
+) -> list[Value]:
     """The interior nodes below roots, children first, each once: an iterative depth-first
     search marking each node with this traversal's own tokens, first ``open`` (its operands
     are being visited), then ``done`` (emitted). A node's second copy on the stack is its exit,
     and a copy pushed by another parent before it was opened lies below that exit, so it is
     met only when the node is done. No shared flag is left meaningful, so threads on graphs
     that share leaves do not interfere (leaves are never marked). With zero, each node's
-    grad is set to 0 on the way (backward)."""
+    grad is set to 0 on the way (backward). The nodes in stop, and what lies only below them,
+    are left out."""
     opened, done = object(), object()
+    for node in stop:
+        node._mark = done
     order: list[Value] = []
     stack: list[Any] = [r for r in reversed(roots) if r._a is not None]
     push, pop, emit = stack.append, stack.pop, order.append

@@ -67,19 +67,21 @@ def test_grad_of_a_constant_function_is_zero() -> None:
     assert grad(lambda x, y: y * 2, argnums=(0, 1))(1.0, 5.0) == (0.0, 2.0)
 
 
-def test_f_must_return_a_single_value() -> None:
-    with pytest.raises(TypeError, match="must return a single Value, got float"):
-        grad(lambda x: 3.0)(1.0)  # type: ignore[arg-type, return-value]
-    with pytest.raises(TypeError, match="must return a single Value, got list"):
+def test_f_must_return_a_scalar() -> None:
+    with pytest.warns(UserWarning, match="returned the number 3.0, not a Value"):
+        assert grad(lambda x: 3.0)(1.0) == 0.0  # type: ignore[arg-type, return-value]
+    with pytest.raises(TypeError, match=r"needs <lambda> to return a scalar .* got a list of 2"):
         grad(lambda x: [x, x])(1.0)  # type: ignore[arg-type, return-value]
+    with pytest.raises(TypeError, match="got the bool True \\(a comparison has no derivative"):
+        grad(lambda x: x > 0)(1.0)  # type: ignore[arg-type, return-value]
 
 
 def test_bad_arguments_are_named() -> None:
-    with pytest.raises(TypeError, match="argument 0 must be a real number, got str"):
+    with pytest.raises(TypeError, match="grad: argument 0 \\(x\\) must be a real number, got str"):
         grad(lambda x: x)("2")
-    with pytest.raises(IndexError, match="argnums 2 is out of range for 2 positional arguments"):
+    with pytest.raises(ValueError, match="argnums 2 is out of range for 2 positional argument"):
         grad(lambda x, y: x, argnums=2)(1.0, 2.0)
-    with pytest.raises(TypeError, match="argnums must be an int or a non-empty sequence of ints"):
+    with pytest.raises(TypeError, match="argnums must be an int or a non-empty tuple or list"):
         grad(lambda x: x, argnums=())
 
 
@@ -182,7 +184,7 @@ def test_numerical_grad_on_leaf_values_restores_them() -> None:
 
 
 def test_numerical_grad_validation() -> None:
-    with pytest.raises(ValueError, match="eps must be > 0, got 0"):
+    with pytest.raises(ValueError, match="numerical_grad: eps must be a finite number > 0, got 0"):
         numerical_grad(lambda x: x, [1.0], eps=0)
     x = Value(1.0)
     with pytest.raises(ValueError, match="input 0 is an interior node \\(op '\\*'\\)"):
