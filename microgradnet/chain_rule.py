@@ -205,6 +205,10 @@ def explain(root: Value, wrt: Value, *, max_paths: int = 20) -> Explanation:
 def count_text(n: int) -> str:
     """A count of paths as text: exact below EXACT_BELOW, else 1.23e+4515 (three digits). The
     count of a graph that doubles 15,000 times has more digits than int → str converts."""
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"count_text: n must be an int, got {type(n).__name__}")
+    if n < 0:
+        raise ValueError(f"count_text: n must be >= 0, got {n}")
     if n < EXACT_BELOW:
         return str(n)
     shift = max(n.bit_length() - 60, 0)  # log10 from the leading 60 bits

@@ -43,6 +43,8 @@ _LATEX_TOKEN = re.compile(
 def latex_text(text: str) -> str:
     """Formula text (names, numbers, + - · / ^ ** ², functions) as LaTeX math; line breaks and
     other blanks as spaces (a blank line would end the math), control characters as \\xNN."""
+    if not isinstance(text, str):
+        raise TypeError(f"latex_text: text must be a str, got {type(text).__name__}")
     tokens = _LATEX_TOKEN.findall(text)
     closing = _closing_parentheses(tokens)
     out: list[str] = []

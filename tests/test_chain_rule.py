@@ -43,6 +43,10 @@ def test_count_text_is_exact_below_the_bound() -> None:
     assert count_text(EXACT_BELOW - 1) == "999999999999999"
     assert count_text(EXACT_BELOW) == "1e+15"
     assert count_text(10**18 - 1) == "1e+18"  # 9.995e17 rounds up a decade
+    with pytest.raises(TypeError, match="count_text: n must be an int, got float"):
+        count_text(1e20)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="count_text: n must be >= 0, got -1"):
+        count_text(-1)
 
 
 @given(st.integers(15, 6000).flatmap(lambda d: st.integers(10**d, 10 ** (d + 1) - 1)))
@@ -112,6 +116,8 @@ def test_a_label_with_blank_lines_stays_inside_the_math(label: str) -> None:
 def test_control_characters_are_shown_not_passed_to_latex() -> None:
     assert latex_text("a\x01b\x7f") == r"a\backslash x01b\backslash x7f"
     assert latex_text("a\tb") == "a b"
+    with pytest.raises(TypeError, match="latex_text: text must be a str, got int"):
+        latex_text(5)  # type: ignore[arg-type]
 
 
 def test_deeply_nested_exponents_need_no_recursion() -> None:
