@@ -12,27 +12,30 @@ Reference: the lecture notes on the chain rule as a sum over paths.
 
 from __future__ import annotations
 
+import math
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from . import ops
 from ._format import number_format
 from .engine import Value, gradients, topological_order
 from .latex import (
     is_symbol,
-    latex_elide,
     latex_number,
+    latex_number_text,
     latex_partial,
     latex_tag,
     latex_text,
 )
 
 ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
+EXACT_BELOW = 10**15  # path counts from here on are written as 1.23e+4515
+_T = TypeVar("_T")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds Values, which compare by data: identity is meant
 class ChainPath:
     """One path from root down to wrt: ``nodes`` from root to wrt, ``factors`` the local
     derivative on each edge (factors[k] = d nodes[k] / d nodes[k+1]), their ``product``, and
@@ -45,7 +48,7 @@ class ChainPath:
     operands: tuple[int, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Explanation:
     """d root / d wrt as the sum over paths of the product of local derivatives.
 
@@ -64,10 +67,16 @@ class Explanation:
     def factor_names(self, path: ChainPath, d: str = "d") -> list[str]:
         """The local derivatives along path as text, ``dA/dB`` (``∂A/∂B`` with d="∂"), with
         "(second operand)" where B is more than one operand of A, as in a·a."""
-        return [
-            f"{d}{wrap_name(self._name(a))}/{d}{wrap_name(self._name(b))}{_operand_tag(a, b, i)}"
-            for a, b, i in _edges(path)
-        ]
+        return [self._factor_name(edge, d) for edge in _edges(path)]
+
+    def path_text(self, path: ChainPath, d: str = "d") -> str:
+        """factor_names joined by ·, the middle of a long chain elided: only the factors shown
+        are written, so a path of 15,000 edges costs 12."""
+        return " · ".join(_elided(list(_edges(path)), lambda e: self._factor_name(e, d), _more))
+
+    def _factor_name(self, edge: tuple[Value, Value, int], d: str) -> str:
+        a, b, i = edge
+        return f"{d}{wrap_name(self._name(a))}/{d}{wrap_name(self._name(b))}{_operand_tag(a, b, i)}"
 
     def __str__(self) -> str:
         top, var = self._name(self.root), self._name(self.wrt)
@@ -78,20 +87,22 @@ class Explanation:
             return f"{lhs} = 1"
         rows = []
         for path in self.paths:
-            symbols = _elide(self.factor_names(path))
-            numbers = _elide([f"({_fmt(d)})" for d in path.factors])
+            symbols = self.path_text(path)
+            numbers = " · ".join(_elided(path.factors, lambda d: f"({_fmt(d)})", _more))
             rows.append((symbols, numbers, _fmt(path.product)))
         if self.n_paths == 1:
             symbols, numbers, product = rows[0]
             pad = " " * len(lhs)
             return f"{lhs} = {symbols}\n{pad} = {numbers}\n{pad} = {product}"
         lines = [
-            f"{lhs} = sum over {self.n_paths} paths of the product of the local derivatives on each"
+            f"{lhs} = sum over {count_text(self.n_paths)} paths of the product of the local "
+            "derivatives on each"
         ]
         for k, (symbols, numbers, product) in enumerate(rows, 1):
             lines += [f"  path {k}: {symbols}", f"        = {numbers} = {product}"]
         if self.n_paths > len(rows):
-            lines.append(f"  ... and {self.n_paths - len(rows)} more paths not shown")
+            more = count_text(self.n_paths - len(rows))
+            lines.append(f"  ... and {more} more paths not shown")
         lines.append(f"{lhs} = {_fmt(self.total)}")
         return "\n".join(lines)
 
@@ -111,7 +122,7 @@ class Explanation:
             lines += [f"&= {row} \\\\" for row in rest]
         else:
             lines.append(
-                f"{lhs} &= \\sum_{{k=1}}^{{{self.n_paths}}} "
+                f"{lhs} &= \\sum_{{k=1}}^{{{latex_number_text(count_text(self.n_paths))}}} "
                 r"\prod \text{(local derivatives on path $k$)} \\"
             )
             for k, path in enumerate(self.paths, 1):
@@ -119,7 +130,7 @@ class Explanation:
                 lines.append(f"\\text{{path {k}:}} &\\quad {first} \\\\")
                 lines += [f"&\\quad = {row} \\\\" for row in rest]
             if self.n_paths > len(self.paths):
-                more = self.n_paths - len(self.paths)
+                more = latex_number_text(count_text(self.n_paths - len(self.paths)))
                 lines.append(f"&\\quad \\text{{and {more} more paths not shown}} \\\\")
             lines.append(f"{lhs} &= {latex_number(self.total)} \\\\")
         lines[-1] = lines[-1].removesuffix(" \\\\")
@@ -131,25 +142,24 @@ class Explanation:
 
     def _latex_rows(self, path: ChainPath) -> list[str]:
         """∂'s; the local derivatives as formulas (if the op table has any); numbers = product."""
-        edges = list(_edges(path))
-        symbols = [
-            latex_partial(self._name(a), self._name(b)) + latex_tag(_operand_tag(a, b, i))
-            for a, b, i in edges
-        ]
-        formulas = [self._derivative_text(a, i) for a, _, i in edges]
-        rows = [latex_elide(symbols)]
-        if any(f is not None for f in formulas):
-            rows.append(
-                latex_elide(
-                    [
-                        f"\\left({latex_text(f)}\\right)" if f else s
-                        for f, s in zip(formulas, symbols)
-                    ]
-                )
-            )
-        numbers = latex_elide([f"({latex_number(d)})" for d in path.factors])
-        rows.append(f"{numbers} = {latex_number(path.product)}")
+        edges = list(_edges(path))  # only the factors shown are written (a long chain elided)
+        symbols = _elided(edges, self._latex_partial, _latex_more)
+        formulas = _elided(edges, self._latex_formula, _latex_more)
+        rows = [r" \cdot ".join(symbols)]
+        if formulas != symbols:  # the op table wrote some local derivative as a formula
+            rows.append(r" \cdot ".join(formulas))
+        numbers = _elided(path.factors, lambda d: f"({latex_number(d)})", _latex_more)
+        rows.append(r" \cdot ".join(numbers) + f" = {latex_number(path.product)}")
         return rows
+
+    def _latex_partial(self, edge: tuple[Value, Value, int]) -> str:
+        a, b, i = edge
+        return latex_partial(self._name(a), self._name(b)) + latex_tag(_operand_tag(a, b, i))
+
+    def _latex_formula(self, edge: tuple[Value, Value, int]) -> str:
+        """The local derivative as the op table writes it, else its ∂ symbol."""
+        formula = self._derivative_text(edge[0], edge[2])
+        return f"\\left({latex_text(formula)}\\right)" if formula else self._latex_partial(edge)
 
     def _derivative_text(self, node: Value, i: int) -> str | None:
         operand_names = [_operand_name(self._name(c)) for c in node.children]
@@ -162,11 +172,22 @@ class Explanation:
 def explain(root: Value, wrt: Value, *, max_paths: int = 20) -> Explanation:
     """Write d root / d wrt as the chain rule: one product of local derivatives per path.
 
-    Paths run from root down to wrt and are listed up to max_paths (counted exactly beyond);
-    ``total`` sums every path in backward's order of accumulation, so it equals wrt.grad.
+    Paths run from root down to wrt and are listed up to max_paths (an int >= 0; counted
+    exactly beyond, and written as 1.23e+4515 from EXACT_BELOW on); ``total`` sums every path
+    in backward's order of accumulation, so it equals wrt.grad.
     """
-    if not isinstance(root, Value) or not isinstance(wrt, Value):
-        raise TypeError("explain: root and wrt must be Values")
+    for name, v in (("root", root), ("wrt", wrt)):
+        if not isinstance(v, Value):
+            raise TypeError(f"explain: {name} must be a Value, got {type(v).__name__}")
+    if isinstance(max_paths, bool) or not isinstance(max_paths, int):
+        raise TypeError(
+            f"explain: max_paths must be an int >= 0 (how many paths to list), "
+            f"got {type(max_paths).__name__}"
+        )
+    if max_paths < 0:
+        raise ValueError(
+            f"explain: max_paths must be an int >= 0 (how many paths to list), got {max_paths}"
+        )
     order = topological_order(root)
     count: dict[Value, int] = {wrt: 1}  # paths from node down to wrt
     for node in order:
@@ -179,6 +200,24 @@ def explain(root: Value, wrt: Value, *, max_paths: int = 20) -> Explanation:
     paths = _enumerate_paths(root, wrt, count, max_paths)
     total = _backward_total(root, wrt) if count.get(root) else 0.0
     return Explanation(root, wrt, paths, count.get(root, 0), total, names)
+
+
+def count_text(n: int) -> str:
+    """A count of paths as text: exact below EXACT_BELOW, else 1.23e+4515 (three digits). The
+    count of a graph that doubles 15,000 times has more digits than int → str converts."""
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"count_text: n must be an int, got {type(n).__name__}")
+    if n < 0:
+        raise ValueError(f"count_text: n must be >= 0, got {n}")
+    if n < EXACT_BELOW:
+        return str(n)
+    shift = max(n.bit_length() - 60, 0)  # log10 from the leading 60 bits
+    log10 = math.log10(n >> shift) + shift * math.log10(2)
+    exponent = math.floor(log10)
+    mantissa = f"{10 ** (log10 - exponent):.3g}"
+    if mantissa == "10":
+        mantissa, exponent = "1", exponent + 1
+    return f"{mantissa}e+{exponent}"
 
 
 def _backward_total(root: Value, wrt: Value) -> float:
@@ -276,11 +315,23 @@ class ShortNames:
         return text
 
 
-def _elide(factors: list[str], keep: int = 6) -> str:
-    """Join factors with ·, eliding the middle of a long chain."""
-    if len(factors) > 2 * keep:
-        factors = [*factors[:keep], f"…({len(factors) - 2 * keep} more)…", *factors[-keep:]]
-    return " · ".join(factors)
+def _elided(
+    items: Sequence[_T], render: Callable[[_T], str], more: Callable[[int], str], keep: int = 6
+) -> list[str]:
+    """render(item) for each item; of a chain longer than 2·keep only the first and last keep,
+    with more(n) for the n left out between (which are never rendered)."""
+    if len(items) <= 2 * keep:
+        return [render(item) for item in items]
+    hidden = more(len(items) - 2 * keep)
+    return [*map(render, items[:keep]), hidden, *map(render, items[-keep:])]
+
+
+def _more(n: int) -> str:
+    return f"…({n} more)…"
+
+
+def _latex_more(n: int) -> str:
+    return f"\\cdots_{{\\text{{({n} more)}}}}"
 
 
 def wrap_name(name: str) -> str:

@@ -21,26 +21,30 @@ Masha's network (the sign slip) and on the chain rule as a sum over paths.
 from __future__ import annotations
 
 import ast
+import inspect
 import math
 import random
+import sys
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from html import escape
-from numbers import Real
+from numbers import Integral, Real
 from typing import Any
 
+from ._args import real_number
+from ._format import cut, markdown_text, number_format
 from ._format import json_number as _json_number
-from ._format import number_format
-from .chain_rule import explain
-from .engine import Constant, Value, gradients
+from .chain_rule import count_text, explain
+from .engine import Constant, Value, gradients, topological_order
 from .expr import FUNCTIONS, MAX_LENGTH, ExpressionError, normalize_name, parse_expression
 from .transforms import parameter_names
 
 MAX_POINTS = 100_000
+MAX_WORK = 10**7  # points × nodes of f's graph (and the answer's, for a formula) at most
 MAX_PATHS = 20  # explain's printing bound: more paths than this and the path check is not tried
 DEFAULT_RANGE = (-2.0, 2.0)
+LARGEST = sys.float_info.max  # points are drawn within ±LARGEST, the finite floats
 
 Formula = str | Callable[..., Any]
 Interval = tuple[float, float]
@@ -94,8 +98,8 @@ class DerivativeCheck:
     def _repr_markdown_(self) -> str:
         first, *rest = self._lines()
         mark = "✅" if self.matches else "❌"
-        body = "\n".join(f"- {escape(line.strip())}" for line in rest)
-        return f"{mark} **{escape(first)}**\n\n{body}\n"
+        body = "\n".join(f"- {markdown_text(line.strip())}" for line in rest)
+        return f"{mark} **{markdown_text(first)}**\n\n{body}\n"
 
     def to_dict(self) -> dict[str, Any]:
         """The report as plain JSON-ready data (inf and nan as the strings "inf", "nan")."""
@@ -168,64 +172,40 @@ def check_derivative(
 
     ``f``: a function of Values returning a Value, or a formula string such as
     ``"0.5*(y - w*x)**2"``. ``answer``: the derivative by hand, a function of numbers or Values
-    (same arguments as f) or a formula string over the same names. ``wrt``: the variable, by
-    name or position; a pair ``(x, y)`` checks the second derivative ∂²f/∂x∂y instead.
-    Points are drawn uniformly inside ``domain`` (name -> (lo, hi)), else within ±max(1, |v|)
-    of ``at``'s value v (and ``at`` itself is the first point), else in [−2, 2]; points where
-    f or the answer is undefined (log of a negative, …) are skipped and counted. They match
-    where |answer − ∂f/∂wrt| <= atol + rtol·|∂f/∂wrt|. With ``raise_exception`` a mismatch
-    raises DerivativeCheckError (an AssertionError).
+    (same arguments as f) returning a number or a Value, or a formula string over the same
+    names. ``wrt``: the variable, by name or position; a pair ``(x, y)`` checks the second
+    derivative ∂²f/∂x∂y instead. Points are drawn uniformly inside ``domain`` (name -> (lo, hi)),
+    else within ±max(1, |v|) of ``at``'s value v (and ``at`` itself is the first point), else in
+    [−2, 2], always within the finite floats; points where f or the answer is undefined (log of
+    a negative, …) are skipped and counted. They match where |answer − ∂f/∂wrt| <= atol +
+    rtol·|∂f/∂wrt|. With ``raise_exception`` a mismatch raises DerivativeCheckError (an
+    AssertionError). The work is bounded: points × the nodes of f's graph (and of the answer's,
+    for a formula) at most MAX_WORK, refused after the first point otherwise.
     """
-    if not isinstance(points, int) or isinstance(points, bool) or not 1 <= points <= MAX_POINTS:
-        raise ValueError(
-            f"check_derivative: points must be a whole number 1..{MAX_POINTS}, got {points!r}"
-        )
-    for name, tol in (("rtol", rtol), ("atol", atol)):
-        if not (isinstance(tol, (int, float)) and math.isfinite(tol) and tol >= 0):
-            raise ValueError(f"check_derivative: {name} must be a finite number >= 0, got {tol!r}")
+    _check_arguments(f, answer, points, seed, rtol, atol, raise_exception)
     names = _variable_names(f, at, domain)
-    ks = [_wrt_index(w, names) for w in (wrt if isinstance(wrt, tuple) else (wrt,))]
-    if len(ks) > 2:
-        raise ValueError(f"check_derivative: wrt={wrt!r}: first or second derivatives only")
+    ks = _wrt_indices(wrt, names)
     k = ks[-1]
     centre = _centre(at, names)
     intervals = _intervals(domain, centre, names)
     model = _Model(f, answer, names, ks[0] if len(ks) == 2 else None)
     rng = random.Random(seed)
-    samples = [centre] if centre and not any(map(math.isnan, centre)) else []
-    samples += [[rng.uniform(lo, hi) for lo, hi in intervals] for _ in range(points - len(samples))]
-    rows: list[_Row] = []
-    reasons: dict[str, int] = {}
-    for p in samples:
-        row = model.row(p)
-        if isinstance(row, str):
-            reasons[row] = reasons.get(row, 0) + 1
-        else:
-            rows.append(row)
-    skipped = len(samples) - len(rows)
-    if not rows:
-        why = "; ".join(reasons)
-        raise ValueError(
-            f"check_derivative: f or the answer is undefined at all {len(samples)} "
-            f"points drawn ({why}); give a domain where both are defined"
-        )
+    rows, reasons = _rows(model, _samples(centre, intervals, points, rng), points)
     close = _closeness(rtol, atol)
-    errors = [abs(r.answer - r.grads[k]) for r in rows]
-    largest = max(errors, key=lambda e: (math.isnan(e), e))
     bad = [r for r in rows if not close(r.answer, r.grads[k])]
-    first = bad[0] if bad else None
-    diagnosis, notes = (None, ()) if not bad else _diagnose(model, rows, k, intervals, rng, close)
+    diagnosis, notes = (None, []) if not bad else _diagnose(model, rows, k, intervals, rng, close)
+    errors = [abs(r.answer - r.grads[k]) for r in rows]
     report = DerivativeCheck(
         wrt=names[k],
         variables=tuple(names),
         matches=not bad,
         points_checked=len(rows),
-        skipped=skipped,
+        skipped=points - len(rows),
         skip_reasons=reasons,
-        largest_error=largest,
+        largest_error=max(errors, key=lambda e: (math.isnan(e), e)),
         first_difference=None
-        if first is None
-        else Difference(dict(zip(names, first.point)), first.answer, first.grads[k]),
+        if not bad
+        else Difference(dict(zip(names, bad[0].point)), bad[0].answer, bad[0].grads[k]),
         diagnosis=diagnosis,
         notes=tuple(notes),
         rtol=rtol,
@@ -235,6 +215,91 @@ def check_derivative(
     if bad and raise_exception:
         raise DerivativeCheckError(report)
     return report
+
+
+def _check_arguments(
+    f: object,
+    answer: object,
+    points: object,
+    seed: object,
+    rtol: object,
+    atol: object,
+    raise_exception: object,
+) -> None:
+    """TypeError for an argument of the wrong type, ValueError for a wrong value."""
+    for what, g in (("f", f), ("answer", answer)):
+        if not (isinstance(g, str) or callable(g)):
+            raise TypeError(
+                f"check_derivative: {what} must be a formula string or a function, "
+                f"got {type(g).__name__}"
+            )
+    for name, n in (("points", points), ("seed", seed)):
+        if isinstance(n, bool) or not isinstance(n, Integral):
+            raise TypeError(f"check_derivative: {name} must be an int, got {type(n).__name__}")
+    assert isinstance(points, Integral)
+    if not 1 <= int(points) <= MAX_POINTS:
+        raise ValueError(
+            f"check_derivative: points must be a whole number 1..{MAX_POINTS}, got {points!r}"
+        )
+    for name, tol in (("rtol", rtol), ("atol", atol)):
+        if isinstance(tol, bool) or not isinstance(tol, Real):
+            raise TypeError(
+                f"check_derivative: {name} must be a finite number >= 0, got {type(tol).__name__}"
+            )
+        if not (math.isfinite(tol) and float(tol) >= 0):
+            raise ValueError(f"check_derivative: {name} must be a finite number >= 0, got {tol!r}")
+    if not isinstance(raise_exception, bool):
+        raise TypeError(
+            "check_derivative: raise_exception must be True or False, "
+            f"got {type(raise_exception).__name__}"
+        )
+
+
+def _samples(
+    centre: list[float], intervals: list[Interval], points: int, rng: random.Random
+) -> Iterator[list[float]]:
+    """The points to check: the centre first (when at names every variable), then uniform
+    draws inside the intervals."""
+    first = bool(centre) and not any(map(math.isnan, centre))
+    if first:
+        yield centre
+    for _ in range(points - first):
+        yield [_uniform(rng, lo, hi) for lo, hi in intervals]
+
+
+def _rows(
+    model: _Model, samples: Iterator[list[float]], points: int
+) -> tuple[list[_Row], dict[str, int]]:
+    """The rows where f and the answer are defined, and why the other points were skipped;
+    refused past MAX_WORK as soon as the first graph tells f's size."""
+    rows: list[_Row] = []
+    reasons: dict[str, int] = {}
+    for p in samples:
+        row = model.row(p)
+        if isinstance(row, str):
+            reasons[row] = reasons.get(row, 0) + 1
+        else:
+            rows.append(row)
+        _within_work(points, model.size)
+    if not rows:
+        why = "; ".join(reasons)
+        raise ValueError(
+            f"check_derivative: f or the answer is undefined at all {points} "
+            f"points drawn ({why}); give a domain where both are defined"
+        )
+    return rows, reasons
+
+
+def _within_work(points: int, size: int) -> None:
+    """Refuse points × size (nodes per point) above MAX_WORK, naming the points that fit."""
+    if points * size <= MAX_WORK:
+        return
+    fit = MAX_WORK // size
+    advice = f"ask for at most {fit:,} points" if fit else "check a smaller f"
+    raise ValueError(
+        f"check_derivative: {points:,} points × {size:,} nodes (the graphs of f and the answer) "
+        f"is {points * size:,} node evaluations, more than MAX_WORK = {MAX_WORK:,}; {advice}"
+    )
 
 
 # -- evaluating f and the answer ----------------------------------------------------------------
@@ -248,17 +313,17 @@ class _Row:
 
 
 class _Model:
-    """f and the answer over named variables, evaluated point by point."""
+    """f and the answer over named variables, evaluated point by point; ``size`` counts the
+    nodes of f's graph and of the answer's (a formula's) once each is first built."""
 
     def __init__(self, f: Formula, answer: Formula, names: list[str], first: int | None) -> None:
-        for what, g in (("f", f), ("answer", answer)):
-            if not (isinstance(g, str) or callable(g)):
-                raise TypeError(
-                    f"check_derivative: {what} must be a formula string or a "
-                    f"function, got {type(g).__name__}"
-                )
         self.f, self.answer, self.names = f, answer, names
         self.first = first  # for a second derivative: the variable differentiated first
+        self.f_size = self.answer_size = 0
+
+    @property
+    def size(self) -> int:
+        return self.f_size + self.answer_size
 
     def symbol(self, j: int) -> str:
         """∂f/∂x_j, or ∂²f/∂x_first∂x_j for a second derivative."""
@@ -283,6 +348,8 @@ class _Model:
             out = self.f(*xs)
         if not isinstance(out, Value):
             raise TypeError(f"check_derivative: f must return a Value, got {type(out).__name__}")
+        if not self.f_size:
+            self.f_size = len(topological_order(out))
         return out, xs
 
     def row(self, p: list[float]) -> _Row | str:
@@ -293,7 +360,10 @@ class _Model:
             raise
         except (ArithmeticError, ValueError) as e:
             return f"f: {_reason(e)}"
-        grads = self.derivatives(out, xs)
+        try:
+            grads = self.derivatives(out, xs)
+        except (ArithmeticError, ValueError) as e:
+            return f"the derivative of f: {_reason(e)}"
         try:
             a = self.evaluate_answer(p)
         except ExpressionError:
@@ -305,24 +375,26 @@ class _Model:
         return _Row(p, grads, a)
 
     def evaluate_answer(self, p: Sequence[float]) -> float:
+        """The answer at p as a float; a function's result must be a number or a Value (a
+        str or a bool is refused, not converted)."""
         if isinstance(self.answer, str):
             variables = {n: Value(v, label=n) for n, v in zip(self.names, p)}
-            return parse_expression(self.answer, variables).data
+            value = parse_expression(self.answer, variables)
+            if not self.answer_size:
+                self.answer_size = len(topological_order(value))
+            return value.data
         try:
             out = self.answer(*p)
         except (TypeError, AttributeError):  # written for Values: x.exp(), x.sigmoid()
             out = self.answer(*(Constant(v, label=n) for n, v in zip(self.names, p)))
         if isinstance(out, Value):
             return out.data
-        if isinstance(out, (int, float)) and not isinstance(out, bool):
-            return float(out)
-        try:
-            return float(out)  # numpy scalars
-        except (TypeError, ValueError):
+        if isinstance(out, bool) or not isinstance(out, Real):  # numpy's floats are Real
             raise TypeError(
                 f"check_derivative: answer must return a number or a Value, got "
-                f"{type(out).__name__}"
-            ) from None
+                f"{type(out).__name__} {out!r:.40}"
+            )
+        return float(out)
 
 
 def _reason(e: Exception) -> str:
@@ -403,7 +475,7 @@ def _path_mistake(
         if e.n_paths > MAX_PATHS:
             return None, (
                 f"the path check was not tried: ∂f/∂{model.names[k]} is a sum over "
-                f"{e.n_paths} paths, more than {MAX_PATHS}"
+                f"{count_text(e.n_paths)} paths, more than {MAX_PATHS}"
             )
         if e.n_paths < 2:
             return None, None
@@ -414,7 +486,7 @@ def _path_mistake(
         if not texts:
             names = {**e.names, out: "f"} if not out.label else e.names
             e = type(e)(e.root, e.wrt, e.paths, e.n_paths, e.total, names)
-            texts = [" · ".join(e.factor_names(p, d="∂")) for p in e.paths]
+            texts = [e.path_text(p, d="∂") for p in e.paths]
     for sign, verb in ((-1, "leaves out"), (1, "counts twice")):
         found = [
             i
@@ -442,7 +514,7 @@ def _independent_of(
     lo, hi = intervals[k]
     for r in rows:
         moved = list(r.point)
-        moved[k] = rng.uniform(lo, hi)
+        moved[k] = _uniform(rng, lo, hi)
         other = model.row(moved)
         if isinstance(other, str):
             continue
@@ -472,20 +544,21 @@ def _variable_names(
     """f's variables in order: a function's parameters, or a formula's names (those of at
     and domain first, then the rest in order of appearance)."""
     declared: list[str] = []
-    for given in (at, domain):
-        if isinstance(given, Mapping):
-            declared += [normalize_name(n) for n in given if normalize_name(n) not in declared]
+    for what, given in (("at", at), ("domain", domain)):
+        for name in _given_names(given, what):
+            if name not in declared:
+                declared.append(name)
     if isinstance(f, str):
-        names = declared + [n for n in _formula_names(f) if n not in declared]
+        found = _formula_names(f)
+        if not found:  # none, or text the parser refuses: its own message (invalid, too long)
+            parse_expression(f, {})
+        names = declared + [n for n in found if n not in declared]
     else:
-        names = parameter_names(f)
-        sizes = [len(g) for g in (at, domain) if g is not None and not isinstance(g, Mapping)]
-        n = max([len(names), *sizes]) if sizes or names else 0
-        names = names + [f"x{i}" for i in range(len(names), n)]
+        names = _argument_names(f, at, domain)
         unknown = [d for d in declared if d not in names]
         if unknown:
             raise ValueError(
-                f"check_derivative: {', '.join(unknown)} not among f's arguments "
+                f"check_derivative: {cut(', '.join(unknown))} not among f's arguments "
                 f"({', '.join(names) or 'none'})"
             )
     if not names:
@@ -493,10 +566,58 @@ def _variable_names(
     return names
 
 
+def _given_names(given: object, what: str) -> list[str]:
+    """The names of at or domain given as a dict ([] for a sequence or None); a TypeError for
+    anything else, or for a name that is not a str."""
+    if given is None:
+        return []
+    if isinstance(given, Mapping):
+        for name in given:
+            if not isinstance(name, str):
+                raise TypeError(
+                    f"check_derivative: {what}'s names must be str, got {type(name).__name__}"
+                )
+        return [normalize_name(n) for n in given]
+    if isinstance(given, (str, bytes)) or not isinstance(given, Sequence):
+        raise TypeError(
+            f"check_derivative: {what} must be a dict of name -> value or a sequence with one "
+            f"per variable, got {type(given).__name__}"
+        )
+    return []
+
+
+def _argument_names(
+    f: Callable[..., Any],
+    at: Mapping[str, float] | Sequence[float] | None,
+    domain: Mapping[str, Interval] | Sequence[Interval] | None,
+) -> list[str]:
+    """A function's positional parameters; more (x2, x3, …) only for one taking *args."""
+    names = parameter_names(f)
+    for what, given in (("at", at), ("domain", domain)):
+        if given is None or isinstance(given, Mapping) or len(given) <= len(names):
+            continue
+        if not _takes_varargs(f):
+            raise ValueError(
+                f"check_derivative: {what} gives {len(given)} values, but f takes "
+                f"{len(names)} argument(s) ({', '.join(names) or 'none'})"
+            )
+        names += [f"x{i}" for i in range(len(names), len(given))]
+    return names
+
+
+def _takes_varargs(f: Callable[..., Any]) -> bool:
+    """True if f takes *args, or its signature cannot be read (a builtin)."""
+    try:
+        params = inspect.signature(f).parameters.values()
+    except (TypeError, ValueError):
+        return True
+    return any(p.kind is p.VAR_POSITIONAL for p in params)
+
+
 def _formula_names(text: str) -> list[str]:
     """The variable names in formula text, in order of first appearance (parsed, never run);
     text the parser would refuse gives [] and parse_expression then says why."""
-    if not isinstance(text, str) or len(text) > MAX_LENGTH:
+    if len(text) > MAX_LENGTH:
         return []
     try:
         with warnings.catch_warnings():
@@ -518,18 +639,37 @@ def _formula_names(text: str) -> list[str]:
     return names
 
 
-def _wrt_index(wrt: str | int, names: list[str]) -> int:
-    if isinstance(wrt, int) and not isinstance(wrt, bool):
-        if not -len(names) <= wrt < len(names):
-            raise IndexError(
-                f"check_derivative: wrt={wrt} is out of range for the "
+def _wrt_indices(wrt: object, names: list[str]) -> list[int]:
+    """wrt as positions: one variable, or a pair for the second derivative."""
+    if not isinstance(wrt, tuple):
+        return [_wrt_index(wrt, names)]
+    if not 1 <= len(wrt) <= 2:
+        raise ValueError(
+            f"check_derivative: wrt={_shown(wrt)}: first or second derivatives only: give a "
+            "variable, or a pair (x, y) for ∂²f/∂x∂y"
+        )
+    return [_wrt_index(w, names) for w in wrt]
+
+
+def _wrt_index(wrt: object, names: list[str]) -> int:
+    if isinstance(wrt, bool) or not isinstance(wrt, (str, Integral)):
+        raise TypeError(
+            "check_derivative: wrt must be a variable's name or position, or a pair of them, "
+            f"got {type(wrt).__name__}"
+        )
+    if isinstance(wrt, Integral):
+        k = int(wrt)
+        if not -len(names) <= k < len(names):
+            raise ValueError(
+                f"check_derivative: wrt={k} is out of range for the "
                 f"{len(names)} variable(s) {', '.join(names)}"
             )
-        return wrt % len(names)
-    if isinstance(wrt, str) and normalize_name(wrt) in names:
+        return k % len(names)
+    if normalize_name(wrt) in names:
         return names.index(normalize_name(wrt))
     raise ValueError(
-        f"check_derivative: wrt={wrt!r} is not a variable of f (variables: {', '.join(names)})"
+        f"check_derivative: wrt={_shown(wrt)} is not a variable of f "
+        f"(variables: {', '.join(names)})"
     )
 
 
@@ -539,13 +679,11 @@ def _centre(at: Mapping[str, float] | Sequence[float] | None, names: list[str]) 
         return []
     if isinstance(at, Mapping):
         values = {normalize_name(n): _finite(v, f"at[{n!r}]") for n, v in at.items()}
-        if len(values) < len(names):
-            return [values.get(n, math.nan) for n in names]
-        return [values[n] for n in names]
-    if isinstance(at, (str, bytes)) or len(at) != len(names):
+        return [values.get(n, math.nan) for n in names]
+    if len(at) != len(names):
         raise ValueError(
             f"check_derivative: at must give one value per variable "
-            f"({', '.join(names)}), got {at!r:.60}"
+            f"({', '.join(names)}), got {len(at)}"
         )
     return [_finite(v, f"at[{i}]") for i, v in enumerate(at)]
 
@@ -555,6 +693,8 @@ def _intervals(
     centre: list[float],
     names: list[str],
 ) -> list[Interval]:
+    """Where each variable is drawn: its domain, else ±max(1, |v|) around at's value v, else
+    DEFAULT_RANGE; always within ±LARGEST (the finite floats)."""
     given: dict[str, Interval] = {}
     if isinstance(domain, Mapping):
         given = {normalize_name(n): v for n, v in domain.items()}
@@ -570,31 +710,45 @@ def _intervals(
             out.append(_interval(given[name], name))
         elif centre and not math.isnan(centre[i]):
             r = max(1.0, abs(centre[i]))
-            out.append((centre[i] - r, centre[i] + r))
+            out.append((max(centre[i] - r, -LARGEST), min(centre[i] + r, LARGEST)))
         else:
             out.append(DEFAULT_RANGE)
     return out
 
 
 def _interval(pair: object, name: str) -> Interval:
-    bounds = list(pair) if isinstance(pair, (tuple, list)) else []
-    if len(bounds) != 2:
-        raise ValueError(
-            f"check_derivative: domain[{name!r}] must be a pair (lo, hi), got {pair!r:.60}"
+    if not isinstance(pair, (tuple, list)):
+        raise TypeError(
+            f"check_derivative: domain[{name!r}] must be a pair (lo, hi), got {type(pair).__name__}"
         )
-    lo, hi = (_finite(b, f"domain[{name!r}]") for b in bounds)
+    if len(pair) != 2:
+        raise ValueError(
+            f"check_derivative: domain[{name!r}] must be a pair (lo, hi), got {_shown(pair)}"
+        )
+    lo, hi = (_finite(b, f"domain[{name!r}]") for b in pair)
     if not lo < hi:
         raise ValueError(f"check_derivative: domain[{name!r}] must have lo < hi, got {pair!r}")
     return lo, hi
 
 
 def _finite(x: object, where: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, Real):
-        raise TypeError(f"check_derivative: {where} must be a number, got {type(x).__name__}")
-    v = float(x)
+    v = real_number(x, f"check_derivative: {where}")
     if not math.isfinite(v):
         raise ValueError(f"check_derivative: {where} must be finite, got {v}")
     return v
+
+
+def _uniform(rng: random.Random, lo: float, hi: float) -> float:
+    """A uniform draw in [lo, hi] for any finite lo < hi: random.uniform's lo + (hi − lo)·t,
+    whose hi − lo overflows to inf for lo = −1e308, hi = 1e308, is then lo·(1 − t) + hi·t."""
+    t = rng.random()
+    x = lo + (hi - lo) * t if math.isfinite(hi - lo) else lo * (1 - t) + hi * t
+    return min(max(x, lo), hi)
+
+
+def _shown(x: object) -> str:
+    """x's repr cut to 60 characters (a name may be megabytes long)."""
+    return cut(repr(x))
 
 
 # -- numbers ------------------------------------------------------------------------------------

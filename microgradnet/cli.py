@@ -7,8 +7,11 @@
     microgradnet demo --out demo-output
 
 The formula is parsed by ``microgradnet.expr`` (Python's ``ast``, never eval). Every user error
-(a bad NAME=VALUE, a refused formula, log(-1), an unwritable file, no Graphviz) ends in one line
-on stderr and exit status 2; ``main(argv)`` returns the status instead of exiting.
+(a bad NAME=VALUE, a refused formula, log(-1), an unwritable file, no Graphviz, a closed or full
+standard output) ends in one line on stderr and exit status 2; ``main(argv)`` returns the status
+instead of exiting. An option that takes a value takes the next word as it is, even one that
+starts with - (``--answer -2*x``); any other word that is not an option is a positional, so a
+formula may start with - too (``grad -x**2 x=3``); after ``--`` every word is a positional.
 
 References: argparse; the backpropagation notebook of the lecture notes (the (x·w + b)² worked
 example and its forward/backward graph).
@@ -20,23 +23,28 @@ import argparse
 import json
 import keyword
 import math
+import os
+import re
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 from . import __version__
+from ._format import cut, number_format, path_text
 from ._format import json_number as _number
-from ._format import number_format
 from .chain_rule import Explanation, explain
 from .check import MAX_POINTS, check_derivative
+from .demo import demo, write_graph
 from .engine import Value, topological_order
 from .expr import FUNCTIONS, MAX_LENGTH, ExpressionError, normalize_name, parse_expression
 from .transforms import second_derivatives
 
+__all__ = ["MAX_HESSIAN_VARIABLES", "MAX_VARIABLES", "CliError", "demo", "main"]
+
 MAX_VARIABLES = 1000  # grad: declared variables at most
 MAX_HESSIAN_VARIABLES = 100  # grad --hessian: at most 100 variables, 5,050 second derivatives
+MAX_MESSAGE = 500  # characters of a one-line error at most (values in it are cut shorter)
 
 
 EXAMPLES = f"""\
@@ -45,7 +53,7 @@ examples:
   microgradnet grad "sigmoid(x*w1)*w2" x=1 w1=0.5 w2=-2 --hessian
   microgradnet grad "(x*w + b)**2" x=2 w=3 b=1 --explain x --svg graph.svg
   microgradnet grad "log(x) + leaky_relu(x - 3, 0.1)" x=2 --json
-  microgradnet grad -- "-x**2" x=3        (put -- before a formula that starts with -)
+  microgradnet grad "-x**2" x=3
   microgradnet check "x**2*y" --wrt x --answer "2*x*y"   (a derivative by hand: exit 0 if right)
   microgradnet demo --out demo-output
 
@@ -84,25 +92,25 @@ class _Parser(argparse.ArgumentParser):
         raise _Exit(status)
 
 
+Options = dict[str, dict[str, bool]]  # command -> option string -> takes a value
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with argv (default sys.argv[1:]); return the exit status."""
-    parser = _parser()
+    words = _words(argv)
+    parser, options = _parser()
     prog = parser.prog
     try:
-        args, extra = parser.parse_known_args(argv)
+        if sys.stdout is None:  # started with stdout closed (>&-): nowhere to write, as cat
+            raise CliError("cannot write to standard output: it is closed")
+        args, extra = parser.parse_known_args(_arranged(words, options))
         prog = args.prog
-        if args.command in ("grad", "check"):  # NAME=VALUE given after an option lands in extra
-            args.assignments = [*args.assignments, *(a for a in extra if a[:1] != "-")]
-            extra = [a for a in extra if a[:1] == "-"]
         if extra:
             raise CliError(_unrecognized(extra, args.prog))
         with _escaping(sys.stdout):  # no codec error, no bytes that are not UTF-8
-            if args.command == "grad":
-                return _grad(args)
-            if args.command == "check":
-                return _check(args)
-            demo(args.out, epochs=args.epochs)
-            return 0
+            status, text = _run(args)
+            _write_out(text)
+        return status
     except _Exit as e:
         return e.status
     except ExpressionError as e:
@@ -112,159 +120,137 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ArithmeticError, ValueError) as e:  # the engine's math domain errors
         _fail(prog, "error", str(e))
     except OSError as e:
-        where = f" {_path_text(e.filename)}" if e.filename else ""
+        where = f" {path_text(e.filename, 200)}" if e.filename else ""
         _fail(prog, "error", f"cannot write{where}: {e.strerror or e}")
     return 2
 
 
-def demo(out_dir: str | Path = "demo-output", *, epochs: int = 60) -> list[Path]:
-    """Run the demo, print what it computes and return the files it wrote into out_dir.
+def _run(args: argparse.Namespace) -> tuple[int, str]:
+    """The command's exit status and what it prints on standard output."""
+    if args.command == "grad":
+        return 0, _grad(args)
+    if args.command == "check":
+        return _check(args)
+    demo(args.out, epochs=args.epochs)  # prints as it goes: the training takes a while
+    return 0, ""
 
-    The worked example of the lecture notes' backpropagation notebook, L = (x·w + b)² at x = 2,
-    w = 3, b = 1: its gradients, the chain rule for x and its graph with forward (blue) and
-    backward (red dashed) arrows; then the notebook's classifier: an MLP trained on the two
-    moons, its decision boundary, its loss and gradient-norm curves, and the graph of one
-    sample's loss collapsed by neuron.
-    """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    files = [_seed001_example(out), *_moons(out, epochs)]
-    sources = [f.name for f in files if f.suffix == ".gv"]
-    if sources:  # one line that says what was not drawn and why
-        print(
-            f"drawings skipped: Graphviz's dot program is not on PATH, so {', '.join(sources)} "
-            "hold the graphs' DOT source instead of SVG; install Graphviz "
-            "(Debian/Ubuntu: apt-get install graphviz) and run the demo again"
+
+def _words(argv: Sequence[str] | None) -> list[str]:
+    if argv is None:
+        return sys.argv[1:]
+    if isinstance(argv, (str, bytes)) or not all(isinstance(a, str) for a in argv):
+        raise TypeError(
+            "main: argv must be a list of str (the words after the program name), "
+            f"got {type(argv).__name__}"
         )
-    return files
+    return list(argv)
 
 
-def _moons(out: Path, epochs: int) -> list[Path]:
-    from matplotlib.figure import Figure
-
-    from . import datasets, plot
-    from .losses import bce_with_logits
-    from .nn import MLP
-    from .optim import Adam
-    from .train import fit
-
-    X, y = datasets.make_moons(300, noise=0.2, seed=42)
-    X_train, X_test, y_train, y_test = datasets.train_test_split(X, y, test_size=0.2, seed=42)
-    model = MLP(2, [16, 16, 1], seed=0)
-    print(
-        "\nThe notes' classifier: MLP(2, [16, 16, 1]) learns the two moons (300 samples, noise 0.2)"
-    )
-    history = fit(
-        model,
-        X_train,
-        y_train,
-        loss="bce_with_logits",
-        optimizer=Adam(model, lr=0.01),
-        epochs=epochs,
-        batch_size=32,
-        seed=0,
-        validation=(X_test, y_test),
-    )
-    print(
-        f"accuracy: training {history.accuracy[-1]:.1%}, test {history.val_accuracy[-1]:.1%} "
-        f"(final loss {history.loss[-1]:.4f})"
-    )
-    boundary = Figure(figsize=(6, 5))
-    plot.decision_boundary(model, X_test, y_test, ax=boundary.subplots(), title="test set")
-    curves = Figure(figsize=(11, 4))
-    plot.training_curves(history, axes=curves.subplots(1, 2))
-    files = [out / "moons_decision_boundary.png", out / "moons_training_curves.png"]
-    boundary.savefig(files[0], dpi=100, bbox_inches="tight")
-    curves.savefig(files[1], dpi=100, bbox_inches="tight")
-    loss = bce_with_logits(model(X_test[0].tolist()), [float(y_test[0])])
-    loss.label = "loss"
-    loss.backward()
-    sample = out / "moons_sample_graph.svg"  # one box per neuron; 16 × 16 edges: no edge labels
-    files.append(_write_graph(loss, sample, collapse="neuron", show_local=False))
-    for path in files:
-        print(f"wrote {path}")
-    return files
+def _write_out(text: str) -> None:
+    """Write text to standard output and flush it; a failure (a closed, full or broken
+    output) is a one-line error and exit status 2, never a silent exit 0."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except OSError as e:
+        _discard_stdout()
+        raise CliError(f"cannot write to standard output: {e.strerror or e}") from None
 
 
-def _seed001_example(out: Path) -> Path:
-    x, w, b = Value(2.0, "x"), Value(3.0, "w"), Value(1.0, "b")
-    L = (x * w + b) ** 2
-    L.label = "L"
-    L.backward()
-    print("The notes' worked example: L = (x·w + b)² at x = 2, w = 3, b = 1")
-    print(f"L = {_fmt(L.data)}")
-    for v in (x, w, b):
-        print(f"dL/d{v.label} = {_fmt(v.grad)}")
-    print(f"chain rule for x:\n{explain(L, x)}")
-    path = _write_graph(L, out / "seed001_graph.svg", show_backward=True)
-    print(f"wrote {path}")
-    return path
+def _discard_stdout() -> None:
+    """Point the process's stdout at the null device, so that Python's final flush of what is
+    left cannot fail a second time (as Python's documentation advises for a broken pipe)."""
+    stream = sys.stdout
+    if stream is not sys.__stdout__ or stream is None:
+        return
+    try:
+        fd = stream.fileno()
+        null = os.open(os.devnull, os.O_WRONLY)
+    except (OSError, ValueError):
+        return
+    os.dup2(null, fd)
+    os.close(null)
 
 
 # -- grad ---------------------------------------------------------------------------------------
 
 
-def _grad(args: argparse.Namespace) -> int:
+def _grad(args: argparse.Namespace) -> str:
+    """f, its gradient, and what the options ask for, as the text grad prints."""
     values = _assignments(args.assignments)
     _within_limits(len(values), args.hessian)
     variables = {name: Value(x, label=name) for name, x in values.items()}
-    wrt = None
     if args.latex and args.explain is None:
         raise CliError("--latex writes the chain rule of --explain NAME; add --explain NAME")
-    if args.explain is not None:
-        wrt = variables.get(normalize_name(args.explain))
-        if wrt is None:
-            declared = ", ".join(variables) or "none"
-            raise CliError(
-                f"--explain {args.explain}: not a declared variable (declared: {declared})"
-            )
+    wrt = None if args.explain is None else _declared(args.explain, variables)
     f = parse_expression(args.expr, variables)
+    if args.steps is not None:
+        _within_frames(f)
     _warn_unused(args.prog, f, variables)
     if f.children and not f.label:
         f.label = "f"
     f.backward()  # fills .grad on every node, for the gradient and the drawing
-    xs = list(variables.values())
     gradient = {name: v.grad for name, v in variables.items()}
-    hessian = second_derivatives(f, xs) if args.hessian else None
+    hessian = second_derivatives(f, list(variables.values())) if args.hessian else None
     explanation = explain(f, wrt) if wrt is not None else None
+    drawing = {"collapse": args.collapse} if args.collapse else {}
     if args.svg is not None:
-        _write_graph(f, Path(args.svg), dot_source_fallback=False, show_backward=True)
+        write_graph(f, args.svg, dot_source_fallback=False, show_backward=True, **drawing)
     if args.steps is not None:
-        _write_stepper(f, Path(args.steps))
+        _write_stepper(f, args.steps, drawing)
     if args.json:
-        doc = _as_json(args, f, gradient, hessian, explanation)
-        print(json.dumps(doc, ensure_ascii=not _unicode(sys.stdout)))
-        return 0
-    print(f"f = {_fmt(f.data)}")
-    for name, g in gradient.items():
-        print(f"df/d{name} = {_fmt(g)}")
+        return _json_text(_as_json(args, f, gradient, hessian, explanation))
+    lines = [f"f = {_fmt(f.data)}", *(f"df/d{name} = {_fmt(g)}" for name, g in gradient.items())]
     if hessian is not None:
         names = list(variables)
-        for i, a in enumerate(names):
-            for j in range(i, len(names)):
-                print(f"d2f/d{a} d{names[j]} = {_fmt(hessian[i][j])}")
+        lines += [
+            f"d2f/d{a} d{names[j]} = {_fmt(hessian[i][j])}"
+            for i, a in enumerate(names)
+            for j in range(i, len(names))
+        ]
     if explanation is not None:
-        print(explanation.to_latex() if args.latex else _explanation_text(explanation))
-    if args.svg is not None:
-        print(f"wrote {_path_text(args.svg)}")
-    if args.steps is not None:
-        print(f"wrote {_path_text(args.steps)}")
-    return 0
+        lines.append(explanation.to_latex() if args.latex else _explanation_text(explanation))
+    lines += [f"wrote {path_text(p)}" for p in (args.svg, args.steps) if p is not None]
+    return "\n".join(lines) + "\n"
 
 
-def _write_stepper(root: Value, path: Path) -> None:
+def _declared(name: str, variables: dict[str, Value]) -> Value:
+    """The variable --explain names."""
+    wrt = variables.get(normalize_name(name))
+    if wrt is None:
+        declared = cut(", ".join(variables) or "none", 200)
+        raise CliError(f"--explain {cut(name)}: not a declared variable (declared: {declared})")
+    return wrt
+
+
+def _within_frames(f: Value) -> None:
+    """Refuse --steps before drawing anything when the step-through has more frames than the
+    stepper draws: each operation is at least one frame forward and one backward."""
+    from .stepper import MAX_FRAMES
+
+    n = sum(1 for v in topological_order(f) if v.children)
+    if 2 * n + 1 > MAX_FRAMES:
+        raise CliError(
+            f"--steps: the formula has {n} operations, so stepping through it takes at least "
+            f"{2 * n + 1} frames, more than the {MAX_FRAMES} the stepper draws; step through a "
+            "smaller formula, or draw the whole graph at once with --svg FILE"
+        )
+
+
+def _write_stepper(root: Value, path: str, drawing: dict[str, Any]) -> None:
     """Save the step-through of root's forward and backward passes as one HTML page."""
     from . import viz
     from .stepper import Stepper
 
+    shown = path_text(path, 200)
     try:
-        Stepper(root).save_html(path, title=f"{root.label or 'f'}, step by step")
+        Stepper(root, **drawing).save_html(path, title=f"{root.label or 'f'}, step by step")
     except viz.GraphvizError as e:  # no dot, or dot failed: one line, exit 2
-        raise CliError(f"cannot write {_path_text(path)}: {e}") from None
+        raise CliError(f"cannot write {shown}: {e}") from None
     except ValueError as e:  # a graph too large to step through
-        raise CliError(f"cannot write {_path_text(path)}: {e}") from None
+        raise CliError(f"cannot write {shown}: {e}") from None
     except OSError as e:
-        raise CliError(f"cannot write {_path_text(path)}: {e.strerror or e}") from None
+        raise CliError(f"cannot write {shown}: {e.strerror or e}") from None
 
 
 def _explanation_text(explanation: Explanation) -> str:
@@ -288,8 +274,8 @@ def _within_limits(n: int, hessian: bool) -> None:
 
 def _warn_unused(prog: str, f: Value, variables: dict[str, Value]) -> None:
     """Warn on stderr about declared variables the formula does not use (often a typo)."""
-    used = set(topological_order(f))
-    unused = [name for name, v in variables.items() if v not in used]
+    used = {id(v) for v in topological_order(f)}
+    unused = [name for name, v in variables.items() if id(v) not in used]
     if not unused:
         return
     shown = ", ".join(unused[:10])
@@ -305,17 +291,18 @@ CHECK_EXAMPLES = """\
 examples:
   microgradnet check "x**2*y" --wrt x --answer "2*x*y"
   microgradnet check "0.5*(y - w*x)**2" --wrt w --answer "(w*x - y)*x" x=1.5 y=0.2 w=0.8
+  microgradnet check "(x*w + b)**2" --wrt w --answer "-2*(x*w + b)*x" x=2 w=3 b=1
   microgradnet check "log(x)*y" --wrt x --answer "y/x" --domain x=0.1:5 --json
   microgradnet check "x**3*y" --wrt x --wrt y --answer "3*x**2"     (d²f/dx dy)
 
 Points are drawn within ±max(1, |VALUE|) of each NAME=VALUE (that point itself first), inside
---domain, or else in [-2, 2]. Exit status: 0 the answer matches, 1 it does not (the report says
+--domain, or else in [-2, 2]. --points times the size of the formulas is bounded (the error
+says how many points fit). Exit status: 0 the answer matches, 1 it does not (the report says
 where and, for the usual mistakes, what is wrong), 2 a usage or formula error.
-Write --answer=-2*x (with =) for an answer that starts with -.
 """
 
 
-def _check(args: argparse.Namespace) -> int:
+def _check(args: argparse.Namespace) -> tuple[int, str]:
     """Compare --answer with d EXPR / d --wrt at --points points; 0 match, 1 mismatch."""
     at = _assignments(args.assignments)
     domain = _domains(args.domain or [])
@@ -330,12 +317,12 @@ def _check(args: argparse.Namespace) -> int:
         domain=domain or None,
         points=args.points,
     )
+    status = 0 if report.matches else 1
     if args.json:
-        doc = {"expression": args.expr, "answer": args.answer, **report.to_dict()}
-        print(json.dumps(doc, ensure_ascii=False))
-    else:
-        print(report)
-    return 0 if report.matches else 1
+        return status, _json_text(
+            {"expression": args.expr, "answer": args.answer, **report.to_dict()}
+        )
+    return status, f"{report}\n"
 
 
 def _domains(items: Sequence[str]) -> dict[str, tuple[float, float]]:
@@ -344,7 +331,7 @@ def _domains(items: Sequence[str]) -> dict[str, tuple[float, float]]:
     for item in items:
         name, sep, bounds = item.partition("=")
         lo_text, colon, hi_text = bounds.partition(":")
-        shown = repr(item) if len(item) <= 60 else repr(item[:59] + "…")
+        shown = cut(repr(item))
         name = normalize_name(name.strip())
         if not (sep and colon and name.isidentifier()):
             raise CliError(f"--domain {shown} is not of the form NAME=LO:HI (such as x=0.1:5)")
@@ -355,16 +342,9 @@ def _domains(items: Sequence[str]) -> dict[str, tuple[float, float]]:
         if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
             raise CliError(f"--domain {shown}: need finite LO < HI")
         if name in domains:
-            raise CliError(f"--domain {shown}: {name!r} is given twice")
+            raise CliError(f"--domain {shown}: {cut(repr(name))} is given twice")
         domains[name] = (lo, hi)
     return domains
-
-
-def _points(text: str) -> int:
-    n = _positive_int(text)
-    if n > MAX_POINTS:
-        raise argparse.ArgumentTypeError(f"{text!r} is more than {MAX_POINTS} points")
-    return n
 
 
 def _assignments(items: Sequence[str]) -> dict[str, float]:
@@ -372,24 +352,35 @@ def _assignments(items: Sequence[str]) -> dict[str, float]:
     values: dict[str, float] = {}
     for item in items:
         raw_name, sep, raw_value = item.partition("=")
-        shown = repr(item) if len(item) <= 60 else repr(item[:59] + "…")
+        shown = cut(repr(item))
         if not sep:
             raise CliError(f"{shown} is not of the form NAME=VALUE (such as x=2)")
         name = normalize_name(raw_name.strip())
+        quoted = cut(repr(name))
         if not name.isidentifier() or keyword.iskeyword(name):
-            raise CliError(f"{shown}: {raw_name!r} is not a valid variable name")
+            raise CliError(f"{shown}: {cut(repr(raw_name))} is not a valid variable name")
         if name in FUNCTIONS:
-            raise CliError(f"{shown}: {name!r} is a function name; choose another variable name")
+            raise CliError(f"{shown}: {quoted} is a function name; choose another variable name")
         if name in values:
-            raise CliError(f"{shown}: {name!r} is declared twice")
+            raise CliError(f"{shown}: {quoted} is declared twice")
         try:
             x = float(raw_value)
         except ValueError:
-            raise CliError(f"{shown}: {raw_value!r} is not a number") from None
+            raise CliError(f"{shown}: {cut(repr(raw_value))} is not a number") from None
         if not math.isfinite(x):
             raise CliError(f"{shown}: the value must be a finite number")
         values[name] = x
     return values
+
+
+# -- output -------------------------------------------------------------------------------------
+
+
+def _json_text(doc: dict[str, Any]) -> str:
+    """The one JSON writer of every command: strict JSON (inf and nan are strings by then),
+    escaped to ASCII unless standard output takes Unicode (an ASCII or latin-1 terminal
+    still gets valid JSON)."""
+    return json.dumps(doc, ensure_ascii=not _unicode(sys.stdout), allow_nan=False) + "\n"
 
 
 def _as_json(
@@ -432,77 +423,21 @@ def _as_json(
     return doc
 
 
-# -- shared -------------------------------------------------------------------------------------
-
-
-def _write_graph(root: Value, path: Path, *, dot_source_fallback: bool = True, **draw: Any) -> Path:
-    """Save viz.draw(root, **draw) as SVG; return the file written.
-
-    Without Graphviz's ``dot`` program, write the DOT source next to it (``.gv``) if
-    dot_source_fallback, else raise CliError.
-    """
-    try:
-        from graphviz import ExecutableNotFound
-
-        from . import viz
-    except ImportError as e:
-        raise CliError(f"cannot draw the graph: {e}") from None
-    try:
-        viz.save_svg(root, path, **draw)
-        return path
-    except ExecutableNotFound:
-        if not dot_source_fallback:
-            raise CliError(
-                f"cannot write {str(path)!r}: Graphviz's 'dot' program was not found on PATH; "
-                "install Graphviz (https://graphviz.org/download/)"
-            ) from None
-    except viz.GraphvizError as e:  # dot failed or ran past its timeout: one line, exit 2
-        raise CliError(f"cannot draw {_path_text(path)}: {e}") from None
-    except OSError as e:  # a full disk or a bad folder: name the file, which the error may not
-        raise CliError(f"cannot write {_path_text(path)}: {e.strerror or e}") from None
-    source = path.with_suffix(".gv")
-    source.write_text(viz.draw(root, **draw).source, encoding="utf-8")
-    print(f"Graphviz's 'dot' program was not found: wrote the DOT source {source} instead of SVG")
-    return source
-
-
-def _unrecognized(extra: list[str], prog: str) -> str:
-    message = f"unrecognized arguments: {' '.join(extra)} (see '{prog} --help')"
-    if prog.endswith(("grad", "check")) and any(a[1:2] not in ("", "-") for a in extra):
-        message += '; put -- before a formula that starts with -, as in: grad -- "-x" x=1'
-    return message
-
-
-_fmt = number_format(None)  # whole numbers without .0 (49), other floats in full (repr)
-
-
-def _positive_int(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
-    return int(text)
-
-
 def _fail(prog: str, kind: str, message: str) -> None:
-    one_line = message.replace("\r", " ").replace("\n", " ")
+    """Print one line on stderr (nothing if stderr is closed too), at most MAX_MESSAGE long."""
+    if sys.stderr is None:
+        return
+    one_line = cut(message.replace("\r", " ").replace("\n", " "), MAX_MESSAGE)
     print(_printable(f"{prog}: {kind}: {one_line}", sys.stderr), file=sys.stderr)
-
-
-def _path_text(path: object) -> str:
-    """A file name as text: bytes that are not UTF-8 (os.fsdecode's escapes) shown as \\xNN."""
-    text = str(path)
-    try:
-        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    except UnicodeEncodeError:  # a lone surrogate that no file name decodes to
-        return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _printable(text: str, stream: TextIO) -> str:
     """text as stream can write it: escapes for what its encoding lacks, never a codec error."""
     encoding = getattr(stream, "encoding", None) or "utf-8"
     try:
-        return _path_text(text).encode(encoding, "backslashreplace").decode(encoding)
+        return path_text(text).encode(encoding, "backslashreplace").decode(encoding)
     except LookupError:
-        return _path_text(text)
+        return path_text(text)
 
 
 def _unicode(stream: TextIO) -> bool:
@@ -526,44 +461,149 @@ def _escaping(stream: TextIO) -> Iterator[None]:
         reconfigure(errors=errors)
 
 
-def _parser() -> _Parser:
+_fmt = number_format(None)  # whole numbers without .0 (49), other floats in full (repr)
+
+
+# -- the words of the command line --------------------------------------------------------------
+
+_OPTION_LIKE = re.compile(r"--[A-Za-z][\w-]*(=.*)?", re.DOTALL)
+
+
+def _arranged(words: list[str], options: Options) -> list[str]:
+    """The words as argparse reads them without guessing: after the command, each option
+    joined to its value (``--answer=-2*x``: the next word, whatever it starts with), then
+    ``--`` and the positionals (a formula may start with -; after a given ``--`` every word is
+    one). A word such as --frob stays an option, for argparse to name."""
+    i = 0
+    while i < len(words) and words[i].startswith("-") and words[i] != "--":
+        i += 1  # options before the command: --help, --version
+    if i == len(words) or words[i] not in options:
+        return words
+    known = options[words[i]]
+    given: list[str] = []
+    positionals: list[str] = []
+    rest = iter(words[i + 1 :])
+    for word in rest:
+        name = word.partition("=")[0]
+        if word == "--":
+            positionals += rest
+        elif name in known:
+            value = next(rest, None) if known[name] and "=" not in word else None
+            given.append(word if value is None else f"{word}={value}")
+        elif _OPTION_LIKE.fullmatch(word):
+            given.append(word)
+        else:
+            positionals.append(word)
+    return [*words[: i + 1], *given, *(["--", *positionals] if positionals else [])]
+
+
+def _unrecognized(extra: list[str], prog: str) -> str:
+    shown = " ".join(cut(word) for word in extra[:5])
+    more = f" (and {len(extra) - 5} more)" if len(extra) > 5 else ""
+    return f"unrecognized arguments: {shown}{more} (see '{prog} --help')"
+
+
+def _positive_int(text: str) -> int:
+    if not (text.isascii() and text.isdigit() and len(text) <= 12 and int(text) >= 1):
+        raise argparse.ArgumentTypeError(f"{cut(repr(text))} is not a positive whole number")
+    return int(text)
+
+
+def _points(text: str) -> int:
+    n = _positive_int(text)
+    if n > MAX_POINTS:
+        raise argparse.ArgumentTypeError(f"{text!r} is more than {MAX_POINTS} points")
+    return n
+
+
+def _file_name(text: str) -> str:
+    if "\0" in text:
+        raise argparse.ArgumentTypeError(
+            f"{cut(repr(text))} holds a NUL byte, which no file name may hold"
+        )
+    return text
+
+
+def _parser() -> tuple[_Parser, Options]:
+    """The parser, and for each command its options (whether each takes a value)."""
     parser = _Parser(
         prog="microgradnet",
         description="A scalar autograd engine to learn, teach and check backpropagation.",
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
     )
     parser.set_defaults(prog=parser.prog)
     parser.add_argument("--version", action="version", version=f"microgradnet {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    options: Options = {}
+    for name, build in (
+        ("grad", _grad_options),
+        ("check", _check_options),
+        ("demo", _demo_options),
+    ):
+        options[name] = {"-h": False, "--help": False}
+        build(commands, options[name])
+    return parser, options
 
+
+def _option(
+    command: argparse.ArgumentParser, known: dict[str, bool], *names: str, **kw: Any
+) -> None:
+    action = command.add_argument(*names, **kw)
+    known.update((name, action.nargs != 0) for name in action.option_strings)
+
+
+def _grad_options(commands: Any, known: dict[str, bool]) -> None:
     grad = commands.add_parser(
         "grad",
         help="value, gradient (and Hessian, chain rule, graph) of a formula",
         description="Print f and df/dNAME for each declared variable, in the order declared.",
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
     )
     grad.set_defaults(prog=grad.prog)
     grad.add_argument("expr", metavar="EXPR", help='the formula, such as "(x*w + b)**2"')
     grad.add_argument(
         "assignments", metavar="NAME=VALUE", nargs="*", default=[], help="a variable and its value"
     )
-    grad.add_argument("--svg", metavar="FILE", help="write the graph, forward and backward, as SVG")
-    grad.add_argument(
+    _option(
+        grad,
+        known,
+        "--svg",
+        metavar="FILE",
+        type=_file_name,
+        help="write the graph, forward and backward, as SVG",
+    )
+    _option(
+        grad,
+        known,
         "--steps",
         metavar="FILE.html",
+        type=_file_name,
         help="write the forward and backward passes step by step as one self-contained HTML page",
     )
-    grad.add_argument(
-        "--explain", metavar="NAME", help="print the chain rule path by path for NAME"
+    _option(
+        grad,
+        known,
+        "--collapse",
+        choices=("neuron", "layer"),
+        help="in --svg and --steps, draw each neuron (or layer) of an nn model as one box",
     )
-    grad.add_argument(
-        "--latex", action="store_true", help="write the --explain chain rule as LaTeX"
+    _option(
+        grad, known, "--explain", metavar="NAME", help="print the chain rule path by path for NAME"
     )
-    grad.add_argument("--hessian", action="store_true", help="add the second derivatives")
-    grad.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    _option(
+        grad, known, "--latex", action="store_true", help="write the --explain chain rule as LaTeX"
+    )
+    _option(grad, known, "--hessian", action="store_true", help="add the second derivatives")
+    _option(
+        grad, known, "--json", action="store_true", help="print one JSON object instead of text"
+    )
 
+
+def _check_options(commands: Any, known: dict[str, bool]) -> None:
     check = commands.add_parser(
         "check",
         help="check a derivative derived by hand against backprop at many points",
@@ -574,30 +614,53 @@ def _parser() -> _Parser:
         ),
         epilog=CHECK_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
     )
     check.set_defaults(prog=check.prog)
     check.add_argument("expr", metavar="EXPR", help='the function, such as "x**2*y"')
     check.add_argument(
         "assignments", metavar="NAME=VALUE", nargs="*", default=[], help="a centre for the points"
     )
-    check.add_argument(
+    _option(
+        check,
+        known,
         "--wrt",
         metavar="NAME",
         required=True,
         action="append",
         help="the variable (twice, --wrt x --wrt y, for the second derivative d²f/dx dy)",
     )
-    check.add_argument(
-        "--answer", metavar="FORMULA", required=True, help='your derivative, such as "2*x*y"'
+    _option(
+        check,
+        known,
+        "--answer",
+        metavar="FORMULA",
+        required=True,
+        help='your derivative, such as "2*x*y"',
     )
-    check.add_argument(
-        "--domain", metavar="NAME=LO:HI", action="append", help="draw NAME in [LO, HI]"
+    _option(
+        check,
+        known,
+        "--domain",
+        metavar="NAME=LO:HI",
+        action="append",
+        help="draw NAME in [LO, HI]",
     )
-    check.add_argument(
-        "--points", metavar="N", type=_points, default=200, help="how many points (default 200)"
+    _option(
+        check,
+        known,
+        "--points",
+        metavar="N",
+        type=_points,
+        default=200,
+        help="how many points (default 200)",
     )
-    check.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    _option(
+        check, known, "--json", action="store_true", help="print one JSON object instead of text"
+    )
 
+
+def _demo_options(commands: Any, known: dict[str, bool]) -> None:
     run_demo = commands.add_parser(
         "demo",
         help="the notes' worked example (x*w + b)**2, then an MLP trained on the two moons",
@@ -605,12 +668,24 @@ def _parser() -> _Parser:
             "Print the lecture notes' worked example L = (x*w + b)**2 and draw its graph, then "
             "train an MLP on the two moons; write the graphs (SVG) and plots (PNG) into DIR."
         ),
+        allow_abbrev=False,
     )
     run_demo.set_defaults(prog=run_demo.prog)
-    run_demo.add_argument(
-        "--out", metavar="DIR", default="demo-output", help="output folder (default: demo-output)"
+    _option(
+        run_demo,
+        known,
+        "--out",
+        metavar="DIR",
+        type=_file_name,
+        default="demo-output",
+        help="output folder (default: demo-output)",
     )
-    run_demo.add_argument(
-        "--epochs", metavar="N", type=_positive_int, default=60, help="training epochs (default 60)"
+    _option(
+        run_demo,
+        known,
+        "--epochs",
+        metavar="N",
+        type=_positive_int,
+        default=60,
+        help="training epochs (default 60)",
     )
-    return parser

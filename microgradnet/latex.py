@@ -6,6 +6,7 @@ Used by ``Explanation.to_latex``: ``latex_text("o₂·(1 − o₂)")`` is ``o_{2
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from ._format import number_format
 
@@ -40,22 +41,30 @@ _LATEX_TOKEN = re.compile(
 
 
 def latex_text(text: str) -> str:
-    """Formula text (names, numbers, + - · / ^ ** ², functions) as LaTeX math."""
+    """Formula text (names, numbers, + - · / ^ ** ², functions) as LaTeX math; line breaks and
+    other blanks as spaces (a blank line would end the math), control characters as \\xNN."""
+    if not isinstance(text, str):
+        raise TypeError(f"latex_text: text must be a str, got {type(text).__name__}")
     tokens = _LATEX_TOKEN.findall(text)
+    closing = _closing_parentheses(tokens)
     out: list[str] = []
+    ends: list[int] = []  # where each open exponent group ends, innermost last
     k = 0
     while k < len(tokens):
+        while ends and ends[-1] <= k:
+            out.append("}")
+            ends.pop()
         token = tokens[k]
         k += 1
         if token in ("^", "**"):  # the exponent: the next token, or the next (...) group
-            end, depth = k + (k < len(tokens) and tokens[k] in "-−"), 0  # a sign goes along
-            while end < len(tokens):
-                depth += {"(": 1, ")": -1}.get(tokens[end], 0)
-                end += 1
-                if depth <= 0:
-                    break
-            out.append(f"^{{{latex_text(''.join(tokens[k:end]))}}}")
-            k = end
+            limit = ends[-1] if ends else len(tokens)  # within the enclosing group
+            start = k + (k < limit and tokens[k] in "-−")  # a sign goes along
+            end = min(closing.get(start, start) + 1, limit) if start < limit else start
+            if end > k:
+                out.append("^{")
+                ends.append(end)
+            else:
+                out.append("^{}")
         elif token[0] in "⁰¹²³⁴⁵⁶⁷⁸⁹⁻":
             out.append(f"^{{{token.translate(_SUPERSCRIPTS)}}}")
         elif token[0] in "₀₁₂₃₄₅₆₇₈₉":
@@ -65,8 +74,32 @@ def latex_text(text: str) -> str:
         elif token[0].isascii() and token[0].isdigit():
             out.append(latex_number_text(token))
         else:
-            out.append(_LATEX_CHARS.get(token, token))
+            out.append(_latex_char(token))
+    out += "}" * len(ends)
     return "".join(out)
+
+
+def _closing_parentheses(tokens: list[str]) -> dict[int, int]:
+    """The index of the ")" closing each "(" (len(tokens) for one left open), in one pass."""
+    closing: dict[int, int] = {}
+    opened: list[int] = []
+    for i, token in enumerate(tokens):
+        if token == "(":
+            opened.append(i)
+        elif token == ")" and opened:
+            closing[opened.pop()] = i
+    closing.update((i, len(tokens)) for i in opened)
+    return closing
+
+
+def _latex_char(char: str) -> str:
+    if char in _LATEX_CHARS:
+        return _LATEX_CHARS[char]
+    if char.isspace():
+        return " "
+    if unicodedata.category(char) == "Cc":
+        return f"\\backslash x{ord(char):02x}"
+    return char
 
 
 def latex_identifier(name: str) -> str:
@@ -88,8 +121,14 @@ def latex_identifier(name: str) -> str:
 
 
 def latex_number_text(text: str) -> str:
+    """1.5e-07 as 1.5 \\times 10^{-7}: the exponent's digits as text (a label may hold an
+    exponent of thousands of digits, more than int() converts)."""
     mantissa, e, exponent = text.partition("e")
-    return f"{mantissa} \\times 10^{{{int(exponent)}}}" if e else text
+    if not e:
+        return text
+    digits = exponent.lstrip("+-").lstrip("0")
+    sign = "-" if exponent.startswith("-") and digits else ""
+    return f"{mantissa} \\times 10^{{{sign}{digits or '0'}}}"
 
 
 def latex_number(x: float) -> str:
@@ -110,13 +149,6 @@ def latex_operand(name: str) -> str:
 
 def latex_tag(tag: str) -> str:
     return f"\\big|_{{\\text{{{tag.strip(' ()')}}}}}" if tag else ""
-
-
-def latex_elide(factors: list[str], keep: int = 6) -> str:
-    if len(factors) > 2 * keep:
-        hidden = len(factors) - 2 * keep
-        factors = [*factors[:keep], f"\\cdots_{{\\text{{({hidden} more)}}}}", *factors[-keep:]]
-    return r" \cdot ".join(factors)
 
 
 def is_symbol(name: str) -> bool:

@@ -22,6 +22,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ._args import real_number
+from ._format import markdown_text
 from .engine import Value, gradients
 from .nn import MLP, Dropout, Layer, Module, Sequential
 
@@ -31,16 +33,23 @@ Pairs = list[tuple[Value, Any, tuple[int, ...]]]
 
 def to_torch(model: Module) -> Any:
     """The equivalent ``torch.nn.Sequential`` in float64, holding a copy of model's weights."""
-    return _export(model)[0]
+    return _export(_module(model, "to_torch: model"))[0]
 
 
 def from_torch(torch_model: Any, model: Module) -> Module:
     """Copy torch_model's weights (as made by to_torch, perhaps trained since) into model.
 
     The two must have the same layers and shapes; the error names the first that differs.
-    Returns model.
+    Every weight must be a finite number, as ``Module.load_state_dict`` requires: a NaN or an
+    infinity is refused, naming the parameters, and model is left unchanged. Returns model.
     """
     torch = _torch()
+    _module(model, "from_torch: model")
+    if not isinstance(torch_model, torch.nn.Module):
+        raise TypeError(
+            "from_torch: torch_model must be a torch.nn.Module (such as to_torch(model) "
+            f"returns), got {type(torch_model).__name__}"
+        )
     template, pairs = _export(model)
     mine = list(template.named_parameters())
     theirs = list(torch_model.named_parameters())
@@ -50,10 +59,13 @@ def from_torch(torch_model: Any, model: Module) -> Module:
         raise ValueError(
             f"from_torch: the torch model has parameters [{got}], model needs [{expected}]"
         )
-    by_template = {id(p): q for (_, p), (_, q) in zip(mine, theirs)}
-    with torch.no_grad():
-        for value, param, index in pairs:
-            value.data = float(by_template[id(param)].detach()[index])
+    by_template = {id(p): q.detach() for (_, p), (_, q) in zip(mine, theirs)}
+    names = {id(v): name for name, v in model.named_parameters()}
+    state = {names[id(v)]: by_template[id(p)][index].item() for v, p, index in pairs}
+    try:
+        model.load_state_dict(state)  # checks every value first: all or nothing
+    except ValueError as e:
+        raise ValueError(f"from_torch: {str(e).removeprefix('load_state_dict: ')}") from None
     return model
 
 
@@ -72,7 +84,7 @@ class TorchComparison:
         width = max(len(name) for name, _, _ in self.rows)
         lines = [f"{'':{width}}  {'microgradnet':>22}  {'torch':>22}  {'difference':>10}"]
         lines += [
-            f"{name:{width}}  {a:22.16g}  {b:22.16g}  {abs(a - b):10.2g}"
+            f"{name:{width}}  {a:22.16g}  {b:22.16g}  {_difference(a, b):10.2g}"
             for name, a, b in self.rows
         ]
         lines.append(f"largest difference: {self.largest_difference:.3g}")
@@ -80,7 +92,8 @@ class TorchComparison:
 
     def _repr_markdown_(self) -> str:
         body = "\n".join(
-            f"| `{name}` | {a!r} | {b!r} | {abs(a - b):.2g} |" for name, a, b in self.rows
+            f"| {markdown_text(name)} | {a!r} | {b!r} | {_difference(a, b):.2g} |"
+            for name, a, b in self.rows
         )
         return (
             "| | microgradnet | torch | difference |\n|---|---|---|---|\n"
@@ -101,6 +114,11 @@ def compare_with_torch(
     are compared parameter by parameter, under the model's parameter names.
     """
     torch = _torch()
+    for name, g in (("f", f), ("torch_f", torch_f)):
+        if not (callable(g) or (g is None and name == "torch_f")):
+            raise TypeError(
+                f"compare_with_torch: {name} must be a function, got {type(g).__name__}"
+            )
     tf = f if torch_f is None else torch_f
     if isinstance(inputs, Module):
         if torch_f is None:
@@ -119,7 +137,7 @@ def compare_with_torch(
         labels = [f"∂f/∂{names.get(id(v), v.label or '?')}" for v in values]
         value, torch_value = loss.data, float(torch_loss.detach())
     else:
-        numbers = [float(x) for x in inputs]
+        numbers = _numbers(inputs)
         xs = [Value(x) for x in numbers]
         loss = _value(f(*xs), "f")
         ours = gradients(loss, xs)
@@ -130,8 +148,31 @@ def compare_with_torch(
         labels = [f"∂f/∂{n}" for n in _argument_names(f, len(xs))]
         value, torch_value = loss.data, float(torch_loss.detach())
     rows = [("f", value, torch_value), *zip(labels, map(float, ours), theirs)]
-    largest = max((abs(a - b) for _, a, b in rows), key=lambda d: (math.isnan(d), d))
+    largest = max((_difference(a, b) for _, a, b in rows), key=lambda d: (math.isnan(d), d))
     return TorchComparison(tuple(rows), largest)
+
+
+def _difference(a: float, b: float) -> float:
+    """|a − b|, with 0 where both engines give the same number, inf or nan (inf − inf is nan,
+    but inf against inf is agreement)."""
+    if a == b or (math.isnan(a) and math.isnan(b)):
+        return 0.0
+    return abs(a - b)
+
+
+def _numbers(inputs: object) -> list[float]:
+    if isinstance(inputs, (str, bytes)) or not isinstance(inputs, Sequence):
+        raise TypeError(
+            "compare_with_torch: inputs must be a sequence of numbers or a microgradnet model, "
+            f"got {type(inputs).__name__}"
+        )
+    return [real_number(x, f"compare_with_torch: inputs[{i}]") for i, x in enumerate(inputs)]
+
+
+def _module(model: object, where: str) -> Module:
+    if not isinstance(model, Module):
+        raise TypeError(f"{where} must be a microgradnet Module, got {type(model).__name__}")
+    return model
 
 
 # -- building the torch model -------------------------------------------------------------------

@@ -202,7 +202,7 @@ def test_tolerances_and_raise_exception() -> None:
 def test_bad_input_is_named() -> None:
     with pytest.raises(ValueError, match="wrt='z' is not a variable of f \\(variables: x\\)"):
         check_derivative("x**2", "2*x", "z")
-    with pytest.raises(IndexError, match="wrt=3 is out of range"):
+    with pytest.raises(ValueError, match="wrt=3 is out of range"):
         check_derivative("x**2", "2*x", 3)
     with pytest.raises(ValueError, match="points must be a whole number"):
         check_derivative("x**2", "2*x", "x", points=0)
@@ -296,3 +296,153 @@ def test_property_the_engines_own_derivative_matches_and_its_negative_is_named(f
     )
     if not flipped.matches:  # unless ∂f/∂x is 0 at every point (x - x)
         assert flipped.diagnosis == "the answer has the opposite sign: it is −∂f/∂x"
+
+
+# -- hostile input: the review's cases ------------------------------------------------------------
+
+
+def test_an_invalid_or_too_long_formula_is_named_not_called_variable_free() -> None:
+    for text in ("x +", "(x", "x*"):
+        with pytest.raises(ExpressionError, match="not a valid expression"):
+            check_derivative(text, "1", "x")
+    with pytest.raises(ExpressionError, match=r"expression is 10000000 characters long, over"):
+        check_derivative("x+" * 5_000_000, "1", "x")
+    with pytest.raises(ValueError, match="f has no variables to differentiate by"):
+        check_derivative("2 + 3", "0", "x")  # valid, and truly without variables
+
+
+def test_points_are_drawn_within_the_finite_floats() -> None:
+    seen: list[float] = []
+
+    def answer(x: float) -> float:
+        seen.append(x)
+        return 1.0
+
+    report = check_derivative("x", answer, "x", domain={"x": (-1e308, 1e308)})
+    assert report.matches and (report.points_checked, report.skipped) == (200, 0)
+    assert all(-1e308 <= x <= 1e308 for x in seen) and max(seen) > 1e306 > -1e306 > min(seen)
+    for at in (1e308, -1e308, 1.7976931348623157e308):
+        seen.clear()
+        report = check_derivative("x", answer, "x", at={"x": at})
+        assert report.matches and (report.points_checked, report.skipped) == (200, 0)
+        assert seen[0] == at and all(abs(x) <= 1.7976931348623157e308 for x in seen)
+
+
+@given(
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.integers(0, 2**32),
+)
+def test_property_a_domain_of_any_finite_floats_gives_points_inside_it(
+    a: float, b: float, seed: int
+) -> None:
+    if not a < b:
+        return
+    seen: list[float] = []
+
+    def answer(x: float) -> float:
+        seen.append(x)
+        return 1.0
+
+    report = check_derivative("x", answer, "x", domain={"x": (a, b)}, points=5, seed=seed)
+    assert report.matches and report.skipped == 0
+    assert all(a <= x <= b for x in seen)
+
+
+def test_the_work_is_bounded_before_it_is_done() -> None:
+    from microgradnet.check import MAX_WORK
+
+    calls: list[float] = []
+
+    def answer(x: float, y: float) -> float:
+        calls.append(x)
+        return 0.0
+
+    long_f = "+".join(
+        "(" + "+".join(f"tanh(x*{k})*y" for k in range(g, g + 10)) + ")" for g in range(0, 60, 10)
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"100,000 points × \d+ nodes .* more than MAX_WORK = 10,000,000; ask for at most",
+    ):
+        check_derivative(long_f, answer, "x", points=100_000)
+    assert len(calls) <= 1  # refused at the first point, not after the work
+    assert MAX_WORK == 10**7
+
+
+def test_many_paths_are_counted_in_the_note() -> None:
+    def f(x: Value) -> Value:
+        y = x
+        for _ in range(15_000):  # 2**15000 paths, each term 2**-15000 · ... : y stays x
+            y = (y + y) * 0.5
+        return y
+
+    report = check_derivative(f, lambda x: math.sin(x), "x", points=3)
+    assert not report.matches
+    assert report.notes == (
+        "the path check was not tried: ∂f/∂x is a sum over 2.82e+4515 paths, more than 20",
+    )
+
+
+def test_markdown_shows_labels_as_written() -> None:
+    def f(x: Value, y: Value) -> Value:
+        u = x * y
+        u.label = "![a](//e.co/p) <img src=x onerror=alert(1)>\n\n# *b* `c` $d$"
+        return u + x
+
+    report = check_derivative(f, lambda x, y: 1.0, "x", points=5)  # leaves out path 1
+    assert report.diagnosis is not None and report.diagnosis.startswith(
+        "your answer leaves out path 1: ∂f/∂(![a](//e.co/p) <img"
+    )
+    md = report._repr_markdown_()
+    assert r"\!\[a\]\(//e\.co/p\) \<img src=x onerror=alert\(1\)\>  \# \*b\* \`c\` \$d\$" in md
+    mistune = pytest.importorskip("mistune", reason="mistune renders the Markdown (notebook extra)")
+    html = mistune.html(md)
+    assert "<img" not in html and "<a " not in html and "<h1" not in html and "<em>" not in html
+    assert "![a](//e.co/p) &lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_argument_kinds_type_and_value_errors() -> None:
+    one = lambda x: x * 2.0  # noqa: E731
+    with pytest.raises(ValueError, match=r"wrt=\(\): first or second derivatives only"):
+        check_derivative("x**2", "2*x", ())  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="wrt must be a variable's name or position"):
+        check_derivative("x**2", "2*x", 1.0)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="at must be a dict of name -> value or a sequence"):
+        check_derivative(one, "2", at=5)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"at gives 2 values, but f takes 1 argument\(s\) \(x\)"):
+        check_derivative(one, lambda x: 2.0, at=[1, 2])
+    report = check_derivative(lambda *xs: xs[0] * xs[1], lambda *xs: xs[1], at=[1.0, 2.0])
+    assert report.matches and report.variables == ("x0", "x1")  # *args: as many as given
+    for bad in ("2", False, None, [2.0]):
+        with pytest.raises(TypeError, match="answer must return a number or a Value, got"):
+            check_derivative(one, lambda x, bad=bad: bad)
+    np = pytest.importorskip("numpy")
+    assert check_derivative(one, lambda x: np.float32(2.0))
+    with pytest.raises(TypeError, match="answer must return"):
+        check_derivative(one, lambda x: np.bool_(True))
+    cases: list[tuple[dict[str, object], type[Exception], str]] = [
+        ({"points": 2.0}, TypeError, "points must be an int, got float"),
+        ({"points": True}, TypeError, "points must be an int, got bool"),
+        ({"points": 0}, ValueError, "points must be a whole number 1..100000"),
+        ({"seed": "a"}, TypeError, "seed must be an int, got str"),
+        ({"rtol": "a"}, TypeError, "rtol must be a finite number >= 0, got str"),
+        ({"atol": float("nan")}, ValueError, "atol must be a finite number >= 0, got nan"),
+        ({"raise_exception": 1}, TypeError, "raise_exception must be True or False, got int"),
+        ({"domain": {"x": 5}}, TypeError, r"domain\['x'\] must be a pair \(lo, hi\), got int"),
+        ({"domain": {"x": (1, 2, 3)}}, ValueError, r"domain\['x'\] must be a pair"),
+        ({"domain": "x"}, TypeError, "domain must be a dict of name -> value or a sequence"),
+        ({"at": {1: 2.0}}, TypeError, "at's names must be str, got int"),
+        ({"at": {"x": "a"}}, TypeError, r"at\['x'\] must be a real number"),
+    ]
+    for kwargs, kind, message in cases:
+        with pytest.raises(kind, match=message):
+            check_derivative("x**2", "2*x", "x", **kwargs)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="f must be a formula string or a function, got int"):
+        check_derivative(5, "1")  # type: ignore[arg-type]
+
+
+def test_a_huge_name_is_cut_in_the_message() -> None:
+    with pytest.raises(ValueError, match="is not a variable of f") as info:
+        check_derivative("x**2", "2*x", "y" * 10_000_000)
+    assert len(str(info.value)) < 200 and "…" in str(info.value)

@@ -16,7 +16,7 @@ from guards import Executed, nothing_runs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from microgradnet import __version__
+from microgradnet import Value, __version__
 from microgradnet.cli import MAX_HESSIAN_VARIABLES, MAX_VARIABLES, demo, main
 
 EXAMPLE = ["grad", "(x*w + b)**2", "x=2", "w=3", "b=1"]
@@ -108,12 +108,22 @@ def test_grad_accepts_options_between_assignments(capsys: pytest.CaptureFixture[
     assert json.loads(out)["gradient"] == {"x": 3, "w": 2}
 
 
-def test_grad_formula_starting_with_minus_after_double_dash(
-    capsys: pytest.CaptureFixture[str],
-) -> None:
+def test_grad_formula_starting_with_minus(capsys: pytest.CaptureFixture[str]) -> None:
+    """A positional may start with - unless it is a known option; -- still works."""
     assert run(capsys, "grad", "--", "-x**2", "x=3") == (0, "f = -9\ndf/dx = -6\n", "")
-    status, out, err = run(capsys, "grad", "-x**2", "x=3")
-    assert_one_line_error(status, out, err, "put -- before a formula that starts with -")
+    assert run(capsys, "grad", "-x**2", "x=3") == (0, "f = -9\ndf/dx = -6\n", "")
+    assert run(capsys, "grad", "--json", "-2*x", "x=3") == (0, "" + EXPECTED_MINUS_JSON, "")
+    status, out, err = run(capsys, "grad", "-x", "x=1", "--frob")
+    assert_one_line_error(status, out, err, "unrecognized arguments: --frob (see ")
+    assert "put --" not in err  # the old workaround text is gone
+    status, out, err = run(capsys, "grad", "-h")
+    assert status == 0 and out.startswith("usage: microgradnet grad")
+
+
+EXPECTED_MINUS_JSON = (
+    json.dumps({"expression": "-2*x", "variables": ["x"], "value": -6.0, "gradient": {"x": -2.0}})
+    + "\n"
+)
 
 
 def test_grad_unused_and_constant(capsys: pytest.CaptureFixture[str]) -> None:
@@ -530,3 +540,169 @@ def test_the_guards_catch_execution() -> None:
     with nothing_runs() as calls, pytest.raises(Executed):
         __import__("subprocess")  # the harness must be able to fail
     assert calls == ["import subprocess"]
+
+
+# -- hostile review: output that cannot be written, huge and NUL values, --steps, --collapse ------
+
+
+def test_grad_with_stdout_closed_exits_non_zero_as_cat_does(tmp_path: Path) -> None:
+    code = "import sys; from microgradnet.cli import main; sys.exit(main())"
+    closed = subprocess.run(
+        ["sh", "-c", 'exec "$@" >&-', "sh", sys.executable, "-c", code, *EXAMPLE],
+        capture_output=False,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert closed.returncode == 2
+    assert closed.stderr == "microgradnet: error: cannot write to standard output: it is closed\n"
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_grad_into_a_full_disk_says_so_once(tmp_path: Path) -> None:
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "microgradnet", *EXAMPLE, "--hessian"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=tmp_path,
+            timeout=60,
+        )
+    assert result.returncode == 2
+    assert result.stderr == (
+        "microgradnet grad: error: cannot write to standard output: No space left on device\n"
+    )  # and no second traceback when Python flushes at exit
+
+
+def test_main_takes_a_list_of_words_not_a_string() -> None:
+    with pytest.raises(TypeError, match="main: argv must be a list of str"):
+        main("grad x x=1")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="main: argv must be a list of str"):
+        main(["grad", b"x"])  # type: ignore[list-item]
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (["grad", "x", "x=1", "--explain", "y" * 10_000_000], "not a declared variable"),
+        (["grad", "x", "x=1", "--svg", "/nonexistent/" + "g" * 10_000_000], "cannot write"),
+        (["grad", "x", "x=1", "--steps", "/nonexistent/" + "g" * 10_000_000], "cannot write"),
+        (["grad", "x", "x=" + "a" * 10_000_000], "is not a number"),
+        (["grad", "x", "1" + "x" * 10_000_000 + "=1"], "is not a valid variable name"),
+        (["grad", "x", "x=1", "--frob" + "b" * 10_000_000], "unrecognized arguments: --frob"),
+        (["demo", "--epochs", "9" * 10_000_000], "is not a positive whole number"),
+        (["f" * 10_000_000], "invalid choice"),
+    ],
+)
+def test_huge_values_are_cut_in_the_one_line_error(
+    capsys: pytest.CaptureFixture[str], argv: list[str], fragment: str
+) -> None:
+    status, out, err = run(capsys, *argv)
+    assert_one_line_error(status, out, err, fragment)
+    assert len(err) <= 600 and "…(" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            [*EXAMPLE, "--svg", "a\0b.svg"],
+            "microgradnet grad: error: argument --svg: 'a\\x00b.svg' holds a NUL byte, which no "
+            "file name may hold",
+        ),
+        ([*EXAMPLE, "--steps", "a\0b.html"], "argument --steps: 'a\\x00b.html' holds a NUL byte"),
+        (["demo", "--out", "out\0dir"], "microgradnet demo: error: argument --out: 'out\\x00dir'"),
+    ],
+)
+def test_a_nul_byte_in_a_file_name_names_the_option(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, argv: list[str], message: str
+) -> None:
+    assert_one_line_error(*run(capsys, *argv), message)
+
+
+def test_steps_past_the_frame_limit_is_refused_before_drawing(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import microgradnet.stepper as stepper_module
+
+    def no_drawing(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the stepper was built")
+
+    monkeypatch.setattr(stepper_module.Stepper, "__init__", no_drawing)
+    formula = "+".join(
+        "(" + "+".join(f"x*{k}" for k in range(g, g + 10)) + ")" for g in range(0, 110, 10)
+    )
+    status, out, err = run(capsys, "grad", formula, "x=1", "--steps", str(tmp_path / "s.html"))
+    assert_one_line_error(
+        status,
+        out,
+        err,
+        "error: --steps: the formula has 219 operations, so stepping through it takes at least "
+        "439 frames, more than the 400 the stepper draws; step through a smaller formula, or draw "
+        "the whole graph at once with --svg FILE",
+    )
+    assert "collapse=" not in err and not (tmp_path / "s.html").exists()
+
+
+def test_collapse_reaches_the_drawing_and_the_stepper(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import microgradnet.cli as cli
+    import microgradnet.stepper as stepper_module
+
+    drawn: list[dict[str, object]] = []
+
+    class Recorder:
+        def __init__(self, root: object, **kwargs: object) -> None:
+            drawn.append({"stepper": True, **kwargs})
+
+        def save_html(self, path: str, title: str = "") -> None:
+            Path(path).write_text("<!DOCTYPE html>", encoding="utf-8")
+
+    def graph(root: object, path: object, **kwargs: object) -> Path:
+        drawn.append({"svg": True, **kwargs})
+        return Path(str(path))
+
+    monkeypatch.setattr(cli, "write_graph", graph)
+    monkeypatch.setattr(stepper_module, "Stepper", Recorder)
+    argv = [*EXAMPLE, "--collapse", "layer", "--svg", str(tmp_path / "g.svg")]
+    assert run(capsys, *argv, "--steps", str(tmp_path / "s.html"))[0] == 0
+    assert drawn == [
+        {"svg": True, "dot_source_fallback": False, "show_backward": True, "collapse": "layer"},
+        {"stepper": True, "collapse": "layer"},
+    ]
+    drawn.clear()
+    assert run(capsys, *EXAMPLE, "--steps", str(tmp_path / "s.html"))[0] == 0
+    assert drawn == [{"stepper": True}]  # not given: the stepper chooses by the graph's size
+    status, out, err = run(capsys, *EXAMPLE, "--collapse", "atom")
+    assert_one_line_error(status, out, err, "argument --collapse: invalid choice: 'atom'")
+
+
+def test_demo_lives_in_its_own_module_and_checks_its_arguments(tmp_path: Path) -> None:
+    import microgradnet.demo as demo_module
+
+    assert demo is demo_module.demo  # microgradnet.cli.demo keeps working
+    with pytest.raises(TypeError, match="demo: out_dir must be a str or a path, got int"):
+        demo_module.demo(5)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="demo: out_dir contains a NUL byte"):
+        demo_module.demo("a\0b")
+    with pytest.raises(TypeError, match="demo: epochs must be an int, got float"):
+        demo_module.demo(tmp_path, epochs=1.5)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="demo: epochs must be at least 1, got 0"):
+        demo_module.demo(tmp_path, epochs=0)
+    assert not any(tmp_path.iterdir())  # refused before anything was written
+
+
+def test_write_graph_without_graphviz_raises_a_figure_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from microgradnet.demo import FigureError, write_graph
+
+    without_dot(monkeypatch, tmp_path)
+    x = Value(2.0, "x")
+    with pytest.raises(FigureError, match="Graphviz's 'dot' program was not found") as info:
+        write_graph(x * 3.0, tmp_path / "g.svg", dot_source_fallback=False)
+    assert isinstance(info.value, ValueError)
+    assert write_graph(x * 3.0, tmp_path / "g.svg") == tmp_path / "g.gv"

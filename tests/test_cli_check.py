@@ -5,12 +5,13 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+from pathlib import Path
 
 import pytest
 from guards import nothing_runs
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_cli import GRAMMAR, HOSTILE, NESTED
+from test_cli import GRAMMAR, HOSTILE, NESTED, _run_bytes
 
 from microgradnet.cli import main
 
@@ -133,3 +134,78 @@ def test_explain_latex(capsys: pytest.CaptureFixture[str]) -> None:
 def test_latex_needs_explain(capsys: pytest.CaptureFixture[str]) -> None:
     status, out, err = run(capsys, "grad", "x*x", "x=3", "--latex")
     assert (status, out) == (2, "") and "add --explain NAME" in err
+
+
+# -- hostile review: words starting with -, bounds, JSON on any terminal ---------------------------
+
+
+def test_an_answer_starting_with_minus_is_taken_as_it_is(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    argv = ["check", "(x*w+b)**2", "--wrt", "w", "--answer", "-2*(x*w+b)*x", "x=2", "w=3", "b=1"]
+    status, out, err = run(capsys, *argv)
+    assert (status, err) == (1, "")
+    assert out.splitlines()[-1] == "diagnosis: the answer has the opposite sign: it is −∂f/∂w"
+    status, out, _ = run(capsys, "check", "-x**2", "--wrt", "x", "--answer", "-2*x")
+    assert status == 0 and out.startswith("the answer matches ∂f/∂x at 200 points")
+    status, out, _ = run(capsys, "check", "--wrt", "x", "--answer", "-1", "--", "-x")
+    assert status == 0
+    status, out, _ = run(capsys, "check", "--help")
+    assert status == 0 and "--answer=" not in out and "(with =)" not in out
+
+
+def test_an_invalid_formula_is_named_whatever_the_answer(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for expr in ("x +", "(x"):
+        status, out, err = run(capsys, "check", expr, "--wrt", "x", "--answer", "1")
+        assert (status, out) == (2, "") and "refused: not a valid expression" in err
+    status, out, err = run(capsys, "check", "x" * 10_000_000, "--wrt", "x", "--answer", "1")
+    assert (status, out) == (2, "")
+    assert err == "microgradnet check: refused: expression is 10000000 characters long, over 2000\n"
+
+
+def test_points_times_the_formula_is_bounded(capsys: pytest.CaptureFixture[str]) -> None:
+    formula = "+".join(
+        "(" + "+".join(f"x*{k}" for k in range(g, g + 10)) + ")" for g in range(0, 120, 10)
+    )
+    status, out, err = run(
+        capsys, "check", formula, "--wrt", "x", "--answer", "1", "--points", "100000"
+    )
+    assert (status, out) == (2, "") and err.count("\n") == 1
+    assert "100,000 points × 361 nodes" in err and "more than MAX_WORK = 10,000,000" in err
+    assert "ask for at most 27,700 points" in err
+
+
+def test_the_sampler_never_overflows(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(
+        capsys, "check", "x", "--wrt", "x", "--answer", "1", "--domain", "x=-1e308:1e308"
+    )
+    assert status == 0 and out.startswith("the answer matches ∂f/∂x at 200 points\n")
+    status, out, _ = run(capsys, "check", "x", "--wrt", "x", "--answer", "1", "x=1e308")
+    assert status == 0 and out.startswith("the answer matches ∂f/∂x at 200 points\n")
+    assert "skipped" not in out
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1", "utf-8"])
+def test_check_json_is_valid_on_any_terminal(tmp_path: Path, encoding: str) -> None:
+    argv = [b"check", "é**2*y".encode(), b"--wrt", "é".encode(), b"--answer", "é*y".encode()]
+    result = _run_bytes([*argv, b"--json"], tmp_path, PYTHONIOENCODING=encoding)
+    assert (result.returncode, result.stderr) == (1, b"")
+    text = result.stdout.decode(encoding)
+    doc = json.loads(text, parse_constant=lambda name: pytest.fail(f"non-standard JSON {name}"))
+    assert doc["diagnosis"] == "the answer is off by a constant factor: it is ½ × ∂f/∂é"
+    assert doc["wrt"] == "é" and doc["expression"] == "é**2*y"
+    if encoding != "utf-8":
+        assert text.isascii()  # \u00bd escapes, never a codec's \xbd
+
+
+def test_a_huge_wrt_or_points_is_cut_in_the_message(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run(capsys, "check", "x", "--wrt", "w" * 10_000_000, "--answer", "1")
+    assert (status, out) == (2, "") and len(err) < 300 and "is not a variable of f" in err
+    status, out, err = run(
+        capsys, "check", "x", "--wrt", "x", "--answer", "1", "--points", "9" * 10_000_000
+    )
+    assert (status, out) == (2, "") and len(err) < 300 and "is not a positive whole number" in err
+    status, out, err = run(capsys, "check", "x", "--wrt", "x", "--answer", "1", "--points", "²")
+    assert "argument --points: '²' is not a positive whole number" in err

@@ -130,3 +130,55 @@ def test_without_torch_the_error_names_the_extra(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setitem(sys.modules, "torch", None)  # import torch now raises ImportError
     with pytest.raises(ImportError, match=r"pip install 'microgradnet\[torch\]'"):
         to_torch(MLP(2, [1], seed=0))
+
+
+def test_from_torch_refuses_a_non_finite_weight_as_load_state_dict_does() -> None:
+    model = MLP(2, [3, 1], seed=0)
+    net = to_torch(model)
+    with torch.no_grad():
+        net[0].weight[1, 0] = float("nan")
+        net[2].bias[0] = float("inf")
+    before = [v.data for v in model.parameters()]
+    with pytest.raises(ValueError) as info:
+        from_torch(net, model)
+    assert str(info.value) == (
+        "from_torch: values must be finite numbers; bad entries: "
+        "layers.0.neurons.1.w.0=nan, layers.1.neurons.0.b=inf"
+    )
+    assert [v.data for v in model.parameters()] == before  # nothing written
+    with pytest.raises(ValueError, match=r"layers\.0\.neurons\.1\.w\.0=nan"):
+        model.load_state_dict({**model.state_dict(), "layers.0.neurons.1.w.0": float("nan")})
+
+
+def test_the_bridge_names_a_wrong_type() -> None:
+    model = MLP(2, [1], seed=0)
+    with pytest.raises(
+        TypeError, match=r"from_torch: torch_model must be a torch.nn.Module .*got object"
+    ):
+        from_torch(object(), model)
+    with pytest.raises(
+        TypeError, match="from_torch: model must be a microgradnet Module, got object"
+    ):
+        from_torch(to_torch(model), object())  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="to_torch: model must be a microgradnet Module, got list"):
+        to_torch([model])  # type: ignore[arg-type]
+    with pytest.raises(
+        TypeError, match=r"compare_with_torch: inputs\[0\] must be a real number, got str"
+    ):
+        compare_with_torch(lambda x: x, ["a"])  # type: ignore[list-item]
+    with pytest.raises(
+        TypeError, match="inputs must be a sequence of numbers or a microgradnet model, got int"
+    ):
+        compare_with_torch(lambda x: x, 5)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="compare_with_torch: f must be a function, got str"):
+        compare_with_torch("x", [1.0])  # type: ignore[arg-type]
+
+
+def test_both_engines_giving_inf_is_agreement_not_a_nan_difference() -> None:
+    c = compare_with_torch(lambda x: x.sqrt(), [0.0])  # sqrt'(0) = inf in both engines
+    assert c.rows == (("f", 0.0, 0.0), ("∂f/∂x", math.inf, math.inf))
+    assert c.largest_difference == 0.0
+    assert str(c).splitlines()[2].split() == ["∂f/∂x", "inf", "inf", "0"]
+    assert "| ∂f/∂x | inf | inf | 0 |" in c._repr_markdown_()
+    differ = compare_with_torch(lambda x: x.sqrt(), [0.0], lambda x: x * 0.0)
+    assert differ.largest_difference == math.inf  # inf against 0 is a difference
