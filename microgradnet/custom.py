@@ -93,7 +93,8 @@ def define_op(
 
     ``forward(*xs) -> float`` computes the op on floats; ``derivative(*xs)`` returns d out /
     d x (a number for one operand, a tuple of ``arity`` numbers otherwise), on floats; a rule
-    that declares a keyword ``out`` also gets the op's output. Optional, for more paths:
+    that declares a keyword ``out`` also gets the op's output, and a rule may use the op being
+    defined by its name (``ops.apply("exp2", x)``: exp2' = exp2·ln 2). Optional, for more paths:
     ``value_derivative(*xs)`` the same rule on Values (then ``gradients(create_graph=True)``,
     ``grad(grad(f))``, hessians work; write it with ``microgradnet.ops.fn`` or Value methods;
     number operands arrive as Constants), ``numpy_forward(*arrays)`` and

@@ -502,6 +502,8 @@ def _evaluate(op: Op, xs: Sequence[float], params: Sequence[float]) -> tuple[flo
     try:
         out = op.forward(*xs, *params)
     except _ARITHMETIC:
+        if not op.builtin:  # a custom op's own failure is reported, naming it
+            raise
         out = ieee(op.forward, *xs, *params)
     try:
         return out, op.derivative(out, *xs, *params)

@@ -424,3 +424,87 @@ def test_compile_module_is_a_deprecated_alias_of_the_new_homes() -> None:
     assert old.Tape is replay.Tape and old.CompiledStep is train.CompiledStep
     assert old.numpy_loss is losses.numpy_loss and old.check_replayable is train.check_replayable
     assert set(old.NUMPY_RULES) == {n for n, op in ops.OPS.items() if op.numpy_forward}
+
+
+# -- contexts: no_grad, relaxed_gc; Constants; threads ----------------------------------------
+
+
+def test_no_grad_records_nothing_in_this_thread_only() -> None:
+    import threading
+
+    from microgradnet.engine import no_grad
+
+    x = Value(2.0, "x")
+    with no_grad():
+        y = (x * 3 + 1).tanh()
+        with no_grad():  # re-entrant
+            z = x.exp()
+        assert (y.op, y.children, z.op) == ("", (), "")
+        other: list[Value] = []
+        t = threading.Thread(target=lambda: other.append(x * 3))
+        t.start()
+        t.join()
+        assert other[0].op == "*"  # another thread keeps recording
+    assert y.data == math.tanh(7.0) and (x * 3).op == "*"
+
+
+def test_relaxed_gc_raises_the_thresholds_and_restores_them() -> None:
+    from microgradnet.engine import RELAXED_THRESHOLDS, relaxed_gc
+
+    before = gc.get_threshold()
+    with relaxed_gc():
+        inside = gc.get_threshold()
+        with relaxed_gc():
+            assert gc.get_threshold() == inside
+        assert gc.get_threshold() == inside and gc.isenabled()
+    assert inside == tuple(map(max, before, RELAXED_THRESHOLDS))
+    assert gc.get_threshold() == before
+    with pytest.raises(KeyError), relaxed_gc():
+        raise KeyError("x")
+    assert gc.get_threshold() == before
+
+
+def test_a_constant_never_accumulates_a_gradient() -> None:
+    x = Value(3.0, "x")
+    y = x**2 * 2.0 + Constant(5.0)
+    y.backward()
+    two = y.children[0].children[1]
+    exponent = y.children[0].children[0].children[1]
+    assert type(two) is Constant and type(exponent) is Constant
+    assert (two.grad, exponent.grad, x.grad) == (0.0, 0.0, 12.0)
+    assert y.children[0].children[0].local_grads[1] == pytest.approx(9 * math.log(3))  # drawn
+    assert y.children[0].children[1] is two  # the same Constant on every read
+
+
+def test_number_operands_are_read_as_the_same_constant_from_every_thread() -> None:
+    import threading
+
+    y = Value(2.0) * 3.0
+    seen: list[Value] = []
+    threads = [threading.Thread(target=lambda: seen.append(y.children[1])) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(c is seen[0] for c in seen) and type(seen[0]) is Constant
+
+
+def test_threads_backpropagating_graphs_that_share_leaves() -> None:
+    import threading
+
+    w = [Value(0.1 * k, f"w{k}") for k in range(20)]
+
+    def run(out: list[float]) -> None:
+        for _ in range(50):
+            root = vsum([(wi * wi).tanh() * 2 for wi in w])
+            g = gradients(root, w)
+            out.append(sum(g))
+
+    results: list[list[float]] = [[] for _ in range(4)]
+    threads = [threading.Thread(target=run, args=(r,)) for r in results]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    expected = sum(2 * 2 * x.data * (1 - math.tanh(x.data**2) ** 2) for x in w)
+    assert all(r == pytest.approx([expected] * 50, rel=1e-12) for r in results)
