@@ -165,7 +165,7 @@ def draw(
     if not isinstance(root, Value):
         raise TypeError(f"draw: root must be a Value, got {type(root).__name__}")
     options = DrawOptions(**{k: v for k, v in locals().items() if k != "root"})  # the arguments
-    return picture(root, options).dot_graph().drawing()
+    return picture(root, options).dot_graph.drawing()
 
 
 def picture(root: Value, options: DrawOptions) -> Picture:

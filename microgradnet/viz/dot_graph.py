@@ -70,6 +70,40 @@ class DotGraph:
             dot.attr(**dict(self.caption))
         return dot
 
+    def text(self) -> str:
+        """The same graph as DOT text written directly, every value quoted: the input of
+        Graphviz's programs for graphs no user reads (frames at fixed positions), faster than
+        the graphviz package's quoting. Values are DOT-safe as the writer makes them (labels
+        through labels.dot_escape); node ids are words."""
+        lines = [
+            "digraph computation_graph {",
+            f"\tgraph [{_attrs(self.graph_attr)}]",
+            f"\tnode [{_attrs(self.node_attr)}]",
+            f"\tedge [{_attrs(self.edge_attr)}]",
+        ]
+        for stmt in self.body:
+            if isinstance(stmt, NodeStmt):
+                lines.append(f"\t{stmt.name} [{_attrs(stmt.attrs)}]")
+            elif isinstance(stmt, EdgeStmt):
+                lines.append(f"\t{stmt.tail} -> {stmt.head} [{_attrs(stmt.attrs)}]")
+            elif len(stmt.ids) >= 2:
+                lines.append(_same_rank_text(stmt))
+        if self.caption:
+            lines.append(f"\tgraph [{_attrs(self.caption)}]")
+        return "\n".join([*lines, "}\n"])
+
+
+def _attrs(attrs: Attrs) -> str:
+    return " ".join(f"{k}={v}" if v[:1] == "<" else f'{k}="{v}"' for k, v in attrs)
+
+
+def _same_rank_text(stmt: SameRank) -> str:
+    if stmt.edges:
+        inside = [f"\t\t{a} -> {b} [style=invis]" for a, b in itertools.pairwise(stmt.ids)]
+    else:
+        inside = [f"\t\t{nid}" for nid in stmt.ids]
+    return "\n".join(["\t{", "\t\trank=same", *inside, "\t}"])
+
 
 def _same_rank(dot: Drawing, stmt: SameRank) -> None:
     with dot.subgraph() as column:

@@ -21,6 +21,7 @@ import html
 import itertools
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 from .. import ops
 from ..engine import Constant, Value
@@ -57,7 +58,9 @@ class Picture:
     marks: Marks
     options: DrawOptions
 
+    @cached_property
     def dot_graph(self) -> DotGraph:
+        """The picture's DOT statements (written once)."""
         return _Writer(self).write()
 
 
