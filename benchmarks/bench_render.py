@@ -10,6 +10,8 @@ the time dot takes to lay it out and write SVG (best of N), and the picture's si
   reused by every product), a 300-op chain whose ops also read results up to 30 steps back,
   a 60-step chain z = tanh(0.9·z), and three 1,000-node graphs (x·x·…·x with 1,000 factors, a
   deep chain as above, a cubic's mean squared error over samples).
+Then the step-through: Stepper(root).to_html() from scratch (the frames, one dot run for the
+layout, the neato runs at fixed positions, the page), with its frames and the page's size.
 The budget: any graph draw() accepts with its default max_nodes renders in at most 5 s on a
 2-core machine. Nothing is asserted.
 """
@@ -27,6 +29,7 @@ from typing import Any
 from microgradnet.engine import Value, topological_order, vsum
 from microgradnet.losses import bce_with_logits
 from microgradnet.nn import MLP
+from microgradnet.stepper import Stepper
 from microgradnet.viz import draw, svg_text
 
 
@@ -152,6 +155,16 @@ def report(title: str, root: Value, repeat: int, **kwargs: Any) -> None:
     )
 
 
+def report_stepper(title: str, root: Value, repeat: int) -> None:
+    page = Stepper(root).to_html()
+    t_html = best_of(repeat, lambda: Stepper(root).to_html())
+    frames = len(Stepper(root))
+    print(
+        f"  {title:<40} {frames:>5} frames | to_html {t_html * 1e3:7.1f} ms"
+        f" | {len(page.encode()) / 1000:7.1f} kB"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure (best is kept)")
@@ -176,6 +189,11 @@ def main() -> None:
     report("1,000-node deep chain (reads 30 back)", deep_chain(1000), r)
     report("1,000-node cubic MSE", cubic_mse(1000), r)
     report("1,000-node cubic MSE, show_backward", cubic_mse(1000), r, show_backward=True)
+    print("Stepper(root).to_html(), default options")
+    report_stepper("seed 001: (x·w + b)²", seed001(), r)
+    report_stepper("Masha's network (seed 002)", masha(), r)
+    report_stepper("MLP(2,[4,4,1]) (collapsed by neuron)", mlp_loss([4, 4, 1], False), r)
+    report_stepper("tanh chain, 12 steps", tanh_chain(12), r)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,103 @@
+"""The HTML stepper's output: the same bytes for the same input in any process, labels of any
+content (a lone surrogate) in every output, and the bounds of its arguments."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from networks import seed001
+
+import microgradnet.stepper as stepper_module
+from microgradnet.engine import Value
+from microgradnet.html_stepper import svg_pieces
+from microgradnet.stepper import MAX_INTERVAL, Stepper
+
+ROOT = Path(__file__).resolve().parent.parent
+FRAGMENT = """
+import hashlib, sys
+sys.path.insert(0, {tests!r})
+from networks import seed001
+from microgradnet.stepper import Stepper
+print(hashlib.sha256(Stepper(seed001()[3]).to_html(page=False).encode()).hexdigest())
+"""
+
+
+def fragment_digest_in_a_new_process() -> str:
+    env = dict(
+        os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", FRAGMENT.format(tests=str(ROOT / "tests"))],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=True,
+    )
+    return done.stdout.strip()
+
+
+@pytest.mark.needs_dot
+def test_the_same_stepper_gives_the_same_bytes_in_any_process() -> None:
+    here = hashlib.sha256(Stepper(seed001()[3]).to_html(page=False).encode()).hexdigest()
+    assert fragment_digest_in_a_new_process() == fragment_digest_in_a_new_process() == here
+    other = Stepper(seed001()[3], forward=False).to_html(page=False)
+    assert hashlib.sha256(other.encode()).hexdigest() != here
+
+
+@pytest.mark.needs_dot
+def test_a_lone_surrogate_in_a_label_is_shown_not_fatal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """to_html, save_html and the notebook's bundle all write a label holding "\\ud800" as
+    \\xd800 (as the drawings do), in text that encodes as UTF-8."""
+    x = Value(2.0, "x\ud800")
+    L = (x * 3.0) ** 2
+    L.label = "L\udfff"
+    stepper = Stepper(L, rankdir="LR", interval=500)
+    page = stepper.to_html(title="t\ud800")
+    assert page.encode("utf-8") and "x\\xd800 = 2 (given)" in page
+    assert "<title>t\\xd800</title>" in page and "d(L\\xdfff)/d(L\\xdfff) = 1 (the seed)" in page
+    saved = stepper.save_html(tmp_path / "steps.html")
+    assert "x\\xd800" in saved.read_text(encoding="utf-8")
+    monkeypatch.setattr(stepper_module, "_in_kernel", lambda: False)
+    bundle = stepper._repr_mimebundle_()
+    assert json.dumps(bundle, ensure_ascii=False).encode("utf-8")
+    assert "Stepper over L\\xdfff" in bundle["text/plain"]
+    assert all(f.text.encode("utf-8") for f in stepper.frames())
+
+
+def test_interval_is_bounded() -> None:
+    """A browser runs an interval past 2³¹ − 1 ms at once: intervals past a minute are refused,
+    naming the argument and the range."""
+    L = seed001()[3]
+    with pytest.raises(
+        ValueError,
+        match=r"Stepper: interval must be a positive int \(ms\) of at most MAX_INTERVAL = 60000 "
+        r"\(one minute\), got 2147483648",
+    ):
+        Stepper(L, interval=2**31)
+    with pytest.raises(TypeError, match=r"Stepper: interval must be a positive int \(ms\), got"):
+        Stepper(L, interval=1.5)  # type: ignore[arg-type]
+    assert Stepper(L, interval=MAX_INTERVAL).interval == 60_000
+    with pytest.raises(TypeError, match=r"Stepper: unknown drawing option 'rank_dir'; draw\(\)"):
+        Stepper(L, rank_dir="LR")
+
+
+@pytest.mark.needs_dot
+def test_svg_pieces_drop_titles_ids_and_comments() -> None:
+    from microgradnet.viz import to_svg
+
+    svg = to_svg(seed001()[3])
+    pieces = svg_pieces(svg)
+    joined = "".join(pieces)
+    assert pieces[0].startswith('<svg width="') and pieces[-1] == "</g>\n</svg>\n"
+    assert "<title>" not in joined and " id=" not in joined and "<!--" not in joined
+    assert sum(p.startswith('<g class="node"') for p in pieces) == joined.count('class="node"') == 9
+    assert ">∂L/∂x = 42<" in joined
