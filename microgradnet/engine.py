@@ -327,8 +327,10 @@ def vsum(values: Iterable[Value | float]) -> Value:
 
 
 def topological_order(root: Value | Sequence[Value]) -> list[Value]:
-    """Every node of root's graph once, each after all of its children; root may also be a
-    list of roots (the nodes of all their graphs, each once)."""
+    """Every node of root's graph once, each after all of its children, and operands in operand
+    order (x before w in x·w, the first neuron before the second): the order of the forward
+    steps, reversed for backward's. root may also be a list of roots (their graphs, each node
+    once)."""
     if isinstance(root, Value):
         roots: Sequence[Value] = (root,)
     else:
@@ -874,14 +876,14 @@ def _interior_postorder(
             if a._a is not None and a._mark is not done:
                 push(a)
         elif b is nary:
-            for child in a:
+            for child in reversed(a):
                 if child._a is not None and child._mark is not done:
                     push(child)
-        else:
-            if type(a) is not float and a._a is not None and a._mark is not done:
-                push(a)
+        else:  # the first operand on top: its graph comes first (x before w in x·w)
             if type(b) is not float and b._a is not None and b._mark is not done:
                 push(b)
+            if type(a) is not float and a._a is not None and a._mark is not done:
+                push(a)
     return order
 
 
@@ -904,7 +906,7 @@ def _postorder(roots: Sequence[Value]) -> list[Value]:
         elif node._mark is not token:
             node._mark = token
             stack += (node, _EXIT)
-            stack.extend(node.children)
+            stack.extend(reversed(node.children))
     return order
 
 

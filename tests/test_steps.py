@@ -56,7 +56,7 @@ def assert_steps_match_backward(root: Value) -> None:
 def test_seed001_backward_steps() -> None:
     x, w, b, L = seed001()
     steps = list(backward_steps(L))
-    assert len(steps) == 7  # x, w, b, 2, x*w, x*w + b, L
+    assert len(steps) == 7  # L, 2, x*w + b, b, x*w, w, x: the forward order x, w, ... reversed
     first = steps[0]
     assert first.node is L and first.grad == 1.0
     to_sum = first.pushes[0]
@@ -85,9 +85,10 @@ def test_seed001_step_text() -> None:
     L = seed001()[3]
     texts = [s.text() for s in backward_steps(L)]
     assert texts[0] == "step 1: L is reached with dL/dL = 1\n  dL/d(x·w + b) += 14 × 1 = 14"
-    assert "  dL/dx += 3 × 14 = 42\n  dL/dw += 2 × 14 = 28" in texts[2]
-    assert texts[3] == "step 4: x is reached with dL/dx = 42 (a leaf: nothing to pass on)"
-    assert texts[-1] == "step 7: 2 is a constant: not differentiated"  # the exponent of **2
+    assert texts[1] == "step 2: 2 is a constant: not differentiated"  # the exponent of **2
+    assert "  dL/d(x·w) += 1 × 14 = 14\n  dL/db += 1 × 14 = 14" in texts[2]
+    assert "  dL/dx += 3 × 14 = 42\n  dL/dw += 2 × 14 = 28" in texts[4]
+    assert texts[-1] == "step 7: x is reached with dL/dx = 42 (a leaf: nothing to pass on)"
     assert str(list(backward_steps(L))[1]) == texts[1]
     L.label = "loss"
     assert next(iter(backward_steps(L))).text().startswith("step 1: loss is reached with dloss")
@@ -158,7 +159,9 @@ def test_grads_after() -> None:
     x, w, b, L = seed001()
     grads, steps = grads_after(L, 0)
     assert grads == {L: 1.0} and len(steps) == 7
-    grads, _ = grads_after(L, 3)
+    grads, _ = grads_after(L, 3)  # L, the constant 2, x·w + b: b has its gradient, x not yet
+    assert grads[b] == 14.0 and x not in grads
+    grads, _ = grads_after(L, 5)
     assert (grads[x], grads[w], grads[b]) == (42.0, 28.0, 14.0)
     for bad in (-1, 8, 1.0, True, "2"):
         with pytest.raises(ValueError, match=r"step must be an int from 0 to 7"):
@@ -184,13 +187,12 @@ def test_seed001_forward_steps() -> None:
     L = seed001()[3]
     steps = list(forward_steps(L))
     assert [s.node for s in steps] == topological_order(L)
-    assert [s.data for s in steps if type(s.node) is not Constant] == [1, 3, 2, 6, 7, 49]
-    texts = [s.text() for s in steps]
-    assert "step 5: x·w = 2·3 = 6" in texts
-    assert "step 6: x·w + b = 6 + 1 = 7" in texts
+    assert [s.data for s in steps if type(s.node) is not Constant] == [2, 3, 6, 1, 7, 49]
+    texts = [s.text() for s in steps]  # in the expression's order: x, w, x·w, b, ...
+    assert texts[:3] == ["step 1: x = 2 (given)", "step 2: w = 3 (given)", "step 3: x·w = 2·3 = 6"]
+    assert "step 5: x·w + b = 6 + 1 = 7" in texts
     assert texts[-1] == "step 7: L = 7² = 49"
-    assert "step 4: x = 2 (given)" in texts
-    assert "step 1: the constant 2" in texts
+    assert texts[5] == "step 6: the constant 2"
 
 
 @pytest.mark.parametrize(
