@@ -455,6 +455,15 @@ def _finite(x: float) -> bool:
 
 _BINARY_POINTS = ((0.3, -1.2), (2.0, 5.0))
 
+
+def _d_atan2(out: Any, y: Any, x: Any) -> tuple[Any, Any]:
+    """d atan2(y, x) / dy = x/(x² + y²), d / dx = −y/(x² + y²); (0, 0) at the origin, where no
+    limit exists (PyTorch's convention)."""
+    r2 = x * x + y * y
+    origin = fn.data(r2) == 0
+    return fn.where(origin, 0.0, lambda: x / r2), fn.where(origin, 0.0, lambda: -y / r2)
+
+
 _BUILTINS: list[Op] = [
     Op(
         "+", 2, operator.add, constant(ONE, ONE),
@@ -558,6 +567,20 @@ _BUILTINS: list[Op] = [
         "cos", 1, math.cos, lambda out, a: (-fn.sin(a),), methods=("cos",),
         numpy_forward=np.cos, glyph="cos", latex=r"\cos", torch="cos",
         derivative_texts=_texts("−sin({name_x})"), doc="Cosine (radians); cos' = -sin.",
+    ),
+    Op(
+        "tan", 1, math.tan, lambda out, a: (1 + out * out,), methods=("tan",),
+        numpy_forward=np.tan, latex=r"\tan", torch="tan", derivative_texts=_texts("1 + {out}²"),
+        doc="Tangent (radians); tan' = 1 + tan**2.", points=((-1.1,), (-0.4,), (0.35,), (1.2,)),
+    ),
+    Op(
+        "atan2", 2, math.atan2, _d_atan2, methods=("atan2",), numpy_forward=np.arctan2,
+        latex=r"\operatorname{atan2}", torch="atan2",
+        derivative_texts=_texts("{y}/({x}² + {y}²)", "−{x}/({x}² + {y}²)"),
+        doc="atan2(y, x): the angle of the point (x, y), in [−π, π] (y.atan2(x), as "
+        "torch.atan2(y, x)); d/dy = x/(x² + y²), d/dx = −y/(x² + y²).",
+        kink="atan2'(0, 0) = (0, 0), as PyTorch (no limit exists there)",
+        points=((0.3, -1.2), (2.0, 5.0), (-0.7, 0.4), (-1.5, -2.0)),
     ),
     Op(
         "abs", 1, abs, lambda out, a: (fn.sign(a),), methods=("abs", "__abs__"),

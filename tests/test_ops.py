@@ -262,6 +262,42 @@ def test_new_ops_pass_gradcheck_and_replay() -> None:
     assert tape.forward(X).tolist() == pytest.approx(expected, rel=1e-12)
 
 
+# -- the math functions: worked values and conventions ----------------------------------------
+
+
+def test_tan_and_atan2_worked_values() -> None:
+    x = Value(math.pi / 4, "x")
+    t = x.tan()
+    t.backward()
+    assert (t.data, x.grad) == (pytest.approx(1.0), pytest.approx(2.0))  # tan' = 1 + tan²
+    assert ops.derivative_text(t, 0, ["x"], "t") == "1 + t²"
+    y, x = Value(-1.0, "y"), Value(-1.0, "x")
+    a = y.atan2(x)  # the third quadrant: −3π/4
+    a.backward()
+    assert a.data == pytest.approx(-3 * math.pi / 4, rel=1e-15)
+    assert (y.grad, x.grad) == (pytest.approx(-0.5), pytest.approx(0.5))  # x/r², −y/r²
+    assert ops.text_form(a, ["y", "x"]) == "atan2(y, x)"
+    assert [ops.derivative_text(a, i, ["y", "x"], "a") for i in (0, 1)] == [
+        "x/(y² + x²)",
+        "−y/(y² + x²)",
+    ]
+    assert ops.fn.atan2(1.0, Value(0.0)).data == pytest.approx(math.pi / 2)  # a number first
+    assert parse_expression("atan2(y, x)", {"x": x, "y": y}).data == a.data
+
+
+def test_atan2_at_the_origin_follows_pytorch() -> None:
+    """No limit exists at (0, 0): the derivatives are (0, 0), as torch.atan2's."""
+    y, x = Value(0.0), Value(0.0)
+    a = y.atan2(x)
+    assert (a.data, a.local_grads) == (0.0, (0.0, 0.0))
+    dy, dx = gradients(a, [y, x], create_graph=True)
+    assert (dy, dx) == (0.0, 0.0)
+    X = np.array([[0.0, 0.0], [1.0, 1.0]])
+    u, v = Value(0.5, "u"), Value(0.5, "v")
+    tape = Tape(u.atan2(v), [u, v], [])
+    assert tape.forward(X).tolist() == pytest.approx([0.0, math.pi / 4])
+
+
 # -- custom ops --------------------------------------------------------------------------------
 
 
