@@ -11,7 +11,7 @@ import re
 import unicodedata
 
 from ._format import number_format
-from .notation import latex_name
+from .optable import OPS
 
 _LATEX_CHARS = {
     "·": r" \cdot ",
@@ -109,9 +109,9 @@ def _latex_char(char: str) -> str:
 
 def latex_identifier(name: str) -> str:
     """w1 → w_{1}, y_hat → \\hat{y}, tanh → \\tanh, relu → \\operatorname{relu}."""
-    function = latex_name(name)  # the op record's LaTeX name
-    if function is not None:
-        return function
+    op = OPS.get(name)
+    if op is not None and op.latex:  # a function: its op record's LaTeX name
+        return op.latex
     base, _, rest = name.partition("_")
     if rest == "hat" and len(base) == 1:
         return f"\\hat{{{base}}}"

@@ -176,7 +176,7 @@ def ieee(rule: Rule, *args: Any) -> Any:
     try:
         return rule(*args)
     except (ZeroDivisionError, OverflowError, ValueError):
-        rule = NUMPY_TWINS.get(rule, rule)
+        rule = _NUMPY_TWINS.get(rule, rule)
         with np.errstate(all="ignore"):
             out = rule(*[np.float64(a) if type(a) in (float, int) else a for a in args])
         return tuple(map(float, out)) if isinstance(out, tuple) else float(out)
@@ -973,7 +973,7 @@ def _completed(op: Op) -> Op:
 
 OPS: dict[str, Op] = {op.name: _completed(op) for op in _BUILTINS}
 BUILTIN_NAMES = frozenset(OPS)
-NUMPY_TWINS: dict[Rule, Rule] = {  # a built-in's forward -> its numpy form, for ieee
+_NUMPY_TWINS: dict[Rule, Rule] = {  # a built-in's forward -> its numpy form, for ieee
     op.forward: op.numpy_forward
     for op in _BUILTINS
     if op.numpy_forward is not None and op.arity != NARY

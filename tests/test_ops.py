@@ -12,11 +12,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from microgradnet import MLP, Constant, Value, define_op, fit, gradients, no_gc, ops
+from microgradnet import MLP, Constant, Value, define_op, explain, fit, gradients, no_gc, ops
 from microgradnet import math as mm
 from microgradnet.expr import FUNCTIONS, parse_expression
 from microgradnet.latex import latex_text
 from microgradnet.replay import Tape
+from microgradnet.steps import forward_steps
 from microgradnet.transforms import grad, gradcheck
 
 H = 1e-6
@@ -199,6 +200,63 @@ def test_glyphs_and_constant_operands() -> None:
     assert ops.constant_operands(x**y) == ()
     assert ops.constant_operands(x.leaky_relu(0.2)) == ()
     assert ops.parameters(x.leaky_relu(0.2)) == (0.2,)
+
+
+@pytest.mark.parametrize(("name", "point"), [(n, p) for n, p in CASES if not ops.OPS[n].hidden])
+def test_the_compiled_replay_of_every_op_matches_the_engine(
+    name: str, point: tuple[float, ...]
+) -> None:
+    """op(x_i·p_i) on a tape (the numpy forms, batched) against the engine: the values at the
+    record's point and at a nearby one, and d/dp_i = x_i·∂op/∂x_i summed over both."""
+    op = ops.OPS[name]
+    xs, ps = split(op, point)
+    free = [i for i in range(len(xs)) if not undefined_derivative(op, xs, i)]
+    rows = [list(xs), [x * (1 + 1e-3) if i in free else x for i, x in enumerate(xs)]]
+
+    def build(data: list[float], weights: list[Value]) -> tuple[Value, list[Value]]:
+        inputs = [Value(data[i], f"x{i}") for i in free]
+        operands: list[Any] = list(data)
+        for k, i in enumerate(free):
+            operands[i] = inputs[k] * weights[k]
+        if op.methods:
+            return getattr(operands[0], op.methods[0])(*operands[1:], *ps), inputs
+        return ops.apply(name, *operands, *ps), inputs
+
+    weights = [Value(1.0, f"p{i}") for i in free]
+    expected = []
+    for row in rows:
+        root, _ = build(row, weights)
+        root.backward()
+        expected.append(root.data)
+    engine_grads = [w.grad for w in weights]
+    for w in weights:
+        w.grad = 0.0
+    root, inputs = build(rows[0], weights)
+    tape = Tape(root, inputs, weights)
+    X = np.array([[row[i] for i in free] for row in rows])
+    assert tape.forward(X).tolist() == pytest.approx(expected, rel=1e-12, abs=1e-300)
+    tape.backward([1.0, 1.0])
+    assert [w.grad for w in weights] == pytest.approx(engine_grads, rel=1e-12, abs=1e-300)
+
+
+@pytest.mark.parametrize("name", [op.name for op in CALLED if op.arity != ops.NARY])
+def test_the_step_texts_and_explain_write_every_op(name: str) -> None:
+    """The forward step writes the op on its numbers, and explain's chain rule, in text and
+    LaTeX, carries each local derivative as the record writes it, and its number."""
+    op = ops.OPS[name]
+    node, _ = make(op, op.points[0])
+    node.label = "o"
+    step = str(list(forward_steps(node))[-1])
+    assert step.endswith(f" = {node.data:.6g}")
+    if op.notation == "call":
+        assert f" = {op.name}(" in step
+    i = next(k for k, c in enumerate(node.children) if c.label)
+    names = [c.label or f"{c.data:g}" for c in node.children]
+    formula = ops.derivative_text(node, i, names, "o")
+    assert formula is not None
+    explanation = explain(node, node.children[i])
+    assert f"{float(node.local_grads[i]):.6g}" in str(explanation)
+    assert latex_text(formula) in explanation.to_latex()
 
 
 # -- the third derivative of every op: nested gradients against differences and PyTorch ------
