@@ -1,10 +1,11 @@
 """A safe parser from formula text, such as ``(x*w + b)**2``, to a Value graph.
 
 The text is parsed by Python's ``ast`` (``mode="eval"``), never run: a first pass walks the tree
-and refuses everything but numbers, the declared variables, ``+ - * / **``, unary ``-`` and ``+``,
-and calls of the functions in ``FUNCTIONS`` (the op table's functions; ops defined with
-``define_op`` only when the caller passes ``custom_ops=True``); a second pass evaluates the tree
-into Values.
+and refuses everything but numbers, the declared variables, the binary operators of the op table
+(``OPERATORS``: ``+ - * / ** % //``, each an op whose record names the Python operator among
+its methods), unary ``-`` and ``+``, and calls of the functions in ``FUNCTIONS`` (the op
+table's functions; ops defined with ``define_op`` only when the caller passes
+``custom_ops=True``); a second pass evaluates the tree into Values.
 Both passes use an explicit stack, so nothing recurses, and inputs longer than ``MAX_LENGTH``
 characters or nested deeper than ``MAX_DEPTH`` levels are refused before any arithmetic.
 
@@ -32,14 +33,35 @@ MAX_LENGTH = 2000
 MAX_DEPTH = 100
 FUNCTIONS = tuple(ops.cli_functions())  # the built-in functions a formula may call
 
-_BINARY: dict[type[ast.operator], tuple[str, Callable[[Any, Any], Any]]] = {
-    ast.Add: ("+", operator.add),
-    ast.Sub: ("-", operator.sub),
-    ast.Mult: ("*", operator.mul),
-    ast.Div: ("/", operator.truediv),
-    ast.Pow: ("**", operator.pow),
+# Python's binary operators and the method each calls (the language's own table)
+_PYTHON_OPERATORS: dict[type[ast.operator], str] = {
+    ast.Add: "__add__",
+    ast.Sub: "__sub__",
+    ast.Mult: "__mul__",
+    ast.Div: "__truediv__",
+    ast.Pow: "__pow__",
+    ast.FloorDiv: "__floordiv__",
+    ast.Mod: "__mod__",
+    ast.MatMult: "__matmul__",
+    ast.LShift: "__lshift__",
+    ast.RShift: "__rshift__",
+    ast.BitAnd: "__and__",
+    ast.BitOr: "__or__",
+    ast.BitXor: "__xor__",
+}
+# those a formula may use: an op of the table is called by the method (evaluated by Python's
+# own operator function, so Values build the op's node and numbers fold by the engine's rules)
+_BINARY: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
+    kind: getattr(operator, method)
+    for kind, method in _PYTHON_OPERATORS.items()
+    if any(method in op.methods for op in ops.OPS.values() if op.builtin and op.cli)
 }
 _OPERATOR_SYMBOLS: dict[type[ast.AST], str] = {
+    ast.Add: "+",
+    ast.Sub: "-",
+    ast.Mult: "*",
+    ast.Div: "/",
+    ast.Pow: "**",
     ast.FloorDiv: "//",
     ast.Mod: "%",
     ast.MatMult: "@",
@@ -51,6 +73,7 @@ _OPERATOR_SYMBOLS: dict[type[ast.AST], str] = {
     ast.Not: "not",
     ast.Invert: "~",
 }
+OPERATORS = tuple(_OPERATOR_SYMBOLS[kind] for kind in _BINARY)  # "+", "-", ..., "%", "//"
 _REFUSED: dict[type[ast.AST], str] = {
     ast.Attribute: "attribute access",
     ast.Subscript: "subscript",
@@ -251,7 +274,7 @@ def _evaluate(
             out = -a if isinstance(node.op, ast.USub) else a
         elif isinstance(node, ast.BinOp):
             a, b = results.pop(node.left), results.pop(node.right)
-            out = _fold(_BINARY[type(node.op)][1], a, b)
+            out = _fold(_BINARY[type(node.op)], a, b)
         else:
             assert isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
             args = [results.pop(arg) for arg in node.args]

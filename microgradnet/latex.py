@@ -1,6 +1,8 @@
-"""Formula text as LaTeX math: names, numbers, + - · / ^ ** ², subscripts and functions.
+"""Formula text as LaTeX math: names, numbers, + - · / ^ ** ² // %, subscripts and functions.
 
 Used by ``Explanation.to_latex``: ``latex_text("o₂·(1 − o₂)")`` is ``o_{2} \\cdot (1 - o_{2})``.
+A function is written as its op record's ``latex`` name (``tan`` as ``\\tan``), else as
+``\\operatorname{name}``.
 """
 
 from __future__ import annotations
@@ -9,9 +11,8 @@ import re
 import unicodedata
 
 from ._format import number_format
+from .optable import OPS
 
-_LATEX_FUNCTIONS = {"exp": r"\exp", "log": r"\log", "tanh": r"\tanh", "sin": r"\sin"}
-_LATEX_FUNCTIONS |= {"cos": r"\cos", "sigmoid": r"\sigma", "sqrt": r"\operatorname{sqrt}"}
 _LATEX_CHARS = {
     "·": r" \cdot ",
     "*": r" \cdot ",
@@ -22,6 +23,10 @@ _LATEX_CHARS = {
     "ŷ": r"\hat{y}",
     "∂": r"\partial ",
     "√": r"\sqrt",
+    "π": r"\pi ",
+    "Φ": r"\Phi ",
+    "φ": r"\varphi ",
+    "//": r"\mathbin{//}",
     "#": r"\#",
     "%": r"\%",
     "&": r"\&",
@@ -35,7 +40,7 @@ _LATEX_CHARS = {
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
 SUBSCRIPTS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
 _LATEX_TOKEN = re.compile(
-    r"[A-Za-z][A-Za-z0-9_]*|\d+\.?\d*(?:e[+-]?\d+)?|[⁰¹²³⁴⁵⁶⁷⁸⁹⁻]+|[₀₁₂₃₄₅₆₇₈₉]+|\*\*|.",
+    r"[A-Za-z][A-Za-z0-9_]*|\d+\.?\d*(?:e[+-]?\d+)?|[⁰¹²³⁴⁵⁶⁷⁸⁹⁻]+|[₀₁₂₃₄₅₆₇₈₉]+|\*\*|//|.",
     re.DOTALL,
 )
 
@@ -104,8 +109,9 @@ def _latex_char(char: str) -> str:
 
 def latex_identifier(name: str) -> str:
     """w1 → w_{1}, y_hat → \\hat{y}, tanh → \\tanh, relu → \\operatorname{relu}."""
-    if name in _LATEX_FUNCTIONS:
-        return _LATEX_FUNCTIONS[name]
+    op = OPS.get(name)
+    if op is not None and op.latex:  # a function: its op record's LaTeX name
+        return op.latex
     base, _, rest = name.partition("_")
     if rest == "hat" and len(base) == 1:
         return f"\\hat{{{base}}}"

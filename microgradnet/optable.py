@@ -83,9 +83,13 @@ class Op:
     operand i is a Value, whose derivative would be undefined there.
     methods: the Value attributes that build the node ("tanh"; "__add__" with reflected
     "__radd__"). notation: "call" name(x), "infix" a symbol b, "prefix", "power", "abs", "sum",
-    "dot"; text(operand texts) overrides it. glyph: a string, or a function of the node's
+    "dot"; text(operand texts) overrides it; symbol: an infix op's text between its operands
+    (spaced at SUM precedence). glyph: a string, or a function of the node's
     ``NodeFacts``; derivative_texts(facts, operand names, out name) -> one text (or None) per
-    operand. torch: the PyTorch function computing the same (``torch.<torch>(x, *params)``).
+    operand. torch: the PyTorch function computing the same, with the same derivatives
+    (``torch.<torch>(x, *params, **torch_kwargs)``: ``div`` with ``rounding_mode="floor"`` for
+    ``//``); to_torch builds activations from it. kink: the convention where the derivative does
+    not exist or is a limit (the README's table of conventions lists each).
     points: operand tuples (then params) inside the domain, away from kinks, where the
     table-driven tests check the rules.
     """
@@ -112,6 +116,7 @@ class Op:
     cli: bool = True
     activation: bool = False
     torch: str | None = None
+    torch_kwargs: Mapping[str, Any] = field(default_factory=dict)
     kink: str = ""
     doc: str = ""
     points: tuple[tuple[float, ...], ...] = ((-2.3,), (-0.4,), (0.35,), (1.7,))
@@ -165,10 +170,13 @@ def _np_sigmoid(x: Any) -> Any:
 
 def ieee(rule: Rule, *args: Any) -> Any:
     """rule(*args) on floats, or where Python raises for a division by zero, an overflow or a
-    domain error, the same rule on numpy float64 scalars: the IEEE limit (±inf, nan)."""
+    domain error, the same rule on numpy float64 scalars: the IEEE limit (±inf, nan). A
+    built-in op's forward (``math.sinh``, which raises for numpy scalars too) is rerun as its
+    ``numpy_forward``."""
     try:
         return rule(*args)
     except (ZeroDivisionError, OverflowError, ValueError):
+        rule = _NUMPY_TWINS.get(rule, rule)
         with np.errstate(all="ignore"):
             out = rule(*[np.float64(a) if type(a) in (float, int) else a for a in args])
         return tuple(map(float, out)) if isinstance(out, tuple) else float(out)
@@ -234,14 +242,6 @@ class Functions:
         return pick() if callable(pick) else pick
 
     @staticmethod
-    def sign(x: Any) -> Any:
-        """1, -1 or 0 by the sign of x's data (a number or an array: never a node)."""
-        d = fn.data(x)
-        if _is_array(d):
-            return np.sign(d)
-        return 1.0 if d > 0 else -1.0 if d < 0 else 0.0
-
-    @staticmethod
     def step(x: Any) -> Any:
         """1 where x's data > 0, else 0 (relu's derivative; a number or an array)."""
         d = fn.data(x)
@@ -251,23 +251,31 @@ class Functions:
 fn = Functions()
 
 
+_NUMERIC = (float, int, np.ndarray, np.floating)
+
+
+def _is_numpy(x: Any) -> bool:
+    return isinstance(x, (np.ndarray, np.floating))
+
+
 def _dispatcher(op: Op, method: str) -> Callable[..., Any]:
-    """fn.<name>: the op on floats (its forward), arrays (numpy_forward) or Values (the node)."""
+    """fn.<name>: the op on Python numbers (its forward), numpy arrays and scalars
+    (numpy_forward, so that ``ieee`` reruns a rule with IEEE limits) or Values (the node)."""
     forward, numpy_forward, arity = op.forward, op.numpy_forward, op.arity
 
     def unary(x: Any, *params: Any) -> Any:
         if type(x) is float or type(x) is int:
             return forward(float(x), *params)
-        if _is_array(x) and numpy_forward is not None:
-            return numpy_forward(x, *params)
-        if isinstance(x, np.floating):
-            return forward(float(x), *params)
+        if _is_numpy(x):
+            return (
+                forward(float(x), *params) if numpy_forward is None else numpy_forward(x, *params)
+            )
         return getattr(x, method)(*params)
 
     def binary(x: Any, y: Any) -> Any:
-        if _is_number(x) and _is_number(y):
+        if type(x) in (float, int) and type(y) in (float, int):
             return forward(float(x), float(y))
-        if (_is_array(x) or _is_array(y)) and numpy_forward is not None:
+        if isinstance(x, _NUMERIC) and isinstance(y, _NUMERIC) and numpy_forward is not None:
             return numpy_forward(x, y)
         host = x if hasattr(x, method) else y  # a Value (its method takes a number first too)
         return getattr(type(host), method)(x, y)
@@ -402,6 +410,9 @@ def _np_softplus(x: Any) -> Any:
 _SQRT2 = math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _erf_array = np.vectorize(math.erf, otypes=[float])
+_erfc_array = np.vectorize(math.erfc, otypes=[float])
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+_LN2, _LN10 = math.log(2.0), math.log(10.0)
 
 
 def _normal_cdf(x: float) -> float:
@@ -449,11 +460,123 @@ def _np_d_dot(out: Any, xs: Any) -> Any:
     return np.concatenate(parts, axis=1)
 
 
+# -- the rules of the scalar math library ----------------------------------------------------------
+
+
+def _d_abs(out: Any, a: Any) -> tuple[Any]:
+    """abs' = the sign of the data, 0 at 0 (a number or an array, never a node)."""
+    d = fn.data(a)
+    return (np.sign(d) if _is_array(d) else 1.0 if d > 0 else -1.0 if d < 0 else 0.0,)
+
+
+def _sign(x: float) -> float:
+    """1, -1, or x itself for ±0 and NaN (as numpy.sign)."""
+    return 1.0 if x > 0 else -1.0 if x < 0 else x
+
+
+def _integral(round_: Callable[[float], Any]) -> Rule:
+    """floor, ceil, trunc or round as a float; ±inf and NaN stay as they are."""
+
+    def f(x: float) -> float:
+        return float(round_(x)) if math.isfinite(x) else x
+
+    f.__name__ = round_.__name__
+    return f
+
+
+def _choice(larger: bool) -> Rule:
+    """maximum's (larger) or minimum's rule: 1 for the chosen operand, 0 for the other, ½ each
+    at a tie (as torch.maximum); 0 for both where either is NaN."""
+
+    def rule(out: Any, x: Any, y: Any) -> tuple[Any, Any]:
+        xd, yd = fn.data(x), fn.data(y)
+        first, second = (xd > yd, yd > xd) if larger else (xd < yd, yd < xd)
+        tie = xd == yd
+        return (
+            fn.where(first, 1.0, fn.where(tie, 0.5, 0.0)),
+            fn.where(second, 1.0, fn.where(tie, 0.5, 0.0)),
+        )
+
+    return rule
+
+
+def _choice_texts(larger: bool) -> Texts:
+    def texts(facts: NodeFacts, names: Sequence[str], out: str) -> tuple[str | None, ...]:
+        x, y = facts.operands
+        if x == y:
+            return "1/2", "1/2"
+        return ("1", "0") if (x > y) == larger else ("0", "1")
+
+    return texts
+
+
+def _maximum(x: float, y: float) -> float:
+    return math.nan if x != x or y != y else x if x >= y else y
+
+
+def _minimum(x: float, y: float) -> float:
+    return math.nan if x != x or y != y else x if x <= y else y
+
+
+def _clamp(x: float, lo: float, hi: float) -> float:
+    """min(max(x, lo), hi): hi where lo > hi, as torch.clamp; NaN stays NaN."""
+    t = lo if x < lo else x
+    return hi if t > hi else t
+
+
+def _d_clamp(out: Any, x: Any, lo: Any, hi: Any) -> tuple[Any]:
+    """1 where lo <= x <= hi (the ends included, as PyTorch), else 0."""
+    d = fn.data(x)
+    return (fn.where((d >= lo) & (d <= hi), 1.0, 0.0),)
+
+
+def _clamp_texts(facts: NodeFacts, names: Sequence[str], out: str) -> tuple[str | None, ...]:
+    lo, hi = facts.params
+    return ("1" if lo <= facts.operands[0] <= hi else "0",)
+
+
+def _d_hypot(out: Any, x: Any, y: Any) -> tuple[Any, Any]:
+    """d hypot / dx = x/hypot, d / dy = y/hypot; (0, 0) at the origin (as abs'(0) = 0)."""
+    origin = fn.data(out) == 0
+    return fn.where(origin, 0.0, lambda: x / out), fn.where(origin, 0.0, lambda: y / out)
+
+
+def _d_erf(out: Any, x: Any) -> tuple[Any]:
+    return (_TWO_OVER_SQRT_PI * fn.exp(-x * x),)
+
+
+def _d_erfc(out: Any, x: Any) -> tuple[Any]:
+    return (-_TWO_OVER_SQRT_PI * fn.exp(-x * x),)
+
+
+def _exp2(x: float) -> float:
+    return _pow(2.0, x)
+
+
+def _np_exp2(x: Any) -> Any:
+    with np.errstate(over="ignore"):
+        return np.exp2(x)
+
+
+def _outside_unit(a: Any) -> Any:
+    return abs(a) > 1
+
+
 def _finite(x: float) -> bool:
     return math.isfinite(x)
 
 
 _BINARY_POINTS = ((0.3, -1.2), (2.0, 5.0))
+_MOD_POINTS = ((5.3, 2.0), (-7.5, 2.0), (5.3, -2.0), (0.7, 1.8))  # away from the jumps
+
+
+def _d_atan2(out: Any, y: Any, x: Any) -> tuple[Any, Any]:
+    """d atan2(y, x) / dy = x/(x² + y²), d / dx = −y/(x² + y²); (0, 0) at the origin, where no
+    limit exists (PyTorch's convention)."""
+    r2 = x * x + y * y
+    origin = fn.data(r2) == 0
+    return fn.where(origin, 0.0, lambda: x / r2), fn.where(origin, 0.0, lambda: -y / r2)
+
 
 _BUILTINS: list[Op] = [
     Op(
@@ -496,6 +619,7 @@ _BUILTINS: list[Op] = [
         glyph=_power_glyph, symbol="^", notation="power", precedence=POWER, torch="pow",
         derivative_texts=_d_power_texts,
         kink="d(x**y)/dy = 0 where x <= 0 (a non-positive base's exponent is not differentiated)",
+        doc="x ** y (x.pow(y)); d/dx = y·x**(y - 1), d/dy = x**y·ln x (0 where x <= 0).",
         points=((0.7, 2.0), (1.3, -1.5), (2.0, 0.5), (-1.5, 3.0)),
     ),
     Op(
@@ -519,7 +643,8 @@ _BUILTINS: list[Op] = [
         "sqrt", 1, math.sqrt, lambda out, a: (0.5 / out,), methods=("sqrt",),
         numpy_forward=np.sqrt,
         domain=((lambda a: a < 0, ValueError, "input must be >= 0"),),
-        glyph="√", latex=r"\sqrt", torch="sqrt", derivative_texts=_texts("1/(2·{out})"),
+        glyph="√", latex=r"\operatorname{sqrt}", torch="sqrt",
+        derivative_texts=_texts("1/(2·{out})"),
         doc="Square root, for x >= 0 (its derivative at 0 is inf).", kink="sqrt'(0) = inf",
         points=((0.4,), (3.0,)),
     ),
@@ -560,9 +685,23 @@ _BUILTINS: list[Op] = [
         derivative_texts=_texts("−sin({name_x})"), doc="Cosine (radians); cos' = -sin.",
     ),
     Op(
-        "abs", 1, abs, lambda out, a: (fn.sign(a),), methods=("abs", "__abs__"),
+        "tan", 1, math.tan, lambda out, a: (1 + out * out,), methods=("tan",),
+        numpy_forward=np.tan, latex=r"\tan", torch="tan", derivative_texts=_texts("1 + {out}²"),
+        doc="Tangent (radians); tan' = 1 + tan**2.", points=((-1.1,), (-0.4,), (0.35,), (1.2,)),
+    ),
+    Op(
+        "atan2", 2, math.atan2, _d_atan2, methods=("atan2",), numpy_forward=np.arctan2,
+        latex=r"\operatorname{atan2}", torch="atan2",
+        derivative_texts=_texts("{y}/({x}² + {y}²)", "−{x}/({x}² + {y}²)"),
+        doc="atan2(y, x): the angle of the point (x, y), in [−π, π] (y.atan2(x), as "
+        "torch.atan2(y, x)); d/dy = x/(x² + y²), d/dx = −y/(x² + y²).",
+        kink="atan2'(0, 0) = (0, 0), as PyTorch (no limit exists there)",
+        points=((0.3, -1.2), (2.0, 5.0), (-0.7, 0.4), (-1.5, -2.0)),
+    ),
+    Op(
+        "abs", 1, abs, _d_abs, methods=("abs", "__abs__"),
         numpy_forward=np.abs, glyph="abs", notation="abs", torch="abs",
-        derivative_texts=lambda f, names, out: (fmt(fn.sign(f.operands[0])),),
+        derivative_texts=lambda f, names, out: (fmt(_d_abs(0.0, f.operands[0])[0]),),
         doc="|x|, with abs'(0) = 0.", kink="abs'(0) = 0",
     ),
     Op(
@@ -592,6 +731,215 @@ _BUILTINS: list[Op] = [
         numpy_forward=_np_normal_cdf, glyph="Φ", latex=r"\Phi", torch="special.ndtr",
         derivative_texts=_texts("φ({name_x})"),
         doc="Φ(x) = (1 + erf(x/√2))/2, the standard normal CDF; Φ' = φ, the normal density.",
+    ),
+    Op(
+        "sinh", 1, math.sinh, lambda out, a: (fn.cosh(a),), methods=("sinh",),
+        numpy_forward=np.sinh, latex=r"\sinh", torch="sinh",
+        derivative_texts=_texts("cosh({name_x})"), doc="Hyperbolic sine; sinh' = cosh.",
+    ),
+    Op(
+        "cosh", 1, math.cosh, lambda out, a: (fn.sinh(a),), methods=("cosh",),
+        numpy_forward=np.cosh, latex=r"\cosh", torch="cosh",
+        derivative_texts=_texts("sinh({name_x})"), doc="Hyperbolic cosine; cosh' = sinh.",
+    ),
+    Op(
+        "asin", 1, math.asin, lambda out, a: (1 / fn.sqrt(1 - a * a),),
+        methods=("asin",), numpy_forward=np.arcsin,
+        domain=((_outside_unit, ValueError, "input must be in [-1, 1]"),),
+        latex=r"\arcsin", torch="asin", derivative_texts=_texts("1/sqrt(1 − {x}²)"),
+        doc="Inverse sine, for -1 <= x <= 1; asin' = 1/sqrt(1 - x**2).",
+        kink="asin'(±1) = inf (the limit)", points=((-0.9,), (-0.4,), (0.35,), (0.8,)),
+    ),
+    Op(
+        "acos", 1, math.acos, lambda out, a: (-1 / fn.sqrt(1 - a * a),),
+        methods=("acos",), numpy_forward=np.arccos,
+        domain=((_outside_unit, ValueError, "input must be in [-1, 1]"),),
+        latex=r"\arccos", torch="acos", derivative_texts=_texts("−1/sqrt(1 − {x}²)"),
+        doc="Inverse cosine, for -1 <= x <= 1; acos' = -1/sqrt(1 - x**2).",
+        kink="acos'(±1) = -inf (the limit)", points=((-0.9,), (-0.4,), (0.35,), (0.8,)),
+    ),
+    Op(
+        "atan", 1, math.atan, lambda out, a: (1 / (1 + a * a),), methods=("atan",),
+        numpy_forward=np.arctan, latex=r"\arctan", torch="atan",
+        derivative_texts=_texts("1/(1 + {x}²)"), doc="Inverse tangent; atan' = 1/(1 + x**2).",
+    ),
+    Op(
+        "asinh", 1, math.asinh, lambda out, a: (1 / fn.sqrt(a * a + 1),), methods=("asinh",),
+        numpy_forward=np.arcsinh, latex=r"\operatorname{arsinh}", torch="asinh",
+        derivative_texts=_texts("1/sqrt({x}² + 1)"),
+        doc="Inverse hyperbolic sine; asinh' = 1/sqrt(x**2 + 1).",
+    ),
+    Op(
+        "acosh", 1, math.acosh, lambda out, a: (1 / fn.sqrt(a * a - 1),),
+        methods=("acosh",), numpy_forward=np.arccosh,
+        domain=((lambda a: a < 1, ValueError, "input must be >= 1"),),
+        latex=r"\operatorname{arcosh}", torch="acosh", derivative_texts=_texts("1/sqrt({x}² − 1)"),
+        doc="Inverse hyperbolic cosine, for x >= 1; acosh' = 1/sqrt(x**2 - 1).",
+        kink="acosh'(1) = inf (the limit)", points=((1.2,), (2.5,), (7.0,)),
+    ),
+    Op(
+        "atanh", 1, math.atanh, lambda out, a: (1 / (1 - a * a),), methods=("atanh",),
+        numpy_forward=np.arctanh,
+        domain=((lambda a: abs(a) >= 1, ValueError, "input must be in (-1, 1)"),),
+        latex=r"\operatorname{artanh}", torch="atanh", derivative_texts=_texts("1/(1 − {x}²)"),
+        doc="Inverse hyperbolic tangent, for -1 < x < 1; atanh' = 1/(1 - x**2).",
+        kink="atanh(±1) is refused, as math.atanh refuses it; as a limit (inside derivative "
+        "rules) atanh(±1) = ±inf and atanh'(±1) = inf",
+        points=((-0.9,), (-0.4,), (0.35,), (0.8,)),
+    ),
+    Op(
+        "log2", 1, math.log2, lambda out, a: (1 / (a * _LN2),), methods=("log2",),
+        numpy_forward=np.log2, domain=((lambda a: a <= 0, ValueError, "input must be > 0"),),
+        latex=r"\log_2", torch="log2", derivative_texts=_texts("1/({x}·ln 2)"),
+        doc="Logarithm to base 2, for x > 0; log2' = 1/(x·ln 2).", points=((0.4,), (3.0,)),
+    ),
+    Op(
+        "log10", 1, math.log10, lambda out, a: (1 / (a * _LN10),), methods=("log10",),
+        numpy_forward=np.log10, domain=((lambda a: a <= 0, ValueError, "input must be > 0"),),
+        latex=r"\log_{10}", torch="log10", derivative_texts=_texts("1/({x}·ln 10)"),
+        doc="Logarithm to base 10, for x > 0; log10' = 1/(x·ln 10).", points=((0.4,), (3.0,)),
+    ),
+    Op(
+        "log1p", 1, math.log1p, lambda out, a: (1 / (1 + a),), methods=("log1p",),
+        numpy_forward=np.log1p, domain=((lambda a: a <= -1, ValueError, "input must be > -1"),),
+        torch="log1p", derivative_texts=_texts("1/(1 + {name_x})"),
+        doc="log(1 + x) for x > -1, to full precision for tiny x; log1p' = 1/(1 + x).",
+        kink="log1p(-1) is refused, as math.log1p refuses it (and log(0)); as a limit (inside "
+        "derivative rules) log1p(-1) = -inf and log1p'(-1) = inf",
+        points=((-0.7,), (0.35,), (3.0,)),
+    ),
+    Op(
+        "expm1", 1, math.expm1, lambda out, a: (fn.exp(a),), methods=("expm1",),
+        numpy_forward=np.expm1, torch="expm1", derivative_texts=_texts("exp({name_x})"),
+        doc="e**x - 1, to full precision for tiny x; overflows to inf; expm1' = e**x.",
+    ),
+    Op(
+        "exp2", 1, _exp2, lambda out, a: (out * _LN2,), methods=("exp2",),
+        numpy_forward=_np_exp2, torch="exp2", derivative_texts=_texts("{out}·ln 2"),
+        doc="2**x; overflows to inf; exp2' = 2**x·ln 2.",
+    ),
+    Op(
+        "erf", 1, math.erf, _d_erf, methods=("erf",), numpy_forward=_erf_array,
+        latex=r"\operatorname{erf}", torch="erf",
+        derivative_texts=_texts("(2/sqrt(π))·exp(−{x}²)"),
+        doc="The error function; erf' = (2/sqrt(π))·e**(-x**2).",
+    ),
+    Op(
+        "erfc", 1, math.erfc, _d_erfc, methods=("erfc",), numpy_forward=_erfc_array,
+        latex=r"\operatorname{erfc}", torch="erfc",
+        derivative_texts=_texts("−(2/sqrt(π))·exp(−{x}²)"),
+        doc="1 - erf(x), to full precision for large x; erfc' = -(2/sqrt(π))·e**(-x**2).",
+    ),
+    Op(
+        "degrees", 1, math.degrees, constant(180 / math.pi), methods=("degrees",),
+        numpy_forward=np.degrees, torch="rad2deg", derivative_texts=_texts("180/π"),
+        doc="Radians to degrees: x·180/π.",
+    ),
+    Op(
+        "radians", 1, math.radians, constant(math.pi / 180), methods=("radians",),
+        numpy_forward=np.radians, torch="deg2rad", derivative_texts=_texts("π/180"),
+        doc="Degrees to radians: x·π/180.",
+    ),
+    Op(
+        "hypot", 2, math.hypot, _d_hypot, methods=("hypot",), numpy_forward=np.hypot,
+        torch="hypot", derivative_texts=_texts("{x}/{out}", "{y}/{out}"),
+        doc="sqrt(x**2 + y**2) without overflow; d/dx = x/hypot, d/dy = y/hypot.",
+        kink="hypot'(0, 0) = (0, 0), as abs'(0) = 0 (no limit exists; torch.hypot gives nan)",
+        points=((0.3, -1.2), (2.0, 5.0), (-3.0, 4.0)),
+    ),
+    Op(
+        "%", 2, operator.mod, lambda out, x, y: (ONE, -(x // y)),
+        methods=("__mod__", "remainder"), reflected="__rmod__", numpy_forward=np.remainder,
+        domain=((lambda x, y: y == 0, ZeroDivisionError, "modulo by zero, {0} % {1}{label1}"),),
+        glyph="%", symbol=" % ", notation="infix", precedence=PRODUCT, torch="remainder",
+        derivative_texts=_texts("1", "−floor({x}/{y})"),
+        doc="Python's x % y (the sign of y, as torch.remainder); d/dx = 1, d/dy = -floor(x/y).",
+        kink="d(x % y)/dx = 1 and d(x % y)/dy = -floor(x/y), also at the jumps (as "
+        "torch.remainder)",
+        points=_MOD_POINTS,
+    ),
+    Op(
+        "fmod", 2, math.fmod, lambda out, x, y: (ONE, -fn.trunc(x / y)), methods=("fmod",),
+        numpy_forward=np.fmod,
+        domain=((lambda x, y: y == 0, ValueError, "the divisor is 0, fmod({0}, {1}){label1}"),),
+        latex=r"\operatorname{fmod}", torch="fmod",
+        derivative_texts=_texts("1", "−trunc({x}/{y})"),
+        doc="C's fmod (the sign of x, as math.fmod and torch.fmod); d/dx = 1, "
+        "d/dy = -trunc(x/y).",
+        kink="d fmod(x, y)/dx = 1 and d fmod(x, y)/dy = -trunc(x/y), also at the jumps (as "
+        "torch.fmod)",
+        points=_MOD_POINTS,
+    ),
+    Op(
+        "//", 2, operator.floordiv, constant(0.0, 0.0),
+        methods=("__floordiv__", "floor_divide"), reflected="__rfloordiv__",
+        numpy_forward=np.floor_divide,
+        domain=((lambda x, y: y == 0, ZeroDivisionError, "division by zero, {0} // {1}{label1}"),),
+        glyph="//", symbol=" // ", notation="infix", precedence=PRODUCT, torch="div",
+        torch_kwargs={"rounding_mode": "floor"}, derivative_texts=_texts("0", "0"),
+        doc="Python's floor division x // y; its derivatives are 0 (a step function).",
+        kink="d(x // y) = 0 for both operands, also at the jumps (as torch.div with "
+        "rounding_mode='floor')",
+        points=_MOD_POINTS,
+    ),
+    Op(
+        "sign", 1, _sign, constant(0.0), methods=("sign",), numpy_forward=np.sign,
+        latex=r"\operatorname{sign}", torch="sign", derivative_texts=_texts("0"),
+        doc="1 for x > 0, -1 for x < 0, 0 at 0 (NaN stays NaN); sign' = 0.",
+        kink="sign' = 0 everywhere, also at 0 (as torch.sign)",
+    ),
+    Op(
+        "floor", 1, _integral(math.floor), constant(0.0), methods=("floor", "__floor__"),
+        numpy_forward=np.floor, torch="floor", derivative_texts=_texts("0"),
+        doc="The largest integer <= x, as a float (math.floor(v) too); floor' = 0.",
+        kink="floor' = 0 everywhere, also at the integers (as torch.floor)",
+    ),
+    Op(
+        "ceil", 1, _integral(math.ceil), constant(0.0), methods=("ceil", "__ceil__"),
+        numpy_forward=np.ceil, torch="ceil", derivative_texts=_texts("0"),
+        doc="The smallest integer >= x, as a float (math.ceil(v) too); ceil' = 0.",
+        kink="ceil' = 0 everywhere, also at the integers (as torch.ceil)",
+    ),
+    Op(
+        "trunc", 1, _integral(math.trunc), constant(0.0), methods=("trunc", "__trunc__"),
+        numpy_forward=np.trunc, torch="trunc", derivative_texts=_texts("0"),
+        doc="x rounded toward 0, as a float (math.trunc(v) too); trunc' = 0.",
+        kink="trunc' = 0 everywhere, also at the integers (as torch.trunc)",
+    ),
+    Op(
+        "round", 1, _integral(round), constant(0.0), methods=("round", "__round__"),
+        numpy_forward=np.round, torch="round", derivative_texts=_texts("0"),
+        doc="x rounded to the nearest integer, halves to even, as a float (round(v) too); "
+        "round' = 0.",
+        kink="round' = 0 everywhere, also at the halves (as torch.round)",
+    ),
+    Op(
+        "maximum", 2, _maximum, _choice(larger=True), methods=("maximum",),
+        numpy_forward=np.maximum, glyph="max", latex=r"\max", torch="maximum",
+        derivative_texts=_choice_texts(larger=True),
+        doc="The larger of x and y (NaN if either is NaN); a tie splits the gradient ½/½, as "
+        "torch.maximum (Python's max(x, y) compares and returns one operand whole).",
+        kink="maximum'(x, x) = (1/2, 1/2): a tie splits the gradient (as torch.maximum)",
+        points=_BINARY_POINTS,
+    ),
+    Op(
+        "minimum", 2, _minimum, _choice(larger=False), methods=("minimum",),
+        numpy_forward=np.minimum, glyph="min", latex=r"\min", torch="minimum",
+        derivative_texts=_choice_texts(larger=False),
+        doc="The smaller of x and y (NaN if either is NaN); a tie splits the gradient ½/½, as "
+        "torch.minimum (Python's min(x, y) compares and returns one operand whole).",
+        kink="minimum'(x, x) = (1/2, 1/2): a tie splits the gradient (as torch.minimum)",
+        points=_BINARY_POINTS,
+    ),
+    Op(
+        "clamp", 1, _clamp, _d_clamp, methods=("clamp",),
+        numpy_forward=lambda x, lo, hi: np.minimum(np.maximum(x, lo), hi),
+        params=(Param("lo", -math.inf), Param("hi", math.inf)),
+        latex=r"\operatorname{clamp}", torch="clamp", derivative_texts=_clamp_texts,
+        doc="min(max(x, lo), hi), as torch.clamp (hi where lo > hi); clamp' = 1 for "
+        "lo <= x <= hi, else 0.",
+        kink="clamp'(x) = 1 for lo <= x <= hi, the ends included, else 0 (as torch.clamp)",
+        points=tuple((x, -1.0, 1.0) for x in (-2.3, -0.4, 0.35, 1.7)),
     ),
     Op(
         "sum", NARY, _sum, lambda out, *xs: (ONE,) * len(xs),
@@ -625,6 +973,11 @@ def _completed(op: Op) -> Op:
 
 OPS: dict[str, Op] = {op.name: _completed(op) for op in _BUILTINS}
 BUILTIN_NAMES = frozenset(OPS)
+_NUMPY_TWINS: dict[Rule, Rule] = {  # a built-in's forward -> its numpy form, for ieee
+    op.forward: op.numpy_forward
+    for op in _BUILTINS
+    if op.numpy_forward is not None and op.arity != NARY
+}
 REGISTRY = threading.RLock()  # define_op and undefine_op change OPS under it
 
 

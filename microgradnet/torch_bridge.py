@@ -5,9 +5,11 @@
     compare_with_torch(f, inputs)    f and its gradients by both engines, side by side
 
 Layers map to ``torch.nn.Linear`` (weight[j, i] is neuron j's w[i], bias[j] its b) followed by
-the activation (``ReLU``, ``Tanh``, ``Sigmoid``, ``LeakyReLU(alpha)``; none for linear);
-``Dropout`` maps to ``torch.nn.Dropout``. Both engines agree at the kinks: relu'(0) = 0,
-leaky_relu'(0) = alpha.
+the activation: a ``TorchOp`` module calling the PyTorch function its op record names
+(``torch.tanh``, ``torch.nn.functional.gelu``, ``leaky_relu`` with the layer's alpha; a custom
+op's ``define_op(..., torch=...)``); a model whose activation has no PyTorch counterpart is
+refused, naming the op. ``Dropout`` maps to ``torch.nn.Dropout``. Both engines agree at the
+kinks: relu'(0) = 0, leaky_relu'(0) = alpha.
 
 PyTorch is optional: install it with the ``torch`` extra (``pip install microgradnet[torch]``;
 on Linux prefer the CPU-only wheel). Nothing here imports it until a function is called.
@@ -17,6 +19,7 @@ References: torch.nn.Linear, torch.nn.Sequential, torch.autograd.grad.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -26,6 +29,7 @@ from ._args import real_number
 from ._format import markdown_text
 from .engine import Value, gradients
 from .nn import MLP, Dropout, Layer, Module, Sequential
+from .optable import OPS, Op
 
 # (microgradnet parameter, torch parameter, index into it): one row per number
 Pairs = list[tuple[Value, Any, tuple[int, ...]]]
@@ -213,13 +217,63 @@ def _linear(torch: Any, layer: Layer, pairs: Pairs) -> list[Any]:
         pairs += [(w, linear.weight, (j, i)) for i, w in enumerate(neuron.w)]
         if neuron.b is not None:
             pairs.append((neuron.b, linear.bias, (j,)))
-    act = {
-        "relu": torch.nn.ReLU,
-        "tanh": torch.nn.Tanh,
-        "sigmoid": torch.nn.Sigmoid,
-        "leaky_relu": lambda: torch.nn.LeakyReLU(layer.alpha),
-    }.get(layer.activation)
-    return [linear] if act is None else [linear, act()]
+    if layer.activation == "linear":
+        return [linear]
+    return [linear, _activation(torch, layer)]
+
+
+def _activation(torch: Any, layer: Layer) -> Any:
+    """The layer's activation as a TorchOp: the function its op record names, with the op's
+    parameters read from the layer's attributes of the same names (leaky_relu's alpha)."""
+    op: Op | None = OPS.get(layer.activation)
+    if op is None or not op.torch:
+        raise ValueError(
+            f"to_torch: the activation {layer.activation!r} has no PyTorch counterpart; give "
+            f"define_op the torch= name of the PyTorch function that computes it (such as "
+            f"torch='nn.functional.softsign')"
+        )
+    function: Any = torch
+    for part in op.torch.split("."):
+        function = getattr(function, part, None)
+    if not callable(function):
+        raise ValueError(
+            f"to_torch: the activation {layer.activation!r} names torch.{op.torch}, which this "
+            f"PyTorch ({torch.__version__}) does not have"
+        )
+    params = []
+    for p in op.params:
+        value = getattr(layer, p.name, p.default)
+        if value is None:
+            raise ValueError(
+                f"to_torch: the activation {layer.activation!r} needs its parameter {p.name}, "
+                "which the layer does not hold"
+            )
+        params.append(float(value))
+    return _torch_op_class(torch)(function, op.torch, tuple(params), dict(op.torch_kwargs))
+
+
+@functools.cache
+def _torch_op_class(torch: Any) -> Any:
+    """TorchOp, a torch.nn.Module applying torch.<path>(x, *params, **kwargs) (made when torch
+    is first needed, so importing this module does not import torch)."""
+
+    class TorchOp(torch.nn.Module):  # type: ignore[misc]
+        """An op of microgradnet's op table as a PyTorch module: torch.<path>(x, *params)."""
+
+        def __init__(
+            self, function: Any, path: str, params: tuple[float, ...], kwargs: dict[str, Any]
+        ) -> None:
+            super().__init__()
+            self.function, self.path, self.params, self.kwargs = function, path, params, kwargs
+
+        def forward(self, x: Any) -> Any:
+            return self.function(x, *self.params, **self.kwargs)
+
+        def extra_repr(self) -> str:
+            extra = [repr(p) for p in self.params] + [f"{k}={v!r}" for k, v in self.kwargs.items()]
+            return ", ".join([f"torch.{self.path}", *extra])
+
+    return TorchOp
 
 
 def _value(out: Any, where: str) -> Value:

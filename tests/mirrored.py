@@ -5,26 +5,22 @@
 order the directional derivative of the order below, along a random direction u, is computed by
 reverse mode (``grad``) and by forward mode (``jvp``) and compared with central differences
 (g(x + u·eps/2) − g(x − u·eps/2)) / eps. Arguments are numbers or tuples of numbers; f returns a
-scalar. ``math_function(name)`` is one of the functions the math helpers are adding
-(``microgradnet.math.tan`` or ``Value.tan``): the test is skipped, with that reason, until it
-exists.
+scalar. The functions of autograd's scalar tests (``tan``, ``arcsinh``, ...) are
+``microgradnet.math``'s.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-import pytest
 
 from microgradnet import Value, grad, jvp
 
 EPS = 1e-6  # autograd.test_util's step and tolerances
 TOL = 1e-6
 RTOL = 1e-6
-PENDING = "pending the math functions (issue 18): {name} is not in microgradnet yet"
 
 # the points autograd's suites draw: numpy's generator seeded with 1, first draws
 RANDN = tuple(float(v) for v in np.random.RandomState(1).randn(3))
@@ -101,26 +97,3 @@ def _directional(g: Callable[..., Any], u: Sequence[Arg], nums: tuple[int, ...])
         return _dot(grad(g, nums)(*xs), u)
 
     return dg
-
-
-def math_function(name: str) -> Callable[..., Any]:
-    """microgradnet.math.<name>, or the Value method <name>; skips the test until it exists."""
-    try:
-        module: Any = importlib.import_module("microgradnet.math")
-    except ImportError:
-        module = None
-    f = getattr(module, name, None)
-    if f is None and hasattr(Value, name):
-
-        def f(x: Any, *rest: Any) -> Any:
-            return getattr(x, name)(*rest)
-
-    if f is None:
-        pytest.skip(PENDING.format(name=name))
-    return f  # type: ignore[no-any-return]
-
-
-def needs_operator(dunder: str, name: str) -> None:
-    """Skip until Value has the operator (``__mod__`` for %, ``__floordiv__`` for //)."""
-    if not hasattr(Value, dunder):
-        pytest.skip(PENDING.format(name=name))

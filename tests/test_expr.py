@@ -17,6 +17,7 @@ from microgradnet.expr import (
     FUNCTIONS,
     MAX_DEPTH,
     MAX_LENGTH,
+    OPERATORS,
     ExpressionError,
     normalize_name,
     parse_expression,
@@ -80,6 +81,43 @@ FUNCTION_CASES = [
         0.5 * (1 + math.erf(0.6 / math.sqrt(2))),
         2 * math.exp(-0.18) / math.sqrt(2 * math.pi),
     ),
+    ("tan(2*x)", 0.3, math.tan(0.6), 2 * (1 + math.tan(0.6) ** 2)),
+    ("atan2(2*x, 1 - x)", 0.3, math.atan2(0.6, 0.7), (2 * 0.7 + 0.6) / (0.7**2 + 0.6**2)),
+    ("sinh(2*x)", 0.3, math.sinh(0.6), 2 * math.cosh(0.6)),
+    ("cosh(2*x)", 0.3, math.cosh(0.6), 2 * math.sinh(0.6)),
+    ("asin(2*x)", 0.3, math.asin(0.6), 2 / 0.8),  # sqrt(1 - 0.36) = 0.8
+    ("acos(2*x)", 0.3, math.acos(0.6), -2 / 0.8),
+    ("atan(2*x)", 0.3, math.atan(0.6), 2 / 1.36),
+    ("asinh(2*x)", 0.3, math.asinh(0.6), 2 / math.sqrt(1.36)),
+    ("acosh(2*x)", 0.75, math.acosh(1.5), 2 / math.sqrt(1.25)),
+    ("atanh(2*x)", 0.3, math.atanh(0.6), 2 / 0.64),
+    ("log2(2*x)", 0.3, math.log2(0.6), 2 / (0.6 * math.log(2))),
+    ("log10(2*x)", 0.3, math.log10(0.6), 2 / (0.6 * math.log(10))),
+    ("log1p(2*x)", 0.3, math.log1p(0.6), 2 / 1.6),
+    ("expm1(2*x)", 0.3, math.expm1(0.6), 2 * math.exp(0.6)),
+    ("exp2(2*x)", 0.3, 2**0.6, 2 * 2**0.6 * math.log(2)),
+    ("erf(2*x)", 0.3, math.erf(0.6), 4 / math.sqrt(math.pi) * math.exp(-0.36)),
+    ("erfc(2*x)", 0.3, math.erfc(0.6), -4 / math.sqrt(math.pi) * math.exp(-0.36)),
+    ("degrees(2*x)", 0.3, math.degrees(0.6), 360 / math.pi),
+    ("radians(2*x)", 0.3, math.radians(0.6), math.pi / 90),
+    ("hypot(2*x, 3)", 0.3, math.hypot(0.6, 3), 2 * 0.6 / math.hypot(0.6, 3)),
+    ("fmod(1.5, x)", 0.4, math.fmod(1.5, 0.4), -3.0),  # -trunc(3.75)
+    ("fmod(-1.5, x)", 0.4, math.fmod(-1.5, 0.4), 3.0),  # -trunc(-3.75)
+    ("1.5 % x", 0.4, 1.5 % 0.4, -3.0),  # -floor(3.75)
+    ("-1.5 % x", 0.4, -1.5 % 0.4, 4.0),  # -floor(-3.75)
+    ("x % 0.25 + x", 0.3, 0.05 + 0.3, 2.0),
+    ("7 // x + x", 2.0, 5.0, 1.0),  # d(7 // x)/dx = 0
+    ("sign(2*x)", -0.3, -1.0, 0.0),
+    ("floor(2*x)", 0.3, 0.0, 0.0),
+    ("ceil(2*x)", 0.3, 1.0, 0.0),
+    ("trunc(2*x)", -0.3, 0.0, 0.0),
+    ("round(2*x)", 0.3, 1.0, 0.0),
+    ("maximum(2*x, 1)", 0.75, 1.5, 2.0),
+    ("maximum(2*x, 1)", 0.5, 1.0, 1.0),  # a tie: ½ of d(2x)/dx
+    ("minimum(2*x, 1)", 0.3, 0.6, 2.0),
+    ("clamp(2*x, -1, 1)", 0.3, 0.6, 2.0),
+    ("clamp(2*x, -1, 1)", 0.6, 1.0, 0.0),
+    ("clamp(2*x, 0)", -0.3, 0.0, 0.0),  # hi defaults to inf
     ("-x / (1 + x**2)", 0.5, -0.4, -(1 - 0.25) / 1.25**2),
     ("+x - 3**x", 2.0, -7.0, 1 - 9 * math.log(3)),
 ]
@@ -98,6 +136,21 @@ def test_functions_and_operators_match_hand_derivatives(
 
 def test_every_function_is_covered() -> None:
     assert {t.split("(")[0] for t, *_ in FUNCTION_CASES} >= set(FUNCTIONS)
+
+
+def test_the_operators_are_those_of_the_op_table() -> None:
+    """% and // are ops of the table (Python's floor-mod and floor division), so formulas take
+    them, with Python's precedence and signs; 0 as a divisor is the engine's error."""
+    assert set(OPERATORS) == {"+", "-", "*", "/", "**", "%", "//"}
+    v = leaves(x=-7.5, w=2.0)
+    assert parse_expression("x % w * 3", v).data == (-7.5 % 2.0) * 3 == 1.5
+    assert parse_expression("x // w ** 2", v).data == -7.5 // 4.0 == -2.0
+    f = parse_expression("x % w", v)
+    assert ops.text_form(f, ["x", "w"]) == "x % w"
+    with pytest.raises(ZeroDivisionError, match=r"%: modulo by zero, -7.5 % 0.0"):
+        parse_expression("x % (w - 2)", v)
+    with pytest.raises(ZeroDivisionError, match=r"//: division by zero, 1.0 // 0.0"):
+        parse_expression("1 // 0", v)
 
 
 def test_custom_ops_only_when_the_caller_opts_in() -> None:
@@ -169,8 +222,8 @@ REFUSED = [
     ("x and 1", "boolean operator"),
     ("x if x else 1", "conditional expression"),
     ("(y := 1)", "assignment expression"),
-    ("x // 2", "operator '//' is not allowed"),
-    ("x % 2", "operator '%'"),
+    ("x << 2", "operator '<<' is not allowed"),
+    ("x & 2", "operator '&'"),
     ("x @ x", "operator '@'"),
     ("~x", "operator '~'"),
     ("not x", "operator 'not'"),

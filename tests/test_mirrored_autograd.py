@@ -2,8 +2,8 @@
 docs/mirrored_tests.md): the same functions, points, derivative orders and tolerances. Each test
 names the autograd test it mirrors. ``check_grads`` (tests/mirrored.py) is autograd's: orders 1
 and 2 by reverse and forward mode against central differences, EPS = 1e-6, TOL = RTOL = 1e-6;
-``check_grads`` of a derivative reaches the third order. Functions the math helpers are still
-adding are skipped with that reason until they exist.
+``check_grads`` of a derivative reaches the third order. The functions are
+``microgradnet.math``'s (numbers or Values alike, as ``autograd.numpy``'s).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from mirrored import RAND, RANDN, check_grads, evaluate, math_function, needs_operator
+from mirrored import RAND, RANDN, check_grads, evaluate
 
 from microgradnet import (
     grad,
@@ -26,6 +26,7 @@ from microgradnet import (
     value_and_grad,
     vjp,
 )
+from microgradnet import math as mm
 
 # -- tests/test_scalar_ops.py: 3·f(x), checked to order 2, and its derivative to order 2 -------
 
@@ -108,18 +109,17 @@ def test_reciprocal() -> None:
         ("radians", 10 * RAND[0], 10 * RAND[1]),
     ],
 )
-def test_pending_unary(name: str, x: float, dx: float) -> None:
+def test_unary(name: str, x: float, dx: float) -> None:
     """Mirrors test_scalar_ops.py::test_{tan, sinh, cosh, arccos, arcsin, arctan, arccosh,
     arcsinh, arctanh, log2, log10, log1p, expm1, exp2, degrees, rad2deg, radians, deg2rad}
-    (autograd's points; numpy's arc- names are the issue's a- names)."""
-    f = math_function(name)
+    (autograd's points; numpy's arc- names are microgradnet.math's a- names)."""
+    f = getattr(mm, name)
     _check_unary(lambda v: 3.0 * f(v), x, dx)
 
 
 def test_sign() -> None:
     """Mirrors test_scalar_ops.py::test_sign: a step, derivative 0 away from 0."""
-    sign = math_function("sign")
-    fun = lambda x: 3.0 * sign(x)  # noqa: E731
+    fun = lambda x: 3.0 * mm.sign(x)  # noqa: E731
     for x in (1.1, -1.1):
         check_grads(fun, x)
         check_grads(grad(fun), x)
@@ -159,7 +159,6 @@ def test_divide_multiply(argnum: int) -> None:
 @pytest.mark.parametrize("argnum", [0, 1])
 def test_mod(argnum: int) -> None:
     """Mirrors test_scalar_ops.py::test_mod_arg{0, 1} (Python's %, as numpy's mod)."""
-    needs_operator("__mod__", "%")
     fun = lambda x, y: x % y  # noqa: E731
     check_grads(fun, RAND[0], RAND[1])
     check_grads(grad(fun, argnum), RAND[0], RAND[1])
@@ -203,7 +202,6 @@ def test_core_binary(fun: Any) -> None:
 
 def test_core_mod() -> None:
     """Mirrors test_core.py::test_mod."""
-    needs_operator("__mod__", "%")
     _check_binary(lambda x, y: x % y)
 
 
@@ -265,34 +263,27 @@ def test_hessian() -> None:
     np.testing.assert_allclose(hessian(_quadratic(H), argnums=0)(x), H + H.T, rtol=1e-12)
 
 
-def _complicated_fun(tan: Any) -> Any:
-    def fun(a: Any, b: Any, c: Any, d: Any, e: Any, f: float = 1.1, g: float = 9.0) -> Any:
-        return a + b.sin() + c**2 + d.cos() + tan(e) + f + g
-
-    return fun
+def _complicated_fun(a: Any, b: Any, c: Any, d: Any, e: Any, f: float = 1.1, g: float = 9.0) -> Any:
+    """autograd's test_wrappers.py::complicated_fun."""
+    return a + mm.sin(b) + mm.cosh(c) + mm.cos(d) + mm.tan(e) + f + g
 
 
 def test_multigrad_with_keywords() -> None:
     """Mirrors test_wrappers.py::test_multigrad and ::test_value_and_multigrad: argnums [3, 1]
-    with keyword arguments f=, g= passed through. autograd's function has cosh(c) and tan(e);
-    cosh and tan are pending, so here c enters as c² and e as e³ (in the explicit function c and
-    e are floats, so only operators apply to them)."""
-    fun = _complicated_fun(lambda e: e**3)
+    with keyword arguments f=, g= passed through (in the explicit function a, c and e are
+    floats: microgradnet.math takes them as numpy does)."""
+    fun = _complicated_fun
     A, B, C, D, E, F, G = 0.5, -0.3, 0.2, -1.1, 0.7, 0.6, -0.1
     wrapped = grad(fun, argnums=[3, 1])(A, B, C, D, E, f=F, g=G)
     explicit = grad(lambda db: fun(A, db[1], C, db[0], E, f=F, g=G))((D, B))
     assert wrapped == pytest.approx(explicit, rel=1e-15) == (-math.sin(D), math.cos(B))
     value, both = value_and_grad(fun, argnums=[3, 1])(A, B, C, D, E, f=F, g=G)
     assert both == wrapped
+    exact = math.fsum([A, math.sin(B), math.cosh(C), math.cos(D), math.tan(E), F, G])
+    assert value == pytest.approx(exact, rel=1e-15)
     assert value == pytest.approx(evaluate(lambda *v: fun(*v, f=F, g=G), [A, B, C, D, E]))
-
-
-def test_multigrad_tan() -> None:
-    """Mirrors test_wrappers.py::test_multigrad with autograd's own tan(e) (and c² for cosh)."""
-    fun = _complicated_fun(math_function("tan"))
-    args = (0.5, -0.3, 0.2, -1.1, 0.7)
-    assert grad(fun, argnums=[3, 1])(*args, f=0.6, g=-0.1) == pytest.approx(
-        (-math.sin(-1.1), math.cos(-0.3))
+    assert grad(fun, argnums=[2, 4])(A, B, C, D, E) == pytest.approx(
+        (math.sinh(C), 1 + math.tan(E) ** 2), rel=1e-15
     )
 
 

@@ -30,8 +30,10 @@ def test_to_torch_copies_weights_and_activations() -> None:
     model = MLP(3, [4, 5, 2], activation=["tanh", "leaky_relu"], seed=1, alpha=0.2)
     net = to_torch(model)
     kinds = [type(m).__name__ for m in net]
-    assert kinds == ["Linear", "Tanh", "Linear", "LeakyReLU", "Linear"]
-    assert net[3].negative_slope == 0.2
+    assert kinds == ["Linear", "TorchOp", "Linear", "TorchOp", "Linear"]
+    assert (net[1].function, net[3].function) == (torch.tanh, torch.nn.functional.leaky_relu)
+    assert net[3].params == (0.2,)  # the layer's alpha
+    assert repr(net[3]) == "TorchOp(torch.nn.functional.leaky_relu, 0.2)"
     assert all(p.dtype == F64 for p in net.parameters())
     first = model.layers[0].neurons[2]
     assert net[0].weight[2].tolist() == [w.data for w in first.w]
@@ -47,8 +49,61 @@ def test_sequential_layers_without_bias_and_dropout() -> None:
         Layer(2, 3, "sigmoid", bias=False, seed=0), Dropout(0.3), Layer(3, 1, None, seed=1)
     )
     net = to_torch(model)
-    assert [type(m).__name__ for m in net] == ["Linear", "Sigmoid", "Dropout", "Linear"]
+    assert [type(m).__name__ for m in net] == ["Linear", "TorchOp", "Dropout", "Linear"]
+    assert net[1].function is torch.sigmoid
     assert net[0].bias is None and net[2].p == 0.3
+
+
+@pytest.mark.parametrize(
+    ("activation", "function"),
+    [
+        ("gelu", "nn.functional.gelu"),
+        ("softplus", "nn.functional.softplus"),
+        ("silu", "nn.functional.silu"),
+        ("relu", "relu"),
+        ("sigmoid", "sigmoid"),
+        ("sin", "sin"),
+        ("atan", "atan"),
+    ],
+)
+def test_every_activation_becomes_the_function_its_record_names(
+    activation: str, function: str
+) -> None:
+    """Issue 18: to_torch used to drop gelu, softplus, silu and every custom op silently."""
+    model = MLP(2, [4, 3, 1], activation=activation, seed=2)
+    net = to_torch(model)
+    assert [type(m).__name__ for m in net] == ["Linear", "TorchOp"] * 2 + ["Linear"]
+    assert net[1].path == function
+    xs = [[0.5, -1.5], [2.0, 0.3], [-0.7, -0.2]]
+    theirs = net(torch.tensor(xs, dtype=F64))[:, 0].tolist()
+    assert theirs == pytest.approx([model(x).data for x in xs], rel=1e-13, abs=1e-15)
+
+
+def test_custom_activations_need_a_torch_counterpart() -> None:
+    from microgradnet import define_op, ops
+
+    try:
+        define_op("softsign", lambda x: x / (1 + abs(x)), lambda x: 1 / (1 + abs(x)) ** 2)
+        model = MLP(2, [3, 1], activation="softsign", seed=0)
+        with pytest.raises(
+            ValueError, match=r"the activation 'softsign' has no PyTorch counterpart"
+        ):
+            to_torch(model)
+        define_op(
+            "softsign",
+            lambda x: x / (1 + abs(x)),
+            lambda x: 1 / (1 + abs(x)) ** 2,
+            torch="nn.functional.softsign",
+        )
+        net = to_torch(model)
+        x = [0.9, -2.0]
+        assert net(torch.tensor([x], dtype=F64))[0, 0].item() == pytest.approx(model(x).data)
+        define_op("softsign", lambda x: x / (1 + abs(x)), lambda x: 1 / (1 + abs(x)) ** 2,
+                  torch="nn.functional.no_such_function")  # fmt: skip
+        with pytest.raises(ValueError, match=r"names torch.nn.functional.no_such_function"):
+            to_torch(model)
+    finally:
+        ops.undefine_op("softsign")
 
 
 def test_from_torch_loads_trained_weights_back() -> None:
