@@ -168,6 +168,9 @@ class Value:
     def __float__(self) -> float:
         return self.data
 
+    def __int__(self) -> int:
+        return int(self.data)
+
     def detach(self) -> Constant:
         """A Constant with this value: the graph stops here (JAX's stop_gradient)."""
         return Constant(self.data, self.label)
