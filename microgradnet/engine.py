@@ -22,9 +22,10 @@ the n-ary ``dot`` and ``sum``). A plain number operand (the 2 in ``2 * x``) is k
 ``children`` shows it as a ``Constant`` leaf, made on the first read and kept. A Constant never
 accumulates a gradient (as a PyTorch tensor without ``requires_grad``): backward skips it.
 
-Conventions: relu'(0) = 0, leaky_relu'(0) = alpha, abs'(0) = 0, sqrt'(0) = inf (derivative rules
-take IEEE limits: ±inf where they divide by zero); NaN and inf data propagate by IEEE rules, and
-an overflowing exp or ** gives inf instead of raising.
+Conventions: where a derivative does not exist, each op's record says the value used (its
+``kink``: relu'(0) = 0, abs'(0) = 0, ...); derivative rules take IEEE limits (±inf where they
+divide by zero: sqrt'(0) = inf); NaN and inf data propagate by IEEE rules, and an overflowing exp
+or ** gives inf instead of raising.
 
 References: karpathy/micrograd (the Value API), HIPS autograd (a derivative rule beside each op),
 PyTorch autograd (gradient accumulation, torch.autograd.grad, no_grad).

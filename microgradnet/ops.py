@@ -7,9 +7,9 @@ methods that build its nodes, and how it is written and drawn. Readers of a grap
 ``glyph``, ``text_form``, ``derivative_text``, ``constant_operands``, ``parameters``
 (``microgradnet.notation``); users add ops with ``define_op`` (``microgradnet.custom``).
 
-Conventions at kinks (the value chosen where the derivative does not exist): relu'(0) = 0,
-leaky_relu'(0) = alpha, abs'(0) = 0; sqrt'(0) = inf. Derivative rules take IEEE limits (±inf)
-where they divide by zero.
+Conventions at kinks (the value chosen where the derivative does not exist) are each record's
+``kink`` (``OPS["relu"].kink == "relu'(0) = 0"``), all listed in the README. Derivative rules
+take IEEE limits (±inf) where they divide by zero.
 
 References: PyTorch's derivatives.yaml and torch.autograd.Function, JAX's defjvp and
 custom_jvp, HIPS autograd's defvjp.
