@@ -812,7 +812,8 @@ def print_table(rows: list[dict[str, Any]], counts: dict[tuple[str, str], int | 
                 notes.append(f"{fmt_ratio(r['cpu_median_s'] / numpy_step)} numpy's time")
             n = counts.get((workload, r["engine"]))
             if n:
-                notes.append(f"{n / 1e6:,.1f} M instructions (small run)")
+                count = f"{n / 1e6:,.1f} M" if n >= 1e6 else f"{n / 1e3:,.1f} k"
+                notes.append(f"{count} instructions (small run)")
             print(
                 f"  {r['engine']:<44}{fmt_time(r['cpu_median_s']):>9}"
                 f"{fmt_time(r['wall_median_s']):>9}{fmt_ratio(r['speedup_vs_micrograd']):>14}"

@@ -328,14 +328,10 @@ class Tape:
         bcast = [v for v in static if v in reads]
         row: dict[Value, int] = {v: i for i, v in enumerate(bcast)}
         self._bcast = np.array([static_index[v] for v in bcast], dtype=np.intp)
-        start = len(row)
-        for i, v in enumerate(self.inputs):
-            row[v] = start + i
-        self._input_rows = slice(start, start + len(self.inputs))
-        # a row of ones after the inputs and after each group's rows: a dense layer reading
-        # them takes its bias as one more column of W (Z = [W b]·[A; 1])
-        ones = [start + len(self.inputs)]
-        start = ones[0] + 1
+        # a row of ones after the inputs a dense layer reads last, after the inputs and after
+        # each group's rows: a dense layer reading them takes its bias as one more column of W
+        # (Z = [W b]·[A; 1])
+        start, ones = self._input_rows_and_ones(len(row), row, _dense_input_ends(plans))
         context = _Context(row, static_index, needs, self._s, self._gs, set(ones))
         self._groups: list[_OpGroup] = []
         for key, nodes in plans:
@@ -354,6 +350,26 @@ class Tape:
         self._n_rows = start
         self._output_rows = np.array([row[v] for v in outs], dtype=np.intp)
         self._output_rows_of = _Rows(self._output_rows.tolist())
+
+    def _input_rows_and_ones(
+        self, start: int, row: dict[Value, int], ends: set[int]
+    ) -> tuple[int, list[int]]:
+        """Rows for the inputs from start on, a row of ones after each input in ends (by id)
+        and after the last; the next free row and the rows of ones."""
+        ones, rows = [], []
+        for i, v in enumerate(self.inputs):
+            row[v] = start
+            rows.append(start)
+            start += 1
+            if id(v) in ends and i < len(self.inputs) - 1:
+                ones.append(start)
+                start += 1
+        ones.append(start)
+        consecutive = not ones[:-1]
+        self._input_rows: Any = (
+            slice(rows[0], start) if consecutive and rows else np.array(rows, dtype=np.intp)
+        )
+        return start + 1, ones
 
     def _classify(
         self, order: list[Value]
@@ -747,6 +763,16 @@ def _group_key(node: Value, depth: int, static_index: dict[Value, int]) -> tuple
     if op == "**":
         return (depth, op, arity, type(children[1]) is Constant, None)
     return (depth, op, arity, None, None)
+
+
+def _dense_input_ends(plans: list[tuple[tuple[Any, ...], list[Value]]]) -> set[int]:
+    """The identities of the last input of every dense layer's run of inputs."""
+    ends = set()
+    for key, nodes in plans:
+        if _is_dense(key):
+            n = len(nodes[0].children) // 2
+            ends.add(id(nodes[0].children[_dense_halves(n, key[4])[1]][-1]))
+    return ends
 
 
 def _node_order(

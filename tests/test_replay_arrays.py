@@ -361,3 +361,22 @@ def test_a_module_that_cannot_replay_by_its_ops_is_predicted_by_values() -> None
         np.testing.assert_allclose(out, [0.125, 1.0])
     finally:
         ops.undefine_op("cube_for_predict")
+
+
+def test_a_dense_layer_reading_inputs_in_the_middle() -> None:
+    """Placeholders (s, x0, x1, t): the layer reads x0, x1, so a row of ones goes between x1
+    and t; the numbers are the engine's."""
+    model = MLP(2, [4, 1], activation="sigmoid", seed=2)
+    params = model.parameters()
+
+    def build(v: list[Value]) -> Value:
+        return (model.forward(v[1:3])[0] * v[0] - v[3]) ** 2
+
+    X = np.random.default_rng(6).normal(size=(11, 4))
+    expected_out, expected = _engine_grads(build, params, X)
+    v = [Value(x) for x in X[0].tolist()]
+    tape = Tape(build(v), v, model)
+    model.zero_grad()
+    np.testing.assert_allclose(tape.forward(X), expected_out, rtol=1e-12)
+    tape.backward(np.full(11, 1 / 11))
+    np.testing.assert_allclose([p.grad for p in params], expected, rtol=1e-9, atol=1e-15)
