@@ -920,27 +920,26 @@ def targets(
         out.append(
             target(f"W6 {what} / micrograd's parameters()", ours and ours / params, "<=", 1.5)
         )
+    out += compiled_targets(cpu)
+    out.append(target(f"W3 depth {DEPTH_BIG:,} works", float(deep["works"]), ">=", 1, "bool"))
+    return out
+
+
+def compiled_targets(cpu: dict[tuple[str, str], float]) -> list[dict[str, Any]]:
+    """W5 against hand-written numpy (and, for the array paths, against PyTorch vectorized)."""
     numpy_step = cpu[("W2", peers.Numpy.name)]
     torch_step = cpu.get(("W2", peers.TorchVectorized.name))
-    for engine, limit in [
-        ("microgradnet, Tape, parameters as arrays", 2),
-        ("microgradnet, fit(compile=True) step", 2),
-        ("microgradnet, Tape + SGD over Values", 3),
+    out = []
+    for what, limit in [
+        ("Tape, parameters as arrays", 2),
+        ("fit(compile=True) step", 2),
+        ("Tape + SGD over Values", 3),
     ]:
-        ours = cpu[("W5", engine)]
-        out.append(
-            target(
-                f"W5 {engine.removeprefix('microgradnet, ')} / numpy",
-                ours / numpy_step,
-                "<=",
-                limit,
-            )
-        )
+        ours = cpu[("W5", f"microgradnet, {what}")]
+        out.append(target(f"W5 {what} / numpy", ours / numpy_step, "<=", limit))
         if limit == 2:
             faster = torch_step and torch_step / ours
-            what = engine.removeprefix("microgradnet, ")
             out.append(target(f"W5 {what}: speed-up over PyTorch vectorized", faster, ">=", 1))
-    out.append(target(f"W3 depth {DEPTH_BIG:,} works", float(deep["works"]), ">=", 1, "bool"))
     return out
 
 
@@ -1060,16 +1059,13 @@ def main() -> None:
                      "baseline": baseline, "baseline_note": baseline_note,
                      "relaxed_gc": CURRENT.relaxed_gc is not None, "small_sizes": SMALL},
         "load_average": {"start": load_start, "end": load_end},
-        "results": rows,
-        "instructions": counts_rows,
-        "w3_deep": deep,
-        "w4_memory": memory,
-        "w4_free": freeing,
-        "fit": fits,
-        "targets": found,
-        "render": render,
+        "results": rows, "instructions": counts_rows, "w3_deep": deep, "w4_memory": memory,
+        "w4_free": freeing, "fit": fits, "targets": found, "render": render,
     }  # fmt: skip
-    out = args.out or ROOT / "benchmarks" / "results" / f"{facts['date'][:10]}.json"
+    write(document, args.out or ROOT / "benchmarks" / "results" / f"{facts['date'][:10]}.json")
+
+
+def write(document: dict[str, Any], out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(document, indent=1, default=str) + "\n", encoding="utf-8")
     print(f"\nwritten: {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
@@ -1148,26 +1144,7 @@ def profile() -> None:
         (f"W3 microgradnet, depth {DEPTH:,}", w3),
     ]
     for title, job in jobs:
-        collected, started = [0.0], [0.0]
-
-        def on_gc(
-            phase: str,
-            info: dict[str, Any],
-            collected: list[float] = collected,
-            started: list[float] = started,
-        ) -> None:
-            if phase == "start":
-                started[0] = time.perf_counter()
-            else:
-                collected[0] += time.perf_counter() - started[0]
-
-        gc.collect()
-        gc.callbacks.append(on_gc)
-        start = time.perf_counter()
-        result = job()
-        wall = time.perf_counter() - start
-        gc.callbacks.remove(on_gc)
-        del result
+        wall, in_gc = with_gc_time(job)
         gc.collect()
         gc.disable()
         _, no_gc = timed(job)
@@ -1182,10 +1159,30 @@ def profile() -> None:
         body = text.getvalue()
         body = body[body.index("ncalls") :] if "ncalls" in body else body
         print(
-            f"== {title}: {fmt_time(wall)} wall, {fmt_time(collected[0])} of it in gc; "
+            f"== {title}: {fmt_time(wall)} wall, {fmt_time(in_gc)} of it in gc; "
             f"{fmt_time(no_gc)} with gc disabled"
         )
         print(body.replace(str(ROOT) + "/", ""))
+
+
+def with_gc_time(job: Callable[[], Any]) -> tuple[float, float]:
+    """The wall time of job() and the part of it spent in the cyclic collector."""
+    collected, started = [0.0], [0.0]
+
+    def on_gc(phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            started[0] = time.perf_counter()
+        else:
+            collected[0] += time.perf_counter() - started[0]
+
+    gc.collect()
+    gc.callbacks.append(on_gc)
+    start = time.perf_counter()
+    result = job()
+    wall = time.perf_counter() - start
+    gc.callbacks.remove(on_gc)
+    del result
+    return wall, collected[0]
 
 
 if __name__ == "__main__":

@@ -220,38 +220,24 @@ def fit(
     batch_size None means the full batch; seed (an int >= 0 or None) fixes the shuffling.
     accuracy(outputs, targets) overrides the built-in rule (argmax for cross_entropy, threshold
     for bce, bce_with_logits, hinge, and mse with 0/1 or ±1 targets). The model trains in
-    training mode and is put back in its previous mode at the end. progress shows a tqdm bar
-    (tqdm.auto).
+    training mode, then is put back in its previous mode. progress shows a tqdm bar.
 
     compile replays the model's graph, built once for one sample, with numpy over each batch
-    (CompiledStep, below): the same losses and gradients, many times faster. It refuses models
-    whose graph depends on the sample (BatchNorm1d, Dropout with p > 0) with a ValueError.
-    When the optimizer is an SGD or Adam over exactly the model's parameters (in their order),
-    the parameters stay in numpy arrays during training (Tape's arrays=True, the optimizer's
-    update()) and are written back to the Values before each validation and at the end.
+    (CompiledStep): the same losses and gradients, many times faster; models whose graph depends
+    on the sample (BatchNorm1d, Dropout with p > 0) are refused with a ValueError. With an SGD or
+    Adam over exactly the model's parameters (in their order) the parameters stay in numpy
+    arrays while training (Tape's arrays=True, the optimizer's update()), written back to the
+    Values before each validation and at the end.
     """
     loss_fn, name = _loss(loss)
     Xs, ys = _dataset(X, y, name, "fit")
     epochs = _positive_int(epochs, "fit(epochs)")
-    seed = _seed(seed, "fit(seed)")
-    n = len(Xs)
-    size = n if batch_size is None else min(_positive_int(batch_size, "fit(batch_size)"), n)
+    rng = np.random.default_rng(_seed(seed, "fit(seed)"))
+    size = _batch_size(batch_size, len(Xs))
     acc_fn = accuracy if accuracy is not None else _accuracy_rule(name, ys)
-    val = None
-    if validation is not None:
-        if not isinstance(validation, tuple | list) or len(validation) != 2:
-            raise ValueError("fit(validation) must be a pair (X_val, y_val)")
-        val = _dataset(validation[0], validation[1], name, "fit(validation)")
-    if optimizer is None:
-        optimizer = SGD(model, lr=0.1)
-    elif not isinstance(optimizer, Optimizer):
-        raise TypeError(f"fit(optimizer) must be an Optimizer, got {type(optimizer).__name__}")
-    run = _Run(model, loss_fn, acc_fn, optimizer, Xs, ys, size)
-    if not isinstance(compile, bool):
-        raise TypeError(f"fit(compile) must be a bool, got {type(compile).__name__}")
-    if compile:
-        check_replayable(model, training=True)
-    rng = np.random.default_rng(seed)
+    val = _validation(validation, name)
+    run = _Run(model, loss_fn, acc_fn, _optimizer(optimizer, model), Xs, ys, size)
+    _check_compile(compile, model)
     bar = _progress_bar(epochs) if progress else None
     history = History(grad_norms={layer: [] for layer in run.layer_names})
     was_training = model.training
@@ -260,23 +246,7 @@ def fit(
         if compile:
             run.compile(name)
         with _stop_on_interrupt() as interrupt:
-            for _ in range(epochs):
-                order = rng.permutation(n) if shuffle else np.arange(n)
-                if not run.epoch(order, interrupt, history):
-                    history.interrupted = interrupt.requested
-                    break
-                if val is not None:
-                    run.write_values()
-                    val_loss, val_acc = _evaluate(model, *val, loss_fn, acc_fn, 256)
-                    history.val_loss.append(val_loss)
-                    if val_acc is not None:
-                        history.val_accuracy.append(val_acc)
-                if bar is not None:
-                    bar.set_postfix(_postfix(history), refresh=False)
-                    bar.update(1)
-                if interrupt.requested:
-                    history.interrupted = True
-                    break
+            run.train(epochs, rng, shuffle, val, bar, interrupt, history)
     except KeyboardInterrupt:
         history.interrupted = True
     finally:
@@ -287,6 +257,33 @@ def fit(
     if history.interrupted and not history.stop_reason:
         history.stop_reason = f"interrupted after {history.epochs} epochs"
     return history
+
+
+def _batch_size(batch_size: int | None, n: int) -> int:
+    return n if batch_size is None else min(_positive_int(batch_size, "fit(batch_size)"), n)
+
+
+def _check_compile(compile: bool, model: Module) -> None:
+    if not isinstance(compile, bool):
+        raise TypeError(f"fit(compile) must be a bool, got {type(compile).__name__}")
+    if compile:
+        check_replayable(model, training=True)
+
+
+def _validation(validation: Any, name: str) -> tuple[np.ndarray, np.ndarray] | None:
+    if validation is None:
+        return None
+    if not isinstance(validation, tuple | list) or len(validation) != 2:
+        raise ValueError("fit(validation) must be a pair (X_val, y_val)")
+    return _dataset(validation[0], validation[1], name, "fit(validation)")
+
+
+def _optimizer(optimizer: Optimizer | None, model: Module) -> Optimizer:
+    if optimizer is None:
+        return SGD(model, lr=0.1)
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"fit(optimizer) must be an Optimizer, got {type(optimizer).__name__}")
+    return optimizer
 
 
 class _Run:
@@ -328,6 +325,37 @@ class _Run:
         """Bring the Values up to date with the arrays (when training keeps arrays)."""
         if self.tape is not None:
             self.tape.write_values()
+
+    def train(
+        self,
+        epochs: int,
+        rng: np.random.Generator,
+        shuffle: bool,
+        val: tuple[np.ndarray, np.ndarray] | None,
+        bar: Any,
+        interrupt: _Interrupt,
+        history: History,
+    ) -> None:
+        """The epochs, each followed by the validation and the progress bar; stops early on a
+        non-finite value or an interrupt (history says which)."""
+        n = len(self.X)
+        for _ in range(epochs):
+            order = rng.permutation(n) if shuffle else np.arange(n)
+            if not self.epoch(order, interrupt, history):
+                history.interrupted = interrupt.requested
+                return
+            if val is not None:
+                self.write_values()
+                val_loss, val_acc = _evaluate(self.model, *val, self.loss_fn, self.acc_fn, 256)
+                history.val_loss.append(val_loss)
+                if val_acc is not None:
+                    history.val_accuracy.append(val_acc)
+            if bar is not None:
+                bar.set_postfix(_postfix(history), refresh=False)
+                bar.update(1)
+            if interrupt.requested:
+                history.interrupted = True
+                return
 
     def epoch(self, order: np.ndarray, interrupt: _Interrupt, history: History) -> bool:
         """One pass over the data in the given order; record it and return True, or return
