@@ -235,7 +235,7 @@ class MicrogradnetFineNoGC(MicrogradnetFine):
 class MicrogradnetFineRelaxed(MicrogradnetFine):
     """MicrogradnetFine inside ``with microgradnet.relaxed_gc():`` (thresholds raised)."""
 
-    title = "micrograd's shape, relaxed_gc"
+    title = "micrograd's graph shape, relaxed_gc"
 
     def step(self) -> float:
         assert self.lib.relaxed_gc is not None

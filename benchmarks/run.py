@@ -356,7 +356,7 @@ W5_BASELINES = {
 }
 W2_BASELINES = {
     "micrograd's shape, no_gc": "micrograd's graph shape",
-    "micrograd's shape, relaxed_gc": "micrograd's graph shape",
+    "micrograd's graph shape, relaxed_gc": "micrograd's graph shape",
 }
 
 
