@@ -1,10 +1,12 @@
-"""The benchmark's engines: microgradnet's variants and its peers, each for workloads W1, W2, W3.
+"""The benchmark's engines: microgradnet's variants and its peers, for workloads W1 to W6.
 
 Peers: micrograd 0.1.0 (karpathy/micrograd from the package index; it has no tanh, so
 ``micrograd_with_tanh`` adds one to its Value class in micrograd's own closure style), a
-hand-written pure-Python W2 step (floats and lists, no objects), a hand-written numpy W2 step, and
+hand-written pure-Python W2 step (floats and lists, no objects), a hand-written numpy W2 step,
 PyTorch when importable (0-dim tensors with one autograd node per op, and vectorized), always in
-float64 so every engine can be checked against the others to 1e-9.
+float64 so every engine can be checked against the others to 1e-9, and microgradnet itself at
+an earlier commit (the baseline, extracted by run.py at run time and imported under another
+name): every microgradnet engine takes a ``Library``, the package under test or the baseline.
 
 W2 is one training step of MLP(2, [16, 16, 1]) (relu hidden, linear output) on 100 two-moons
 samples: forward, MSE loss, backward, SGD update. Every W2 engine is made from the same weights
@@ -15,23 +17,56 @@ microgradnet's and micrograd's parameters().
 
 from __future__ import annotations
 
+import importlib
 import math
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
 import numpy as np
 
-from microgradnet.engine import Value, no_gc, vsum
-from microgradnet.losses import mse_loss
-from microgradnet.nn import MLP
-from microgradnet.optim import SGD
-from microgradnet.replay import Tape
-from microgradnet.train import CompiledStep
-
 SIZES = [2, 16, 16, 1]
 LR = 0.05
 Weights = list[tuple[np.ndarray, np.ndarray]]  # per layer: W (nout × nin), b (nout)
+
+
+@dataclass(frozen=True)
+class Library:
+    """One version of microgradnet: what the engines below use from it. relaxed_gc is None
+    where that version has no relaxed-collector context."""
+
+    tag: str  # "microgradnet" (the tree under test) or the baseline's commit
+    Value: Any
+    vsum: Any
+    no_gc: Callable[[], AbstractContextManager[None]]
+    relaxed_gc: Callable[[], AbstractContextManager[None]] | None
+    MLP: Any
+    mse_loss: Any
+    SGD: Any
+    Tape: Any
+    CompiledStep: Any
+    topological_order: Any
+
+
+def library(package: str, tag: str) -> Library:
+    """The Library of an importable microgradnet package (its name may differ: the baseline is
+    imported as microgradnet_<commit>)."""
+    engine = importlib.import_module(f"{package}.engine")
+    nn, losses = (
+        importlib.import_module(f"{package}.nn"),
+        importlib.import_module(f"{package}.losses"),
+    )
+    optim, replay = (
+        importlib.import_module(f"{package}.optim"),
+        importlib.import_module(f"{package}.replay"),
+    )
+    train = importlib.import_module(f"{package}.train")
+    return Library(
+        tag, engine.Value, engine.vsum, engine.no_gc, getattr(engine, "relaxed_gc", None), nn.MLP,
+        losses.mse_loss, optim.SGD, replay.Tape, train.CompiledStep, engine.topological_order,
+    )  # fmt: skip
 
 
 # -- the shared W2 setup -------------------------------------------------------------------------
@@ -112,24 +147,35 @@ class ValueParams(Engine):
 # -- microgradnet ----------------------------------------------------------------------------------
 
 
-class MicrogradnetMLP(ValueParams):
+class LibraryEngine(ValueParams):
+    """An engine made from one version of microgradnet; its name starts with the version's tag."""
+
+    title = ""
+
+    def __init__(self, lib: Library, weights: Weights, X: np.ndarray, y: np.ndarray) -> None:
+        self.lib = lib
+        self.name = f"{lib.tag}, {self.title}"
+
+
+class MicrogradnetMLP(LibraryEngine):
     """microgradnet's MLP (one fused dot node per neuron), mse_loss and SGD: the library's path."""
 
-    name = "microgradnet MLP (fused dot)"
+    title = "MLP (fused dot)"
 
-    def __init__(self, weights: Weights, X: np.ndarray, y: np.ndarray) -> None:
-        self.model = MLP(2, SIZES[1:], activation="relu", seed=0)
+    def __init__(self, lib: Library, weights: Weights, X: np.ndarray, y: np.ndarray) -> None:
+        super().__init__(lib, weights, X, y)
+        self.model = lib.MLP(2, SIZES[1:], activation="relu", seed=0)
         self.neurons = [[(n.w, n.b) for n in layer.neurons] for layer in self.model.layers]
         self.reset(weights)
-        self.optimizer = SGD(self.model, lr=LR)
+        self.optimizer = lib.SGD(self.model, lr=LR)
         self.X, self.y = X.tolist(), y.tolist()
 
     def step(self) -> float:
         self.optimizer.zero_grad()
-        loss = mse_loss([z for (z,) in self.model.forward_batch(self.X)], self.y)
+        loss = self.lib.mse_loss([z for (z,) in self.model.forward_batch(self.X)], self.y)
         loss.backward()
         self.optimizer.step()
-        return loss.data
+        return float(loss.data)
 
 
 def _fine_grained_forward(
@@ -147,15 +193,17 @@ def _fine_grained_forward(
     return act[0]
 
 
-class MicrogradnetFine(ValueParams):
+class MicrogradnetFine(LibraryEngine):
     """microgradnet Values in micrograd's graph shape: one * and one + node per weight, the loss
     summed with Python's sum(); built by hand, as micrograd's MLP and demo build it."""
 
-    name = "microgradnet, micrograd's graph shape"
+    title = "micrograd's graph shape"
 
-    def __init__(self, weights: Weights, X: np.ndarray, y: np.ndarray) -> None:
+    def __init__(self, lib: Library, weights: Weights, X: np.ndarray, y: np.ndarray) -> None:
+        super().__init__(lib, weights, X, y)
+        V = lib.Value
         self.neurons = [
-            [([Value(0.0) for _ in range(nin)], Value(0.0)) for _ in range(nout)]
+            [([V(0.0) for _ in range(nin)], V(0.0)) for _ in range(nout)]
             for nin, nout in pairwise(SIZES)
         ]
         self.reset(weights)
@@ -166,7 +214,7 @@ class MicrogradnetFine(ValueParams):
         params = self.all
         for p in params:
             p.grad = 0.0
-        preds = [_fine_grained_forward(self.neurons, x, Value.relu) for x in self.X]
+        preds = [_fine_grained_forward(self.neurons, x, self.lib.Value.relu) for x in self.X]
         loss = sum((p - t) ** 2 for p, t in zip(preds, self.y)) * (1.0 / len(preds))
         loss.backward()
         for p in params:
@@ -177,27 +225,41 @@ class MicrogradnetFine(ValueParams):
 class MicrogradnetFineNoGC(MicrogradnetFine):
     """MicrogradnetFine inside ``with microgradnet.no_gc():`` (the cyclic collector paused)."""
 
-    name = "microgradnet, micrograd's shape, no_gc"
+    title = "micrograd's shape, no_gc"
 
     def step(self) -> float:
-        with no_gc():
+        with self.lib.no_gc():
             return super().step()
 
 
-class MicrogradnetTape(Engine):
-    """W5: compile.Tape over the graph of one sample's loss (x0, x1, y placeholders), replayed
-    with numpy over the batch; the mean loss's grads go into p.grad, then SGD."""
+class MicrogradnetFineRelaxed(MicrogradnetFine):
+    """MicrogradnetFine inside ``with microgradnet.relaxed_gc():`` (thresholds raised)."""
 
-    name = "microgradnet Tape (compiled)"
+    title = "micrograd's graph shape, relaxed_gc"
 
-    def __init__(self, weights: Weights, X: np.ndarray, y: np.ndarray) -> None:
-        self.mlp = MicrogradnetMLP(weights, X, y)
+    def step(self) -> float:
+        assert self.lib.relaxed_gc is not None
+        with self.lib.relaxed_gc():
+            return super().step()
+
+
+class MicrogradnetTape(LibraryEngine):
+    """W5, a hand-written loop over a Tape: the graph of one sample's loss (x0, x1, y
+    placeholders) replayed with numpy over the batch, its grads added into the Values' grad,
+    then SGD's step over the Values."""
+
+    title = "Tape + SGD over Values"
+
+    def __init__(self, lib: Library, weights: Weights, X: np.ndarray, y: np.ndarray) -> None:
+        super().__init__(lib, weights, X, y)
+        self.mlp = MicrogradnetMLP(lib, weights, X, y)
         model = self.mlp.model
-        x = [Value(0.0, "x0"), Value(0.0, "x1")]
-        target = Value(0.0, "y")
-        self.tape = Tape((model(x) - target) ** 2, [*x, target], model)
+        x = [lib.Value(0.0, "x0"), lib.Value(0.0, "x1")]
+        target = lib.Value(0.0, "y")
+        self.loss = (model(x) - target) ** 2
+        self.tape = lib.Tape(self.loss, [*x, target], model)
         self.XY = np.column_stack([X, y])
-        self.optimizer = SGD(model, lr=LR)
+        self.optimizer = lib.SGD(model, lr=LR)
 
     def reset(self, weights: Weights) -> None:
         self.mlp.reset(weights)
@@ -209,24 +271,78 @@ class MicrogradnetTape(Engine):
         self.optimizer.zero_grad()
         loss = self.tape.loss_backward(self.XY)
         self.optimizer.step()
-        return loss
+        return float(loss)
+
+
+class MicrogradnetTapeArrays(MicrogradnetTape):
+    """W5: the same Tape with its parameters as arrays (``arrays=True``): backward fills
+    tape.grad, SGD.update(tape.data, tape.grad) updates in place; the Values are written
+    (write_values) only to read the result."""
+
+    title = "Tape, parameters as arrays"
+
+    def __init__(self, lib: Library, weights: Weights, X: np.ndarray, y: np.ndarray) -> None:
+        super().__init__(lib, weights, X, y)
+        x = [self.tape.inputs[0], self.tape.inputs[1], self.tape.inputs[2]]
+        self.tape = lib.Tape(self.loss, x, self.mlp.model, arrays=True)
+
+    def reset(self, weights: Weights) -> None:
+        self.mlp.reset(weights)
+        self.tape.read_values()
+
+    def grads(self) -> np.ndarray:
+        self.tape.write_values()
+        return self.mlp.grads()
+
+    def step(self) -> float:
+        tape = self.tape
+        tape.zero_grad()
+        loss = tape.loss_backward(self.XY)
+        self.optimizer.update(tape.data, tape.grad)
+        return float(loss)
 
 
 class MicrogradnetCompiledFit(MicrogradnetTape):
-    """W5: fit(compile=True)'s step: the model's tape and the MSE in numpy (CompiledStep)."""
+    """W5: fit(compile=True)'s step: the model's tape and the MSE in numpy (CompiledStep); with
+    arrays=True (the current tree: what fit does with SGD over the model's parameters) the
+    parameters stay in the tape's arrays, else (the baseline) they go through the Values."""
 
-    name = "microgradnet fit(compile=True) step"
+    title = "fit(compile=True) step"
 
-    def __init__(self, weights: Weights, X: np.ndarray, y: np.ndarray) -> None:
-        super().__init__(weights, X, y)
-        self.compiled = CompiledStep(self.mlp.model, mse_loss, "mse")
-        self.Xs, self.y = X.tolist(), y
+    def __init__(self, lib: Library, weights: Weights, X: np.ndarray, y: np.ndarray) -> None:
+        super().__init__(lib, weights, X, y)
+        self.arrays = hasattr(lib.Tape, "write_values")
+        model = self.mlp.model
+        if self.arrays:
+            self.compiled = lib.CompiledStep(model, lib.mse_loss, "mse", arrays=True, example=X[0])
+            self.Xs: Any = X
+        else:
+            self.compiled = lib.CompiledStep(model, lib.mse_loss, "mse")
+            self.Xs = X.tolist()
+        self.y = y
+
+    def reset(self, weights: Weights) -> None:
+        self.mlp.reset(weights)
+        if self.arrays:
+            self.compiled.tape.read_values()
+
+    def grads(self) -> np.ndarray:
+        if self.arrays:
+            self.compiled.tape.write_values()
+        return self.mlp.grads()
 
     def step(self) -> float:
-        self.optimizer.zero_grad()
-        loss, _ = self.compiled(self.mlp.model, mse_loss, self.Xs, self.y)
-        self.optimizer.step()
-        return loss
+        model = self.mlp.model
+        if not self.arrays:
+            self.optimizer.zero_grad()
+            loss, _ = self.compiled(model, self.lib.mse_loss, self.Xs, self.y)
+            self.optimizer.step()
+            return float(loss)
+        tape = self.compiled.tape
+        tape.zero_grad()
+        loss, _ = self.compiled(model, self.lib.mse_loss, self.Xs, self.y)
+        self.optimizer.update(tape.data, tape.grad)
+        return float(loss)
 
 
 # -- micrograd -------------------------------------------------------------------------------------
@@ -481,11 +597,13 @@ class TorchVectorized(Engine):
 # -- W1 and W3 builders: (leaves) -> root, per engine ----------------------------------------
 
 
-def w1_leaves(kind: str, n: int, seed: int = 0) -> tuple[list[Any], list[Any], list[Any]]:
-    """The leaves a_i, b_i, c_i of W1 as Values of the given engine (uniform in (-1, 1))."""
+def w1_leaves(kind: Any, n: int, seed: int = 0) -> tuple[list[Any], list[Any], list[Any]]:
+    """The leaves a_i, b_i, c_i of W1 as Values of the given engine (a Library, "micrograd",
+    "torch-scalar" or "torch-vectorized"), uniform in (-1, 1)."""
     data = np.random.default_rng(seed).uniform(-1, 1, (3, n)).tolist()
-    if kind == "microgradnet":
-        return tuple([Value(v) for v in row] for row in data)  # type: ignore[return-value]
+    if isinstance(kind, Library):
+        V = kind.Value
+        return tuple([V(v) for v in row] for row in data)  # type: ignore[return-value]
     if kind == "micrograd":
         MValue = micrograd_with_tanh()
         return tuple([MValue(v) for v in row] for row in data)  # type: ignore[return-value]
@@ -504,9 +622,13 @@ def w1_sum(a: list[Any], b: list[Any], c: list[Any]) -> Any:
     return sum((ai * bi + ci).tanh() for ai, bi, ci in zip(a, b, c))
 
 
-def w1_vsum(a: list[Value], b: list[Value], c: list[Value]) -> Value:
-    """y = Σ tanh(a_i·b_i + c_i) with microgradnet.vsum: one n-ary sum node."""
-    return vsum([(ai * bi + ci).tanh() for ai, bi, ci in zip(a, b, c)])
+def w1_vsum(lib: Library) -> Callable[[list[Any], list[Any], list[Any]], Any]:
+    """y = Σ tanh(a_i·b_i + c_i) with that version's vsum: one n-ary sum node."""
+
+    def build(a: list[Any], b: list[Any], c: list[Any]) -> Any:
+        return lib.vsum([(ai * bi + ci).tanh() for ai, bi, ci in zip(a, b, c)])
+
+    return build
 
 
 def w1_torch_scalar(a: list[Any], b: list[Any], c: list[Any]) -> Any:

@@ -3,7 +3,8 @@
 One definition each: ``real`` (a real number, not a bool, passing a rule; else ValueError),
 ``real_number`` (any real number as a float; TypeError for other types and bools),
 ``too_large`` (the OverflowError for a number beyond the float range, naming where),
-``positive_int`` (an int or numpy integer >= 1, not a bool), ``named`` (the " (label 'x')"
+``positive_int`` (an int or numpy integer >= 1, not a bool), ``seed`` (None or an int >= 0:
+TypeError for another type, ValueError for a negative int), ``named`` (the " (label 'x')"
 suffix of messages) and ``node_name`` (a node as messages name it: "node '*' (data 2.0)").
 """
 
@@ -51,6 +52,18 @@ def positive_int(n: object, where: str) -> int:
     if isinstance(n, bool) or not isinstance(n, Integral) or n < 1:
         raise ValueError(f"{where} must be a positive int, got {n!r:.60}")
     return int(n)
+
+
+def seed(x: object, where: str, accepted: str = "an int >= 0 or None") -> int | None:
+    """x if it is None or an int (or numpy integer) >= 0, not a bool: a random seed. A
+    TypeError naming where for another type, a ValueError for a negative int."""
+    if x is None:
+        return None
+    if isinstance(x, bool) or not isinstance(x, Integral):
+        raise TypeError(f"{where} must be {accepted}, got {type(x).__name__}: {x!r:.60}")
+    if x < 0:
+        raise ValueError(f"{where} must be {accepted}, got {x!r:.60}")
+    return int(x)
 
 
 def named(v: Any) -> str:

@@ -144,6 +144,8 @@ def cross_entropy(logits: Sequence[Any], target: Any, reduction: str = "mean") -
     onehot(target), divided by the number of samples with the mean reduction."""
     rows, single = _logit_rows(logits)
     classes = np.asarray(target)
+    if single and classes.size > 1 and classes.size == len(rows[0]):
+        raise ValueError(_one_output_per_class(1, len(rows[0])))
     if single:
         classes = classes.reshape(1) if classes.ndim == 0 else classes
     if classes.ndim != 1 or len(classes) != len(rows):
@@ -169,6 +171,33 @@ def _cross_entropy_numpy(z: Array, y: Array) -> tuple[Array, Array]:
     d = e / total[:, None]
     d[rows, k] -= 1
     return np.log(total) - shifted[rows, k], d
+
+
+def _one_output_per_class(width: int, samples: int) -> str:
+    return (
+        f"cross_entropy: needs predictions with one output per class (2 or more), got {width} "
+        f"per sample for {samples} samples: give the model's last layer one output per class"
+    )
+
+
+def _check_classes(out: Array, y: Array) -> None:
+    """The numpy cross_entropy's targets: one class index in [0, width) per row of out."""
+    n, k = out.shape
+    if k < 2:
+        raise ValueError(_one_output_per_class(k, n))
+    if y.shape != (n,):
+        raise ValueError(
+            f"cross_entropy: needs one class index per sample: {n} samples, targets of shape "
+            f"{y.shape}"
+        )
+    bad = np.flatnonzero((y != np.round(y)) | (y < 0) | (y >= k))
+    if bad.size:
+        i = int(bad[0])
+        t = float(y[i])
+        shown = int(t) if t.is_integer() else t
+        raise ValueError(
+            f"cross_entropy: target {i} must be a class index in [0, {k}), got {shown!r}"
+        )
 
 
 def hinge_loss(pred: Outputs, target: Any, reduction: str = "mean") -> Value:
@@ -217,21 +246,7 @@ def numpy_loss(name: str, out: Array, target: Any) -> tuple[float, Array]:
     where = f"{name}_loss" if name in ("mse", "bce", "hinge") else name
     y = np.asarray(target, dtype=float)
     if name == "cross_entropy":
-        if out.shape[1] < 2:
-            raise ValueError(
-                "cross_entropy: needs predictions with one output per class (2 or more), got "
-                f"{out.shape[1]} per sample: give the model's last layer one output per class"
-            )
-        if (
-            y.shape != (len(out),)
-            or (y != np.round(y)).any()
-            or (y < 0).any()
-            or (y >= out.shape[1]).any()
-        ):
-            raise ValueError(
-                f"cross_entropy: needs one class index in [0, {out.shape[1]}) per sample, "
-                f"got targets of shape {y.shape}"
-            )
+        _check_classes(out, y)
         if not np.isfinite(out).all():
             raise ValueError("cross_entropy: logits must be finite")
         terms, d = _cross_entropy_numpy(out, y)

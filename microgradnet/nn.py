@@ -46,6 +46,7 @@ import numpy as np
 from . import ops
 from ._args import positive_int as _positive_int
 from ._args import real as _real
+from ._args import seed as _seed
 from ._files import file_kind, replace_file
 from .engine import Constant, Value, dot, linear_batch, vsum
 
@@ -69,6 +70,51 @@ class LoadResult(NamedTuple):
     unexpected_keys: list[str]
 
 
+# -- the structure cache ------------------------------------------------------------------------
+# named_modules(), named_parameters() and parameters() are cached per module. Every change to
+# the structure of any module gives _structure a fresh number, which invalidates every cache:
+# assigning or deleting a public attribute that holds (or held) a Module, a Value, a list or a
+# tuple; changing a list held in such an attribute (append, item assignment, ...); load and
+# load_state_dict. Lists assigned to public attributes are kept as _TrackedList for that.
+
+_VERSIONS = itertools.count(1)
+_structure = 0
+
+
+def _structure_changed() -> None:
+    global _structure
+    _structure = next(_VERSIONS)
+
+
+def _changing(method: str) -> Callable[..., Any]:
+    base = getattr(list, method)
+
+    def changed(self: list[Any], *args: Any, **kwargs: Any) -> Any:
+        _structure_changed()
+        return base(self, *args, **kwargs)
+
+    changed.__name__ = method
+    return changed
+
+
+class _TrackedList(list):  # type: ignore[type-arg]
+    """A list held by a module: any change to it invalidates the modules' structure caches."""
+
+
+for _method in (
+    "__setitem__", "__delitem__", "__iadd__", "__imul__", "append", "extend", "insert", "pop",
+    "remove", "clear", "sort", "reverse",
+):  # fmt: skip
+    setattr(_TrackedList, _method, _changing(_method))
+
+
+_Structure = tuple[int, int, list[tuple[str, "Module"]], list[tuple[str, Value]], list[Value]]
+
+
+def _structural(x: object) -> bool:
+    return isinstance(x, Module | Value | list | tuple)
+
+
 class _Labelled(type):
     """Metaclass: once any module is constructed, label its parameters by their names."""
 
@@ -85,11 +131,34 @@ class Module(metaclass=_Labelled):
     defines ``forward(x) -> list[Value]``. Attributes whose names start with "_" are private and
     not walked. Buffers (non-trained numbers in the state) are lists of floats named in
     ``_buffer_names``.
+
+    The structure (named_modules, named_parameters, parameters) is cached. The cache is
+    invalidated by assigning or deleting a public attribute that holds or held a Module, a
+    Value, a list or a tuple; by changing such a list in place (``layers.append(m)``,
+    ``w[0] = Value(1.0)``: lists assigned to attributes are kept as a list subclass that
+    notices); and by load and load_state_dict. Writing ``vars(module)`` directly, or changing
+    a list nested inside another list, is not noticed.
     """
 
     training: bool = True
     _buffer_names: tuple[str, ...] = ()
     _nonnegative_buffers: tuple[str, ...] = ()
+    _cache: _Structure
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """Set an attribute; a structural one (a Module, Value, list or tuple) invalidates the
+        structure caches, and a list is kept as a list that invalidates them when changed."""
+        if not name.startswith("_") and name not in self._buffer_names:
+            if type(value) is list:
+                value = _TrackedList(value)
+            if _structural(value) or _structural(vars(self).get(name)):
+                _structure_changed()
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        if not name.startswith("_") and _structural(vars(self).get(name)):
+            _structure_changed()
+        object.__delattr__(self, name)
 
     def __call__(self, x: Any) -> Any:
         """Run forward on one sample; a single Value when the output width is 1."""
@@ -109,6 +178,22 @@ class Module(metaclass=_Labelled):
 
     def named_modules(self) -> list[tuple[str, Module]]:
         """Every module once, self first (name ""), depth first in attribute order."""
+        return list(self._structure()[2])
+
+    def _structure(self) -> _Structure:
+        """(version, id, named modules, named parameters, parameters), cached until the
+        structure of any module changes (the class docstring says what invalidates it)."""
+        cache: _Structure | None = vars(self).get("_cache")
+        if cache is not None and cache[0] == _structure and cache[1] == id(self):
+            return cache
+        version = _structure  # read first: a change during the walk leaves the cache stale
+        modules = self._walk_modules()
+        named = self._walk_parameters(modules)
+        cache = (version, id(self), modules, named, [p for _, p in named])
+        self._cache = cache
+        return cache
+
+    def _walk_modules(self) -> list[tuple[str, Module]]:
         out: list[tuple[str, Module]] = []
         seen: set[Module] = set()
         stack: list[tuple[str, Module]] = [("", self)]
@@ -130,9 +215,13 @@ class Module(metaclass=_Labelled):
         """(dotted name, parameter) pairs, each parameter once: a module's own, then its
         children's, as in PyTorch. Parameters are the leaf Values held in attributes
         (Constants and computed nodes are not trained)."""
+        return list(self._structure()[3])
+
+    @staticmethod
+    def _walk_parameters(modules: list[tuple[str, Module]]) -> list[tuple[str, Value]]:
         out: list[tuple[str, Value]] = []
         seen: set[Value] = set()
-        for prefix, module in self.named_modules():
+        for prefix, module in modules:
             for key, obj in module._members():
                 if (
                     isinstance(obj, Value)
@@ -145,8 +234,8 @@ class Module(metaclass=_Labelled):
         return out
 
     def parameters(self) -> list[Value]:
-        """The trainable leaf Values, in named_parameters order."""
-        return [p for _, p in self.named_parameters()]
+        """The trainable leaf Values, in named_parameters order (a new list each call)."""
+        return list(self._structure()[4])
 
     def label_parameters(self) -> None:
         """Set every parameter's label to its dotted name (done on construction) and record
@@ -182,7 +271,7 @@ class Module(metaclass=_Labelled):
 
     def zero_grad(self) -> None:
         """Set every parameter's grad to 0."""
-        for p in self.parameters():
+        for p in self._structure()[4]:
             p.grad = 0.0
 
     def train(self, mode: bool = True) -> Module:
@@ -221,6 +310,7 @@ class Module(metaclass=_Labelled):
         """
         if not isinstance(state, Mapping):
             raise TypeError(f"load_state_dict: expected a dict, got {type(state).__name__}")
+        _structure_changed()
         params = dict(self.named_parameters())
         buffers = dict(self._named_buffer_slots())
         expected = params.keys() | buffers.keys()
@@ -373,7 +463,8 @@ class Neuron(Module):
         return [z if self._act is None else self._act(z)]
 
     def __repr__(self) -> str:
-        return f"Neuron({len(self.w)}, {self.activation}{'' if self.b else ', bias=False'})"
+        bias = "" if self.b is not None else ", bias=False"
+        return f"Neuron({len(self.w)}, {self.activation}{bias})"
 
 
 class Layer(Module):
@@ -416,7 +507,7 @@ class Layer(Module):
         return zs if act is None else [[act(z) for z in row] for row in zs]
 
     def __repr__(self) -> str:
-        bias = "" if self.neurons[0].b else ", bias=False"
+        bias = "" if self.neurons[0].b is not None else ", bias=False"
         return f"Layer({self.nin}, {self.nout}, {self.activation}{bias})"
 
 
@@ -707,11 +798,12 @@ def _init_weights(rng: np.random.Generator, nin: int, fan_out: int, init: str) -
 
 
 def _rng(seed: Seed, where: str) -> np.random.Generator:
+    """A numpy Generator from seed: a Generator itself, an int >= 0 or None (TypeError for
+    another type, ValueError for a negative int)."""
     if isinstance(seed, np.random.Generator):
         return seed
-    if seed is None or (isinstance(seed, int) and not isinstance(seed, bool) and seed >= 0):
-        return np.random.default_rng(seed)
-    raise ValueError(f"{where}: seed must be an int >= 0, a numpy Generator or None; got {seed!r}")
+    accepted = "an int >= 0, a numpy Generator or None"
+    return np.random.default_rng(_seed(seed, f"{where}: seed", accepted))
 
 
 def _inputs(x: Any, width: int | None, module: Module) -> list[Value]:
@@ -773,8 +865,17 @@ def _finite(x: Real) -> bool:
 
 
 def _natural(key: str) -> list[Any]:
-    """Sort key with numbers compared as numbers: w.2 before w.10."""
-    return [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in key.split(".")]
+    """Sort key with numbers compared as numbers: w.2 before w.10. A segment of ASCII digits
+    compares by its length without leading zeros, then its text (never int(): a key read from
+    a file may hold a superscript digit or thousands of digits)."""
+    out: list[Any] = []
+    for part in key.split("."):
+        if part.isascii() and part.isdigit():
+            digits = part.lstrip("0")
+            out.append((0, len(digits), digits, part))
+        else:
+            out.append((1, 0, part, ""))
+    return out
 
 
 def _listing(keys: list[str], limit: int = 10) -> str:
@@ -805,6 +906,21 @@ def _json_int(digits: str) -> int:
     return int(digits)
 
 
+class _DuplicateKey(Exception):
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+
+def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object as a dict, refusing a key that appears twice."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
 def _read_json(path: str | os.PathLike[str], shown: str) -> Any:
     """The JSON document in path; ValueError naming path for anything that is not one."""
     nonblocking = getattr(os, "O_NONBLOCK", 0)  # POSIX: a FIFO must not block; it is refused
@@ -818,7 +934,12 @@ def _read_json(path: str | os.PathLike[str], shown: str) -> Any:
     if len(data) > MAX_STATE_BYTES:
         raise ValueError(f"load: {shown} is larger than {MAX_STATE_BYTES // 2**20} MiB")
     try:
-        return json.loads(data.decode("utf-8"), parse_int=_json_int)
+        return json.loads(data.decode("utf-8"), parse_int=_json_int, object_pairs_hook=_unique)
+    except _DuplicateKey as e:
+        raise ValueError(
+            f"load: {shown} names the key {_listing([e.key])} more than once (which value "
+            "is meant is unclear); a state file names each key once"
+        ) from None
     except RecursionError:
         reason = "nested too deeply"
     except ValueError as e:  # also UnicodeDecodeError and JSONDecodeError

@@ -2,7 +2,13 @@
 
 An optimizer holds a list of parameters (leaf Values) and updates their ``data`` from their
 ``grad`` on ``step()``; ``zero_grad()`` clears the grads before the next backward pass.
-With g = grad + weight_decay·p (L2 regularization folded into the gradient):
+``update(data, grad)`` applies the same rule, with the same state, to flat float64 arrays in
+place (parameter i at index i, in ``params`` order): the form a Tape with ``arrays=True`` and
+``fit(compile=True)`` use, where the parameters live in numpy during training. Each rule is
+written twice, as PyTorch writes its optimizers (a loop over scalars and a "foreach" form over
+whole tensors): a float loop for ``step()`` and numpy for ``update()``, the same operations in
+the same order, so both give the same floats (a test checks them bit for bit). With
+g = grad + weight_decay·p (L2 regularization folded into the gradient):
 
     SGD:   b <- g on the first step, then b <- momentum·b + g
            p <- p - lr·(g + momentum·b)  (nesterov)   or   p <- p - lr·b   (or lr·g if momentum 0)
@@ -19,9 +25,14 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+import numpy as np
+import numpy.typing as npt
+
 from ._args import real as _real
 from .engine import Constant, Value
 from .nn import Module
+
+Array = npt.NDArray[np.float64]
 
 
 class Optimizer:
@@ -37,7 +48,26 @@ class Optimizer:
             p.grad = 0.0
 
     def step(self) -> None:
-        """Update every parameter from its grad."""
+        """Update every parameter's data from its grad."""
+        raise NotImplementedError
+
+    def update(self, data: Array, grad: Array) -> None:
+        """The update of step() on arrays, in place: data[i] and grad[i] are the value and the
+        gradient of parameter i (in ``params`` order); data is overwritten, grad only read."""
+        n = len(self.params)
+        for name, a in (("data", data), ("grad", grad)):
+            if not isinstance(a, np.ndarray) or a.dtype != np.float64 or a.shape != (n,):
+                shape = getattr(a, "shape", None)
+                kind = a.dtype if isinstance(a, np.ndarray) else type(a).__name__
+                raise TypeError(
+                    f"{type(self).__name__}.update({name}) must be a float64 array of shape "
+                    f"({n},) (one number per parameter), got {kind} of shape {shape}"
+                )
+        if not data.flags.writeable:
+            raise ValueError(f"{type(self).__name__}.update(data) must be writeable")
+        self._update(data, grad)
+
+    def _update(self, data: Array, grad: Array) -> None:
         raise NotImplementedError
 
 
@@ -62,22 +92,36 @@ class SGD(Optimizer):
         if nesterov and self.momentum == 0:
             raise ValueError("SGD: nesterov momentum needs momentum > 0")
         self.nesterov = nesterov
-        self.buffers: list[float] | None = None  # the momentum buffers b, after the first step
+        self.buffers: Array | None = None  # the momentum buffers b, after the first step
 
     def step(self) -> None:
         lr, mu, wd, params = self.lr, self.momentum, self.weight_decay, self.params
+        if not (mu or wd):
+            for p in params:
+                p.data -= lr * p.grad
+            return
         grads = [p.grad + wd * p.data for p in params] if wd else [p.grad for p in params]
         if mu:
             if self.buffers is None:
-                self.buffers = grads
+                self.buffers = np.array(grads)
             else:
-                self.buffers = [mu * b + g for b, g in zip(self.buffers, grads)]
-            if self.nesterov:
-                grads = [g + mu * b for g, b in zip(grads, self.buffers)]
-            else:
-                grads = self.buffers
+                self.buffers = np.array([mu * b + g for b, g in zip(self.buffers.tolist(), grads)])
+            b = self.buffers.tolist()
+            grads = [g + mu * bi for g, bi in zip(grads, b)] if self.nesterov else b
         for p, g in zip(params, grads):
             p.data -= lr * g
+
+    def _update(self, data: Array, grad: Array) -> None:
+        mu, wd = self.momentum, self.weight_decay
+        g = grad + wd * data if wd else grad
+        if mu:
+            if self.buffers is None:
+                self.buffers = g.copy()
+            else:
+                self.buffers *= mu
+                self.buffers += g
+            g = g + mu * self.buffers if self.nesterov else self.buffers
+        data -= self.lr * g
 
     def __repr__(self) -> str:
         return (
@@ -110,20 +154,33 @@ class Adam(Optimizer):
             weight_decay, "Adam(weight_decay)", lambda v: 0 <= v < math.inf, ">= 0"
         )
         self.t = 0
-        self.m = [0.0] * len(self.params)
-        self.v = [0.0] * len(self.params)
+        self.m = np.zeros(len(self.params))  # the running moments, per parameter
+        self.v = np.zeros(len(self.params))
 
     def step(self) -> None:
         (b1, b2), eps, wd, params = self.betas, self.eps, self.weight_decay, self.params
         self.t += 1
         step_size = self.lr / (1 - b1**self.t)
         v_scale = 1 / (1 - b2**self.t)
-        m, v = self.m, self.v
+        m, v = self.m.tolist(), self.v.tolist()
         for i, p in enumerate(params):
             g = p.grad + wd * p.data if wd else p.grad
             m[i] = b1 * m[i] + (1 - b1) * g
             v[i] = b2 * v[i] + (1 - b2) * g * g
             p.data -= step_size * m[i] / (math.sqrt(v[i] * v_scale) + eps)
+        self.m[:], self.v[:] = m, v
+
+    def _update(self, data: Array, grad: Array) -> None:
+        (b1, b2), wd, m, v = self.betas, self.weight_decay, self.m, self.v
+        self.t += 1
+        step_size = self.lr / (1 - b1**self.t)
+        v_scale = 1 / (1 - b2**self.t)
+        g = grad + wd * data if wd else grad
+        m *= b1
+        m += (1 - b1) * g
+        v *= b2
+        v += (1 - b2) * g * g
+        data -= step_size * m / (np.sqrt(v * v_scale) + self.eps)
 
     def __repr__(self) -> str:
         return (

@@ -38,7 +38,8 @@ from typing import Any
 import numpy as np
 
 from ._args import positive_int as _positive_int
-from .engine import Value, no_gc
+from ._args import seed as _seed
+from .engine import Value, no_gc, no_grad
 from .losses import (
     NUMPY_LOSSES,
     bce_loss,
@@ -49,12 +50,12 @@ from .losses import (
     numpy_loss,
 )
 from .nn import Module, Neuron
-from .optim import SGD, Optimizer
+from .optim import SGD, Adam, Optimizer
 from .replay import Tape
 
 LossFn = Callable[[Any, np.ndarray], Value]
 AccuracyFn = Callable[[np.ndarray, np.ndarray], float]
-StepFn = Callable[[Module, LossFn, list[list[float]], np.ndarray], tuple[float, np.ndarray]]
+StepFn = Callable[[Module, LossFn, Any, np.ndarray], tuple[float, np.ndarray]]
 
 LOSSES: dict[str, LossFn] = {
     "mse": mse_loss,
@@ -97,9 +98,10 @@ class History:
 
 
 def forward_backward(
-    model: Module, loss: LossFn, xb: list[list[float]], yb: np.ndarray
+    model: Module, loss: LossFn, xb: Any, yb: np.ndarray
 ) -> tuple[float, np.ndarray]:
-    """One mini-batch through the Value graph: forward, loss, backward (filling p.grad).
+    """One mini-batch (samples × features) through the Value graph: forward, loss, backward
+    (filling p.grad).
 
     Returns the loss and the outputs as an array (batch × output width). Parameters' grads
     accumulate, so zero them first. This is the step that a compiled path can replace.
@@ -139,27 +141,43 @@ def check_replayable(model: Module, *, training: bool | None = None) -> None:
 class CompiledStep:
     """fit's forward_backward on the compiled path (``fit(..., compile=True)``).
 
-    The model's graph is built once, for the first sample it sees, with the features as
-    placeholders, and replayed by a Tape over each mini-batch. The loss and its gradient with
-    respect to the outputs are computed in numpy (losses.numpy_loss) for the named losses, and
-    for any other loss by the Value engine on the outputs; the tape then back-propagates them
-    into the parameters' grads. Same loss, outputs and grads as forward_backward (to rounding).
+    The model's graph is built once, for one sample (``example``, else the first sample it
+    sees), with the features as placeholders, and replayed by a Tape over each mini-batch. The
+    loss and its gradient with respect to the outputs are computed in numpy
+    (losses.numpy_loss) for the named losses, and for any other loss by the Value engine on the
+    outputs; the tape then back-propagates them into the parameters' grads. Same loss, outputs
+    and grads as forward_backward (to rounding). With arrays=True the tape keeps the
+    parameters in arrays (``Tape(..., arrays=True)``): the grads go into ``self.tape.grad``,
+    and ``self.tape.data`` is what the model computes with until ``self.tape.write_values()``.
     """
 
-    def __init__(self, model: Module, loss: LossFn, name: str = "") -> None:
+    def __init__(
+        self,
+        model: Module,
+        loss: LossFn,
+        name: str = "",
+        *,
+        arrays: bool = False,
+        example: Any = None,
+    ) -> None:
         check_replayable(model, training=True)
-        self.model, self.loss, self.name = model, loss, name
+        self.model, self.loss, self.name, self.arrays = model, loss, name, arrays
         self.tape: Tape | None = None
+        if example is not None:
+            self.tape = self._record(model, np.asarray(example, dtype=float).reshape(-1))
+
+    def _record(self, model: Module, x: np.ndarray) -> Tape:
+        placeholders = [Value(v, f"x{k}") for k, v in enumerate(x.tolist())]
+        return Tape(model.forward(placeholders), placeholders, model, arrays=self.arrays)
 
     def __call__(
-        self, model: Module, loss: LossFn, xb: list[list[float]], yb: np.ndarray
+        self, model: Module, loss: LossFn, xb: Any, yb: np.ndarray
     ) -> tuple[float, np.ndarray]:
         X = np.asarray(xb, dtype=float)
         tape = self.tape
         if tape is None or model is not self.model:
-            placeholders = [Value(x, f"x{k}") for k, x in enumerate(X[0].tolist())]
-            tape = Tape(model.forward(placeholders), placeholders, model)
-            self.tape, self.model = tape, model
+            tape = self.tape = self._record(model, X[0])
+            self.model = model
         out = tape.forward(X)
         if self.name in NUMPY_LOSSES:
             value, d_out = numpy_loss(self.name, out, yb)
@@ -199,67 +217,73 @@ def fit(
 
     X: samples × features (a list of lists or a numpy array); y: one target per sample (class
     indices for cross_entropy). optimizer defaults to SGD(lr=0.1) over model's parameters;
-    batch_size None means the full batch; seed fixes the shuffling. accuracy(outputs, targets)
-    overrides the built-in rule (argmax for cross_entropy, threshold for bce, bce_with_logits,
-    hinge, and mse with 0/1 or ±1 targets). The model trains in training mode and is put back
-    in its previous mode at the end. progress shows a tqdm bar (tqdm.auto).
+    batch_size None means the full batch; seed (an int >= 0 or None) fixes the shuffling.
+    accuracy(outputs, targets) overrides the built-in rule (argmax for cross_entropy, threshold
+    for bce, bce_with_logits, hinge, and mse with 0/1 or ±1 targets). The model trains in
+    training mode, then is put back in its previous mode. progress shows a tqdm bar.
 
     compile replays the model's graph, built once for one sample, with numpy over each batch
-    (CompiledStep, below): the same losses and gradients, many times faster. It refuses models
-    whose graph depends on the sample (BatchNorm1d, Dropout with p > 0) with a ValueError.
+    (CompiledStep): the same losses and gradients, many times faster; models whose graph depends
+    on the sample (BatchNorm1d, Dropout with p > 0) are refused with a ValueError. With an SGD or
+    Adam over exactly the model's parameters (in their order) the parameters stay in numpy
+    arrays while training (Tape's arrays=True, the optimizer's update()), written back to the
+    Values before each validation and at the end.
     """
     loss_fn, name = _loss(loss)
     Xs, ys = _dataset(X, y, name, "fit")
     epochs = _positive_int(epochs, "fit(epochs)")
-    n = len(Xs)
-    size = n if batch_size is None else min(_positive_int(batch_size, "fit(batch_size)"), n)
+    rng = np.random.default_rng(_seed(seed, "fit(seed)"))
+    size = _batch_size(batch_size, len(Xs))
     acc_fn = accuracy if accuracy is not None else _accuracy_rule(name, ys)
-    val = None
-    if validation is not None:
-        if not isinstance(validation, tuple | list) or len(validation) != 2:
-            raise ValueError("fit(validation) must be a pair (X_val, y_val)")
-        val = _dataset(validation[0], validation[1], name, "fit(validation)")
-    if optimizer is None:
-        optimizer = SGD(model, lr=0.1)
-    elif not isinstance(optimizer, Optimizer):
-        raise TypeError(f"fit(optimizer) must be an Optimizer, got {type(optimizer).__name__}")
-    run = _Run(model, loss_fn, acc_fn, optimizer, Xs, ys, size)
-    if not isinstance(compile, bool):
-        raise TypeError(f"fit(compile) must be a bool, got {type(compile).__name__}")
-    if compile:
-        run.step = CompiledStep(model, loss_fn, name)
-    rng = np.random.default_rng(seed)
+    val = _validation(validation, name)
+    run = _Run(model, loss_fn, acc_fn, _optimizer(optimizer, model), Xs, ys, size)
+    _check_compile(compile, model)
     bar = _progress_bar(epochs) if progress else None
     history = History(grad_norms={layer: [] for layer in run.layer_names})
     was_training = model.training
     model.train()
     try:
+        if compile:
+            run.compile(name)
         with _stop_on_interrupt() as interrupt:
-            for _ in range(epochs):
-                order = rng.permutation(n) if shuffle else np.arange(n)
-                if not run.epoch(order, interrupt, history):
-                    history.interrupted = interrupt.requested
-                    break
-                if val is not None:
-                    val_loss, val_acc = _evaluate(model, *val, loss_fn, acc_fn, 256)
-                    history.val_loss.append(val_loss)
-                    if val_acc is not None:
-                        history.val_accuracy.append(val_acc)
-                if bar is not None:
-                    bar.set_postfix(_postfix(history), refresh=False)
-                    bar.update(1)
-                if interrupt.requested:
-                    history.interrupted = True
-                    break
+            run.train(epochs, rng, shuffle, val, bar, interrupt, history)
     except KeyboardInterrupt:
         history.interrupted = True
     finally:
+        run.write_values()
         model.train(was_training)
         if bar is not None:
             bar.close()
     if history.interrupted and not history.stop_reason:
         history.stop_reason = f"interrupted after {history.epochs} epochs"
     return history
+
+
+def _batch_size(batch_size: int | None, n: int) -> int:
+    return n if batch_size is None else min(_positive_int(batch_size, "fit(batch_size)"), n)
+
+
+def _check_compile(compile: bool, model: Module) -> None:
+    if not isinstance(compile, bool):
+        raise TypeError(f"fit(compile) must be a bool, got {type(compile).__name__}")
+    if compile:
+        check_replayable(model, training=True)
+
+
+def _validation(validation: Any, name: str) -> tuple[np.ndarray, np.ndarray] | None:
+    if validation is None:
+        return None
+    if not isinstance(validation, tuple | list) or len(validation) != 2:
+        raise ValueError("fit(validation) must be a pair (X_val, y_val)")
+    return _dataset(validation[0], validation[1], name, "fit(validation)")
+
+
+def _optimizer(optimizer: Optimizer | None, model: Module) -> Optimizer:
+    if optimizer is None:
+        return SGD(model, lr=0.1)
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"fit(optimizer) must be an Optimizer, got {type(optimizer).__name__}")
+    return optimizer
 
 
 class _Run:
@@ -271,30 +295,77 @@ class _Run:
         loss_fn: LossFn,
         acc_fn: AccuracyFn | None,
         optimizer: Optimizer,
-        Xs: list[list[float]],
+        X: np.ndarray,
         ys: np.ndarray,
         size: int,
     ) -> None:
         self.model, self.loss_fn, self.acc_fn, self.optimizer = model, loss_fn, acc_fn, optimizer
-        self.Xs, self.ys, self.size = Xs, ys, size
+        self.X, self.ys, self.size = X, ys, size
         self.params = model.parameters()
         known = set(self.params)  # the optimizer may also hold parameters outside the model
         self.to_zero = self.params + [p for p in optimizer.params if p not in known]
         self.layer_names, self.layer_of = _layers(model)
         self.step: StepFn = forward_backward
+        self.tape: Tape | None = None  # the compiled step's tape, when it keeps arrays
+
+    def compile(self, name: str) -> None:
+        """Train by the compiled step; keep the parameters in arrays when the optimizer can
+        update arrays and holds exactly the model's parameters."""
+        opt, params = self.optimizer, self.params
+        arrays = (
+            type(opt).step in (SGD.step, Adam.step)
+            and len(opt.params) == len(params)
+            and all(p is q for p, q in zip(opt.params, params))
+        )
+        step = CompiledStep(self.model, self.loss_fn, name, arrays=arrays, example=self.X[0])
+        self.step = step
+        self.tape = step.tape if arrays else None
+
+    def write_values(self) -> None:
+        """Bring the Values up to date with the arrays (when training keeps arrays)."""
+        if self.tape is not None:
+            self.tape.write_values()
+
+    def train(
+        self,
+        epochs: int,
+        rng: np.random.Generator,
+        shuffle: bool,
+        val: tuple[np.ndarray, np.ndarray] | None,
+        bar: Any,
+        interrupt: _Interrupt,
+        history: History,
+    ) -> None:
+        """The epochs, each followed by the validation and the progress bar; stops early on a
+        non-finite value or an interrupt (history says which)."""
+        n = len(self.X)
+        for _ in range(epochs):
+            order = rng.permutation(n) if shuffle else np.arange(n)
+            if not self.epoch(order, interrupt, history):
+                history.interrupted = interrupt.requested
+                return
+            if val is not None:
+                self.write_values()
+                val_loss, val_acc = _evaluate(self.model, *val, self.loss_fn, self.acc_fn, 256)
+                history.val_loss.append(val_loss)
+                if val_acc is not None:
+                    history.val_accuracy.append(val_acc)
+            if bar is not None:
+                bar.set_postfix(_postfix(history), refresh=False)
+                bar.update(1)
+            if interrupt.requested:
+                history.interrupted = True
+                return
 
     def epoch(self, order: np.ndarray, interrupt: _Interrupt, history: History) -> bool:
         """One pass over the data in the given order; record it and return True, or return
         False (recording nothing) when stopped by a non-finite value or an interrupt."""
-        n, size, params, ys = len(order), self.size, self.params, self.ys
+        n, size, ys = len(order), self.size, self.ys
         total = correct = 0.0
         norms = np.zeros(len(self.layer_names))
         for start in range(0, n, size):
             idx = order[start : start + size]
-            for p in self.to_zero:
-                p.grad = 0.0
-            value, out = self.step(self.model, self.loss_fn, [self.Xs[i] for i in idx], ys[idx])
-            grads = np.fromiter((p.grad for p in params), float, len(params))
+            value, out, grads = self.batch(idx)
             batch_norms = _layer_norms(grads, self.layer_of, len(norms))
             if not (math.isfinite(value) and np.isfinite(batch_norms).all()):
                 what = "a gradient norm" if math.isfinite(value) else "the loss"
@@ -304,7 +375,7 @@ class _Run:
                 )
                 warnings.warn(f"fit stopped: {history.stop_reason}", RuntimeWarning, 3)
                 return False
-            self.optimizer.step()
+            self.update()
             total += value * len(idx)
             if self.acc_fn is not None:
                 correct += self.acc_fn(out, ys[idx]) * len(idx)
@@ -319,6 +390,29 @@ class _Run:
             history.grad_norms[layer].append(norm)
         return True
 
+    def batch(self, idx: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        """Zero the grads, then one step on the samples idx: loss, outputs, the parameters'
+        gradients (an array in parameter order)."""
+        tape = self.tape
+        if tape is not None:
+            tape.zero_grad()
+        else:
+            for p in self.to_zero:
+                p.grad = 0.0
+        xb = self.X[idx]  # the compiled step takes the array, the Value path rows of floats
+        samples = xb if isinstance(self.step, CompiledStep) else xb.tolist()
+        value, out = self.step(self.model, self.loss_fn, samples, self.ys[idx])
+        if tape is not None:
+            return value, out, tape.grad
+        params = self.params
+        return value, out, np.array([p.grad for p in params], dtype=float)
+
+    def update(self) -> None:
+        if self.tape is not None:
+            self.optimizer.update(self.tape.data, self.tape.grad)
+        else:
+            self.optimizer.step()
+
 
 def evaluate(
     model: Module,
@@ -329,7 +423,8 @@ def evaluate(
     accuracy: AccuracyFn | None = None,
     batch_size: int = 256,
 ) -> tuple[float, float | None]:
-    """(mean loss, accuracy or None) of model on (X, y) in eval mode, without training."""
+    """(mean loss, accuracy or None) of model on (X, y) in eval mode, without training: batch
+    by batch under ``no_grad()``, so memory is bounded by batch_size, not by len(X)."""
     loss_fn, name = _loss(loss)
     Xs, ys = _dataset(X, y, name, "evaluate")
     acc_fn = accuracy if accuracy is not None else _accuracy_rule(name, ys)
@@ -340,7 +435,7 @@ def evaluate(
 
 def _evaluate(
     model: Module,
-    Xs: list[list[float]],
+    X: np.ndarray,
     ys: np.ndarray,
     loss_fn: LossFn,
     acc_fn: AccuracyFn | None,
@@ -350,46 +445,57 @@ def _evaluate(
     model.eval()
     try:
         total = correct = 0.0
-        for start in range(0, len(Xs), size):
-            xb, yb = Xs[start : start + size], ys[start : start + size]
-            out = model.forward_batch(xb)
-            total += loss_fn(_predictions(out), yb).data * len(xb)
+        for start in range(0, len(X), size):
+            xb, yb = X[start : start + size].tolist(), ys[start : start + size]
+            with no_grad():
+                out = model.forward_batch(xb)
+                total += loss_fn(_predictions(out), yb).data * len(xb)
+                outputs = np.array([[v.data for v in row] for row in out])
             if acc_fn is not None:
-                correct += acc_fn(np.array([[v.data for v in row] for row in out]), yb) * len(xb)
+                correct += acc_fn(outputs, yb) * len(xb)
     finally:
         model.train(was_training)
-    return total / len(Xs), (correct / len(Xs) if acc_fn is not None else None)
+    return total / len(X), (correct / len(X) if acc_fn is not None else None)
 
 
-def predict(model: Module, X: Any) -> np.ndarray:
+def predict(model: Module, X: Any, *, batch_size: int = 1024) -> np.ndarray:
     """The model's outputs on X in eval mode: shape (n,) for one output, else (n, width).
 
     A model whose graph can be replayed (check_replayable) runs through the batched replay
-    (a Tape over the whole of X: a 200 × 200 grid in milliseconds); any other through the
-    Value engine, sample by sample. Both give the same numbers up to rounding."""
+    (a Tape, batch_size samples at a time: a 200 × 200 grid in milliseconds); any other
+    through the Value engine under ``no_grad()``, batch_size samples at a time, each batch's
+    outputs kept as floats and its graph dropped. Both give the same numbers up to rounding,
+    and memory is bounded by batch_size, not by len(X)."""
     Xs = _features(X, "predict")
+    size = _positive_int(batch_size, "predict(batch_size)")
     was_training = model.training
     model.eval()
     try:
-        out = _replayed(model, Xs)
-        if out is None:
-            out = np.array([[v.data for v in row] for row in model.forward_batch(Xs)])
+        tape = _replay_tape(model, Xs[0])
+        parts = []
+        for start in range(0, len(Xs), size):
+            xb = Xs[start : start + size]
+            if tape is not None:
+                parts.append(tape.forward(xb))
+                continue
+            with no_grad():
+                out = model.forward_batch(xb.tolist())
+                parts.append(np.array([[v.data for v in row] for row in out]))
+                del out
     finally:
         model.train(was_training)
-    result: np.ndarray = out[:, 0] if out.shape[1] == 1 else out
-    return result
+    result = np.concatenate(parts)
+    return result[:, 0] if result.shape[1] == 1 else result
 
 
-def _replayed(model: Module, rows: list[list[float]]) -> np.ndarray | None:
-    """model's outputs on rows (batch × width) by a Tape, or None where it cannot replay."""
+def _replay_tape(model: Module, example: np.ndarray) -> Tape | None:
+    """A Tape of model's outputs for one sample, or None where it cannot replay."""
     try:
         check_replayable(model, training=False)
-        placeholders = [Value(0.0) for _ in rows[0]]
-        tape = Tape(model.forward(placeholders), inputs=placeholders, params=model)
-    except (TypeError, ValueError):  # not replayable, or an op without numpy rules
+        placeholders = [Value(x) for x in example.tolist()]
+        return Tape(model.forward(placeholders), inputs=placeholders, params=model)
+    except (TypeError, ValueError, ArithmeticError):  # not replayable, no numpy rules, ...
         return None
-    out: np.ndarray = tape.forward(np.asarray(rows, dtype=float))
-    return out
 
 
 # -- accuracy rules -----------------------------------------------------------------------------
@@ -443,8 +549,8 @@ def _loss(loss: str | LossFn) -> tuple[LossFn, str]:
     return loss, name
 
 
-def _dataset(X: Any, y: Any, loss: str, where: str) -> tuple[list[list[float]], np.ndarray]:
-    """Samples as lists of floats and targets as an array, checked to match."""
+def _dataset(X: Any, y: Any, loss: str, where: str) -> tuple[np.ndarray, np.ndarray]:
+    """Samples (samples × features) and targets as arrays, checked to match."""
     Xs = _features(X, where)
     ys = _numbers(y, "y", where)
     if ys.ndim == 0 or ys.ndim > 2 or len(ys) != len(Xs):
@@ -461,8 +567,9 @@ def _dataset(X: Any, y: Any, loss: str, where: str) -> tuple[list[list[float]], 
     return Xs, ys
 
 
-def _features(X: Any, where: str) -> list[list[float]]:
-    """X as rows of floats: 2-D (a 1-D X is one feature per sample), at least one sample."""
+def _features(X: Any, where: str) -> np.ndarray:
+    """X as a float array of samples × features (a 1-D X is one feature per sample), at least
+    one sample."""
     array = _numbers(X, "X", where)
     if array.ndim == 1:
         array = array.reshape(-1, 1)
@@ -471,8 +578,7 @@ def _features(X: Any, where: str) -> list[list[float]]:
     if len(array) == 0:
         shape = np.shape(X) if isinstance(X, np.ndarray) else array.shape[:1]
         raise ValueError(f"{where}: X has no samples (shape {shape}); give at least one")
-    rows: list[list[float]] = array.tolist()
-    return rows
+    return array
 
 
 _NOT_NUMBERS = {"U": "strings", "S": "bytes", "c": "complex numbers", "M": "dates", "m": "times"}

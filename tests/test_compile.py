@@ -458,7 +458,14 @@ def test_numpy_losses_equal_the_value_losses(name: str, width: int) -> None:
         ("bce", [[0.5]], [2.0], r"bce_loss: targets must be in \[0, 1\]"),
         ("hinge", [[0.5]], [0.0], r"hinge_loss: labels must be -1 or \+1"),
         ("mse", [[0.5, 1.0]], [1.0], r"mse_loss: predictions of shape \(1, 2\) and targets"),
-        ("cross_entropy", [[0.5, 1.0]], [2], r"one class index in \[0, 2\) per sample"),
+        ("cross_entropy", [[0.5, 1.0]], [2], r"target 0 must be a class index in \[0, 2\), got 2$"),
+        ("cross_entropy", [[0.5, 1.0], [0.1, 0.2]], [1, 1.5], r"target 1 must .* got 1.5$"),
+        (
+            "cross_entropy",
+            [[0.5, 1.0]],
+            [[1]],
+            r"one class index per sample: 1 samples, .* \(1, 1\)",
+        ),
         ("cross_entropy", [[0.5]], [0], r"one output per class"),
     ],
 )
