@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _HOMES = {
-    "engine": "Constant Value dot gradients linear linear_batch no_gc topological_order vsum",
+    "engine": "Constant Value dot gradients linear linear_batch no_gc no_grad relaxed_gc "
+    "tangents topological_order vsum",
     "ops": "define_op undefine_op",
     "transforms": "GradcheckError grad gradcheck hessian hvp jacfwd jacobian jacrev jvp "
     "numerical_grad second_derivatives stop_gradient value_and_grad vjp",
@@ -40,7 +41,7 @@ _HOMES = {
     "viz": "Drawing GraphvizError GraphvizNotFoundError draw save_pdf save_png save_svg to_svg",
 }
 _HOME_OF = {name: module for module, names in _HOMES.items() for name in names.split()}
-_MODULES = ("datasets", "ops")
+_MODULES = ("datasets", "math", "ops")
 
 __all__ = sorted([*(n for n in _HOME_OF if n != "Path"), *_MODULES, "__version__"])
 
@@ -63,7 +64,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # what type checkers and editors see: the same names, imported eagerly
-    from . import datasets, ops
+    from . import datasets, math, ops
     from .chain_rule import ChainPath, Explanation, explain
     from .check import DerivativeCheck, DerivativeCheckError, check_derivative
     from .engine import (
@@ -74,6 +75,9 @@ if TYPE_CHECKING:  # what type checkers and editors see: the same names, importe
         linear,
         linear_batch,
         no_gc,
+        no_grad,
+        relaxed_gc,
+        tangents,
         topological_order,
         vsum,
     )

@@ -52,7 +52,7 @@ from .engine import Constant, Value, dot, linear_batch, vsum
 
 # the built-in activations; any other one-operand op of the table (ops.OPS), a custom op from
 # define_op included, is accepted by name too
-ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "softplus", "silu", "gelu", "linear")
+ACTIVATIONS = (*(op.name for op in ops.OPS.values() if op.activation), "linear")
 INITS = ("he", "xavier", "uniform")
 STATE_FORMAT = "microgradnet.state_dict"
 STATE_VERSION = 1
@@ -743,20 +743,19 @@ def parameter_place(p: Value) -> ParameterPlace | None:
 
 
 def _activation(name: str, alpha: float) -> Activation:
-    """The activation as a function of z, or None for linear (no extra node).
-
-    A custom op is looked up when applied, so redefining it (a re-run notebook cell) takes
+    """The activation as a function of z, or None for linear (no extra node): the op's Value
+    method for a built-in (leaky_relu with the layer's alpha, its one parameter), else the op
+    by name, looked up when applied, so redefining a custom op (a re-run notebook cell) takes
     effect in models made before."""
     if name == "linear":
         return None
-    if name == "leaky_relu":
-        return lambda z: z.leaky_relu(alpha)
-    if ops.OPS[name].builtin:
-        method: Callable[[Value], Value] = getattr(Value, name, None) or (
-            lambda z: ops.apply(name, z)
-        )
-        return method
-    return lambda z: ops.apply(name, z)
+    op = ops.OPS[name]
+    if not op.builtin:
+        return lambda z: ops.apply(name, z)
+    method: Callable[..., Value] = getattr(Value, op.methods[0])
+    if op.param_names == ("alpha",):
+        return lambda z: method(z, alpha)
+    return method
 
 
 def _activation_name(activation: str | None, where: str) -> str:

@@ -77,7 +77,9 @@ class Op:
     take their operands stacked as one (group × arity × batch) array).
     derivative(out, *operands, *params) -> a tuple of d out / d operand_i; value_derivative and
     numpy_derivative are the same rule for Values and arrays (None: the op has no higher
-    derivatives, or no replay).
+    derivatives, or no replay); numpy_partials, one rule per operand giving the same numbers
+    as numpy_derivative, lets the replay compute only the derivatives it needs (x**2 needs no
+    out·log(x) for its constant exponent).
     domain: (bad(*operands) -> bool or mask, error class, message) for each refused input (the
     message may place the operands as {0}, {1}); derivative_domain: (i, check) refused only when
     operand i is a Value, whose derivative would be undefined there.
@@ -101,6 +103,7 @@ class Op:
     value_derivative: Rule | None = None
     numpy_forward: Rule | None = None
     numpy_derivative: Rule | None = None
+    numpy_partials: tuple[Rule, ...] | None = None
     params: tuple[Param, ...] = ()
     domain: tuple[Check, ...] = ()
     derivative_domain: tuple[tuple[int, Check], ...] = ()
@@ -364,17 +367,25 @@ def _texts(*templates: str) -> Texts:
 # -- the built-in rules ----------------------------------------------------------------------------
 
 
+def _np_d_pow_dx(out: Any, x: Any, y: Any) -> Any:
+    """d x**y / dx = y·x**(y-1); 0 for y = 0 and inf at x = 0 for 0 < y < 1 (the rule above)."""
+    if isinstance(y, float) and y >= 1:  # one constant exponent for the group
+        return y * np.power(x, y - 1)
+    return np.where(y == 0, 0.0, np.where((x == 0) & (y < 1), np.inf, y * np.power(x, y - 1)))
+
+
+def _np_d_pow_dy(out: Any, x: Any, y: Any) -> Any:
+    """d x**y / dy = x**y·ln x, and 0 where x <= 0 (the rule above)."""
+    return np.where(x > 0, out * np.log(np.where(x > 0, x, 1.0)), 0.0)
+
+
 def _d_pow(out: Any, x: Any, y: Any) -> tuple[Any, Any]:
     """d x**y / dx = y·x**(y-1) (0 at x = y = 0, inf at x = 0 for 0 < y < 1); d x**y / dy =
     x**y·ln x, and 0 where x <= 0 (the exponent of a non-positive base is not differentiated)."""
     xd, yd = fn.data(x), fn.data(y)
-    dx: Any
-    dy: Any
     if _is_array(xd) or _is_array(yd):
         with np.errstate(all="ignore"):
-            dx = np.where((xd == 0) & (yd == 0), 0.0, y * np.power(x, y - 1))
-            dy = np.where(xd > 0, out * np.log(np.where(xd > 0, x, 1.0)), 0.0)
-        return dx, dy
+            return _np_d_pow_dx(out, x, y), _np_d_pow_dy(out, x, y)
     dx = 0.0 if xd == 0 and yd == 0 else y * fn.pow(x, y - 1)
     dy = out * fn.log(x) if xd > 0 else 0.0
     return dx, dy
@@ -606,7 +617,7 @@ _BUILTINS: list[Op] = [
     ),
     Op(
         "**", 2, _pow, _d_pow, methods=("__pow__", "pow"), reflected="__rpow__",
-        numpy_forward=_np_pow,
+        numpy_forward=_np_pow, numpy_partials=(_np_d_pow_dx, _np_d_pow_dy),
         domain=(
             (lambda x, y: (x == 0) & (y < 0), ZeroDivisionError,
              "0 raised to the negative power {1}{label0}"),

@@ -112,28 +112,6 @@ DOMAINS: Mapping[str, list[tuple[Rule, type[Exception], str]]] = _DomainsView()
 ONE = ops.ONE
 
 
-# -- per-operand numpy derivatives ----------------------------------------------------------------
-# For an op whose numpy_derivative computes every operand's derivative at once while one of them
-# costs much more than the rest, the replay computes only the ones it needs: x ** 2 needs no
-# out·log(x). A local table until the op record has the field (numpy_partials: one rule
-# (out, *operands) -> d out / d operand_j per operand, the same numbers as numpy_derivative).
-
-
-def _d_pow_dx(out: Any, x: Any, y: Any) -> Any:
-    """d x**y / dx = y·x**(y-1); 0 for y = 0 and inf at x = 0 for 0 < y < 1 (ops' rule)."""
-    if isinstance(y, float) and y >= 1:  # one constant exponent for the group
-        return y * np.power(x, y - 1)
-    return np.where(y == 0, 0.0, np.where((x == 0) & (y < 1), np.inf, y * np.power(x, y - 1)))
-
-
-def _d_pow_dy(out: Any, x: Any, y: Any) -> Any:
-    """d x**y / dy = x**y·ln x, and 0 where x <= 0 (ops' rule)."""
-    return np.where(x > 0, out * np.log(np.where(x > 0, x, 1.0)), 0.0)
-
-
-_NUMPY_PARTIALS: dict[str, tuple[Rule, Rule]] = {"**": (_d_pow_dx, _d_pow_dy)}
-
-
 # -- the tape ------------------------------------------------------------------------------------
 
 
@@ -603,7 +581,7 @@ class _Elementwise(_OpGroup):
         self.grad_columns = [j for j in range(arity) if any(needs[v.children[j]] for v in nodes)]
         self.needs_grad = bool(self.grad_columns)
         self.f, self.d = _numpy_rules(op)
-        self.partials = _NUMPY_PARTIALS.get(self.op) if op.builtin else None
+        self.partials = op.numpy_partials
         # the op's parameters (leaky_relu's alpha), one column per parameter, per node
         self.params = [
             np.array([ops.parameters(v)[k] for v in nodes])[:, None] for k in range(len(op.params))

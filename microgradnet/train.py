@@ -39,7 +39,7 @@ import numpy as np
 
 from ._args import positive_int as _positive_int
 from ._args import seed as _seed
-from .engine import Value, no_gc, no_grad
+from .engine import Value, no_grad, relaxed_gc
 from .losses import (
     NUMPY_LOSSES,
     bce_loss,
@@ -105,10 +105,10 @@ def forward_backward(
 
     Returns the loss and the outputs as an array (batch × output width). Parameters' grads
     accumulate, so zero them first. This is the step that a compiled path can replace.
-    Python's cyclic garbage collector is paused meanwhile: the graph has no cycles, so the
-    collector could only walk it, again and again, as it grows.
+    Python's cyclic garbage collector runs less often meanwhile (``relaxed_gc``): the graph has
+    no cycles, so the collector could only walk it, again and again, as it grows.
     """
-    with no_gc():
+    with relaxed_gc():
         out = model.forward_batch(xb)
         value = loss(_predictions(out), yb)
         if not isinstance(value, Value):

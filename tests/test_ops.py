@@ -834,3 +834,18 @@ def test_no_gc_pauses_and_restores_the_collector() -> None:
         assert not gc.isenabled()  # a paused collector stays paused
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize("name", [op.name for op in TABLE if op.numpy_partials])
+def test_numpy_partials_are_the_numpy_rule_operand_by_operand(name: str) -> None:
+    op = ops.OPS[name]
+    assert op.numpy_partials is not None and op.numpy_derivative is not None
+    points = [p for p in op.points if not any(b(*p) for _, (b, _, _) in op.derivative_domain)]
+    columns = [np.array(c, dtype=float)[:, None] for c in zip(*points)]
+    with np.errstate(all="ignore"):
+        out = op.numpy_forward(*columns)  # type: ignore[misc]
+        whole = op.numpy_derivative(out, *columns)
+        for j, partial in enumerate(op.numpy_partials):
+            np.testing.assert_array_equal(
+                np.broadcast_to(partial(out, *columns), out.shape), whole[j]
+            )
