@@ -47,7 +47,7 @@ once, replay vectorized), HIPS autograd (a derivative rule beside each op).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any, Protocol
 
@@ -71,44 +71,6 @@ class HasParameters(Protocol):
     def parameters(self) -> list[Value]: ...
 
 
-# -- the numpy rules come from the op table ---------------------------------------------------
-
-
-class _NumpyRulesView(Mapping[str, tuple[Rule, Rule]]):
-    """Deprecated: ``NUMPY_RULES[op]`` is ``(op.numpy_forward, op.numpy_derivative)`` of
-    ``ops.OPS[op]``, for the ops that have numpy rules; read the op table instead."""
-
-    def __getitem__(self, name: str) -> tuple[Rule, Rule]:
-        op = ops.OPS[name]
-        if op.numpy_forward is None or op.numpy_derivative is None:
-            raise KeyError(name)
-        return op.numpy_forward, op.numpy_derivative
-
-    def __iter__(self) -> Iterator[str]:
-        return iter([n for n, op in ops.OPS.items() if op.numpy_forward is not None])
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
-
-
-class _DomainsView(Mapping[str, list[tuple[Rule, type[Exception], str]]]):
-    """Deprecated: ``DOMAINS[op]`` is ``list(ops.OPS[op].domain)`` for ops with a domain."""
-
-    def __getitem__(self, name: str) -> list[tuple[Rule, type[Exception], str]]:
-        op = ops.OPS.get(name)
-        if op is None or not op.domain:
-            raise KeyError(name)
-        return list(op.domain)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter([n for n, op in ops.OPS.items() if op.domain])
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
-
-
-NUMPY_RULES: Mapping[str, tuple[Rule, Rule]] = _NumpyRulesView()
-DOMAINS: Mapping[str, list[tuple[Rule, type[Exception], str]]] = _DomainsView()
 ONE = ops.ONE
 
 
@@ -874,3 +836,25 @@ def _leaves(items: Sequence[Value], where: str) -> list[Value]:
             raise ValueError(f"Tape({where}): item {i} ({_name(v)}) appears more than once")
         seen.add(v)
     return out
+
+
+def __getattr__(name: str) -> Any:
+    """``NUMPY_RULES`` and ``DOMAINS``: deprecated snapshots of the op table (read ops.OPS)."""
+    import warnings
+
+    if name == "NUMPY_RULES":
+        view: Any = {
+            op.name: (op.numpy_forward, op.numpy_derivative)
+            for op in ops.OPS.values()
+            if op.numpy_forward is not None and op.numpy_derivative is not None
+        }
+    elif name == "DOMAINS":
+        view = {op.name: list(op.domain) for op in ops.OPS.values() if op.domain}
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    warnings.warn(
+        f"replay.{name} is deprecated: read the op table, ops.OPS[name]",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return view
