@@ -517,16 +517,6 @@ def _evaluate(op: Op, xs: Sequence[float], params: Sequence[float]) -> tuple[flo
         return out, ieee(op.derivative, out, *xs, *params)
 
 
-def _bad(op: Op, bad: Callable[..., Any], xs: Sequence[float]) -> bool:
-    """A domain check; a custom op's own check that fails names the op."""
-    try:
-        return bool(bad(*xs))
-    except TypeError:
-        raise
-    except Exception as e:
-        raise TypeError(f"custom op {op.name!r}: its domain check failed at {list(xs)}: {e}") from e
-
-
 def _unary_method(op: Op) -> Callable[..., Value]:
     """The Value method of a one-operand op: x.tanh(), x.leaky_relu(alpha), -x."""
     name, forward, rule = op.name, op.forward, op.derivative
@@ -654,16 +644,17 @@ def _check_domain(op: Op, operands: Sequence[Any], xs: Sequence[float]) -> None:
     """Raise op's domain error for xs (unless a derivative rule is being evaluated: then the
     IEEE limits hold), naming the operands' labels; also where operand i is a Value whose
     derivative would be undefined (the exponent of a negative base)."""
-    if _ieee_mode():
-        return
-    labels = [_named(v) if isinstance(v, Value) else "" for v in operands]
     for bad, error, message in op.domain:
-        if _bad(op, bad, xs):
-            raise error(domain_text(op, message, xs, labels))
+        if bad(*xs) and not _ieee_mode():
+            raise error(domain_text(op, message, xs, _labels(operands)))
     for i, (bad, error, message) in op.derivative_domain:
         v = operands[i]
-        if type(v) is not float and type(v) is not Constant and bad(*xs):
-            raise error(domain_text(op, message, xs, labels))
+        if type(v) is not float and type(v) is not Constant and bad(*xs) and not _ieee_mode():
+            raise error(domain_text(op, message, xs, _labels(operands)))
+
+
+def _labels(operands: Sequence[Any]) -> list[str]:
+    return [_named(v) if isinstance(v, Value) else "" for v in operands]
 
 
 def _op_params(op: Op, args: Sequence[Any]) -> tuple[float, ...]:

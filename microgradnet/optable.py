@@ -231,6 +231,8 @@ class Functions:
 
     @staticmethod
     def data(x: Any) -> Any:
+        if type(x) is float:
+            return x
         return x if _is_number(x) or _is_array(x) else x.data
 
     @staticmethod
@@ -247,6 +249,8 @@ class Functions:
     @staticmethod
     def step(x: Any) -> Any:
         """1 where x's data > 0, else 0 (relu's derivative; a number or an array)."""
+        if type(x) is float:
+            return 1.0 if x > 0 else 0.0
         d = fn.data(x)
         return (d > 0).astype(float) if _is_array(d) else (1.0 if d > 0 else 0.0)
 
@@ -382,6 +386,9 @@ def _np_d_pow_dy(out: Any, x: Any, y: Any) -> Any:
 def _d_pow(out: Any, x: Any, y: Any) -> tuple[Any, Any]:
     """d x**y / dx = y·x**(y-1) (0 at x = y = 0, inf at x = 0 for 0 < y < 1); d x**y / dy =
     x**y·ln x, and 0 where x <= 0 (the exponent of a non-positive base is not differentiated)."""
+    if type(x) is float and type(y) is float:  # the forward pass: plain floats
+        dx = 0.0 if x == 0 and y == 0 else y * _pow(x, y - 1)
+        return dx, out * math.log(x) if x > 0 else 0.0
     xd, yd = fn.data(x), fn.data(y)
     if _is_array(xd) or _is_array(yd):
         with np.errstate(all="ignore"):
@@ -389,6 +396,13 @@ def _d_pow(out: Any, x: Any, y: Any) -> tuple[Any, Any]:
     dx = 0.0 if xd == 0 and yd == 0 else y * fn.pow(x, y - 1)
     dy = out * fn.log(x) if xd > 0 else 0.0
     return dx, dy
+
+
+def _negative_base_non_integer_power(x: Any, y: Any) -> Any:
+    """True where x < 0 and y is not a whole number (floats, or arrays elementwise)."""
+    if type(x) is float and type(y) is float:
+        return x < 0 and not y.is_integer()
+    return (x < 0) & (y != np.floor(y))
 
 
 def _np_pow(x: Any, y: Any) -> Any:
@@ -621,7 +635,7 @@ _BUILTINS: list[Op] = [
         domain=(
             (lambda x, y: (x == 0) & (y < 0), ZeroDivisionError,
              "0 raised to the negative power {1}{label0}"),
-            (lambda x, y: (x < 0) & (y != np.round(y)), ValueError,
+            (_negative_base_non_integer_power, ValueError,
              "negative base {0}{label0} with non-integer exponent {1}"),
         ),
         derivative_domain=((1, (lambda x, y: x < 0, ValueError,
@@ -671,8 +685,9 @@ _BUILTINS: list[Op] = [
         doc="Logistic function 1 / (1 + e**-x), without overflow for any x; s' = s(1 - s).",
     ),
     Op(
-        "relu", 1, _relu, lambda out, a: (fn.step(a),), methods=("relu",),
-        numpy_forward=lambda x: np.where(x <= 0, 0.0, x), glyph="ReLU", torch="relu",
+        "relu", 1, _relu, lambda out, a: (1.0 if a > 0 else 0.0,), methods=("relu",),
+        numpy_forward=lambda x: np.where(x <= 0, 0.0, x),
+        numpy_derivative=lambda out, a: ((a > 0).astype(float),), glyph="ReLU", torch="relu",
         activation=True, derivative_texts=_kink_texts("1", lambda n: "0"),
         doc="max(0, x), with relu'(0) = 0 (NaN stays NaN).", kink="relu'(0) = 0",
     ),
