@@ -15,6 +15,7 @@ redraw their numbers until every candidate stands apart from the answer and from
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from .. import ops
@@ -57,7 +58,10 @@ def truth(blank: Blank, graph: Graph) -> float:
 
 
 def close(a: float, b: float) -> bool:
-    """True if a and b agree at the precision shown, or within RELATIVE of each other."""
+    """True if a and b agree at the precision shown, or within RELATIVE of each other (an
+    infinite or NaN number agrees with nothing but itself)."""
+    if not (math.isfinite(a) and math.isfinite(b)):
+        return a == b
     if shown_number(a) == shown_number(b):
         return True
     return abs(a - b) <= RELATIVE * max(abs(a), abs(b))
@@ -174,23 +178,16 @@ def chain_formula(e: Explanation) -> str:
 
 
 def _sum(text: str) -> bool:
-    """True for text that needs brackets as a factor: a sum, a difference, a negative (and not
-    in brackets already)."""
-    if _bracketed(text):
-        return False
-    return " + " in text or " − " in text or " - " in text or text.startswith(("−", "-"))
-
-
-def _bracketed(text: str) -> bool:
-    """True if text is one bracketed group: "(1 - y)", not "(a)·(b)"."""
-    if not (text.startswith("(") and text.endswith(")")):
-        return False
+    """True for text that needs brackets as a factor: a sum or a difference outside brackets,
+    or a negative."""
+    if text.startswith(("−", "-")):
+        return True
     depth = 0
     for k, ch in enumerate(text):
         depth += {"(": 1, ")": -1}.get(ch, 0)
-        if depth == 0 and k < len(text) - 1:
-            return False
-    return True
+        if depth == 0 and text[k : k + 3] in (" + ", " − ", " - "):
+            return True
+    return False
 
 
 def _plain(text: str) -> bool:

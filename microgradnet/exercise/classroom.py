@@ -25,10 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .._format import cut, path_text
-from .answers import AnswerFileError, load_file
 from .core import (
     Exercise,
     Saved,
+    check,
     check_formats,
     check_paper,
     make,
@@ -39,10 +39,9 @@ from .core import (
     write_text,
 )
 from .custom import RangeLike
-from .grading import grade
 from .pages import key_html, sheet_html
 from .program import ExerciseError
-from .variants import MAX_STUDENT, draw_variant
+from .variants import MAX_STUDENT
 
 MAX_STUDENTS = 500
 MAX_ROSTER_BYTES = 64 * 1024
@@ -239,10 +238,7 @@ def gradebook(folder: str | os.PathLike[str]) -> Gradebook:
 def _row(path: Path) -> tuple[dict[str, str], list[str], int]:
     row = {"file": path.name}
     try:
-        answers = load_file(path)
-        if answers.spec is None:
-            raise AnswerFileError(f'{path.name}: names no sheet (no "exercise" entry)')
-        report = grade(draw_variant(answers.spec), answers)
+        report = check(path)
     except (ExerciseError, TypeError) as e:
         row["status"] = f"refused: {cut(str(e), 300)}"
         return row, [], 2

@@ -164,7 +164,11 @@ def check(answers: object) -> Report:
             f'{read.source}: names no sheet: it needs the "exercise" entry of the answer file '
             "written beside the sheet"
         )
-    return grade(draw_variant(read.spec), read)
+    try:
+        variant = draw_variant(read.spec)
+    except (ArithmeticError, ValueError) as e:  # a custom formula refused, say
+        raise AnswerFileError(f"{read.source}: its sheet cannot be made: {e}") from None
+    return grade(variant, read)
 
 
 def templates() -> dict[str, str]:

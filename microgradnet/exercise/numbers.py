@@ -105,6 +105,7 @@ def number_text(x: float) -> str:
 
 def plain(x: float) -> str:
     """x in the shortest form that reads back, whole numbers without ".0", an ASCII minus."""
+    x = float(x)
     return _shortest(round(x, 10) if abs(x) < 1e15 else x)
 
 

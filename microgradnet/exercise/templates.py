@@ -337,7 +337,7 @@ def _softmax(numbers: Numbers) -> Setup:
             ("p1 p₁", "e1/S"),
             ("p2 p₂", "e2/S"),
             ("p3 p₃", "e3/S"),
-            ("L", lambda n: -_dot("y1 y2 y3", "l1 l2 l3")({**n, **_logs(n)})),
+            ("L", _cross_entropy),
         ),
     )
     p = _point(numbers, z)
@@ -359,8 +359,12 @@ def _softmax(numbers: Numbers) -> Setup:
     return Setup(program, p, question, blanks)
 
 
-def _logs(n: Mapping[str, Value]) -> dict[str, Value]:
-    return {f"l{j}": n[f"p{j}"].log() for j in (1, 2, 3)}
+def _cross_entropy(n: Mapping[str, Value]) -> Value:
+    """L = −Σⱼ yⱼ·log pⱼ, the sum as one node."""
+    logs = {f"l{j}": n[f"p{j}"].log() for j in (1, 2, 3)}
+    total = _dot("y1 y2 y3", "l1 l2 l3")({**n, **logs})
+    total.label = "Σ yⱼ·log pⱼ"
+    return -total
 
 
 def _decimals(lo: float, hi: float) -> Range:
