@@ -497,6 +497,8 @@ def _exercise_check(exercise: Any, args: argparse.Namespace) -> tuple[int, str]:
         raise CliError("exercise check takes one answer file, or one folder of them")
     target = args.words[0]
     if os.path.isdir(target):
+        if args.json or args.reveal:
+            raise CliError("--json and --reveal are for one answer file; a folder gives a CSV")
         book = exercise.gradebook(target)
         if args.gradebook is None:
             return book.status, book.csv()

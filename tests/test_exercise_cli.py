@@ -129,6 +129,7 @@ def test_a_custom_sheet_from_the_command_line(
         (["exercise", "sheet", "chain", "--format", "docx"], "formats are html, md, pdf"),
         (["exercise", "check", "a.json", "--seed", "1"], "--seed is for exercise sheet"),
         (["exercise", "check"], "one answer file, or one folder"),
+        (["exercise", "check", ".", "--json"], "--json and --reveal are for one answer file"),
         (["exercise", "class", "chain", "--class-seed", "1"], "--roster FILE or --count N"),
         (["exercise", "class", "chain", "--count", "3"], "--class-seed N"),
         (["exercise", "frob"], "invalid choice: 'frob'"),

@@ -27,7 +27,6 @@ from ..engine import topological_order
 from ..expr import ExpressionError
 from .blanks import candidates, close, probe_point, truth
 from .custom import RangeLike, custom_template
-from .numbers import Range
 from .program import ExerciseError, Graph, Model
 from .templates import TEMPLATES, Setup, Template
 
@@ -237,6 +236,3 @@ def _json_type(value: object) -> str:
         type(None): "null",
     }
     return names.get(type(value), type(value).__name__)
-
-
-__all__ = ["MAX_DRAWS", "Range", "Spec", "Variant", "draw_variant", "rejection"]
