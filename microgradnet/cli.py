@@ -31,6 +31,7 @@ from contextlib import contextmanager
 from typing import Any, NoReturn, TextIO
 
 from . import __version__
+from ._files import replace_file
 from ._format import cut, number_format, path_text
 from ._format import json_number as _number
 from .chain_rule import Explanation, explain
@@ -55,6 +56,8 @@ examples:
   microgradnet grad "log(x) + leaky_relu(x - 3, 0.1)" x=2 --json
   microgradnet grad "-x**2" x=3
   microgradnet check "x**2*y" --wrt x --answer "2*x*y"   (a derivative by hand: exit 0 if right)
+  microgradnet exercise sheet masha --seed 7      (a practice sheet, its key, its answer file)
+  microgradnet exercise check masha-7-answers.json
   microgradnet demo --out demo-output
 
 formulas: numbers, the declared names, + - * / ** and unary -, and the functions
@@ -131,6 +134,8 @@ def _run(args: argparse.Namespace) -> tuple[int, str]:
         return 0, _grad(args)
     if args.command == "check":
         return _check(args)
+    if args.command == "exercise":
+        return _exercise(args)
     demo(args.out, epochs=args.epochs)  # prints as it goes: the training takes a while
     return 0, ""
 
@@ -373,6 +378,148 @@ def _assignments(items: Sequence[str]) -> dict[str, float]:
     return values
 
 
+# -- exercise -----------------------------------------------------------------------------------
+
+EXERCISE_EXAMPLES = """\
+examples:
+  microgradnet exercise list
+  microgradnet exercise sheet chain --seed 7        chain-7-sheet.html, -key.html, -answers.json
+  microgradnet exercise sheet masha --seed 3 --format html,md,pdf --paper letter
+  microgradnet exercise sheet custom "tanh(x*w + b)" x=-2:2 w=-1.5:1.5 b=0.5 --seed 1
+  microgradnet exercise check chain-7-answers.json           exit 0: all right, 1: not, 2: refused
+  microgradnet exercise class l2 --class-seed 2024 --roster names.txt --out week3
+  microgradnet exercise check week3/answers --gradebook week3/grades.csv
+
+A seed always gives the same sheet, byte for byte. The answer file names its sheet; fill in
+numbers, or formulas in quotes (parsed, never run). Ranges: NAME=LO:HI (whole numbers, or one
+decimal when a bound has one) or NAME=VALUE. PDF needs headless Chromium. This is practice, not
+an exam: the answers live in the files.
+"""
+_EXERCISE_ACTIONS = ("list", "sheet", "class", "check")
+_ONLY = {  # option -> the actions it is for
+    "seed": ("sheet",),
+    "class_seed": ("class",),
+    "roster": ("class",),
+    "count": ("class",),
+    "out": ("sheet", "class"),
+    "format": ("sheet", "class"),
+    "paper": ("sheet", "class"),
+    "reveal": ("check",),
+    "gradebook": ("check",),
+    "json": ("check",),
+}
+
+
+def _exercise(args: argparse.Namespace) -> tuple[int, str]:
+    """exercise list | sheet | class | check: the practice sheets and their grader."""
+    from . import exercise
+    from .viz import GraphvizError
+
+    given = [k for k, actions in _ONLY.items() if _given(args, k) and args.action not in actions]
+    if given:
+        option = "--" + given[0].replace("_", "-")
+        raise CliError(
+            f"{option} is for exercise {' or '.join(_ONLY[given[0]])}, not {args.action}"
+        )
+    try:
+        if args.action == "list":
+            width = max(map(len, exercise.templates()))
+            rows = [f"{name.ljust(width)}  {text}" for name, text in exercise.templates().items()]
+            return 0, "\n".join(rows) + "\n"
+        if args.action == "check":
+            return _exercise_check(exercise, args)
+        return 0, _exercise_write(exercise, args)
+    except TypeError as e:  # a wrong type from a file, said as the user error it is
+        raise CliError(str(e)) from None
+    except GraphvizError as e:  # no dot, or dot failed: the figures need it
+        raise CliError(str(e)) from None
+
+
+def _given(args: argparse.Namespace, key: str) -> bool:
+    value = getattr(args, key)
+    return value not in (None, False)
+
+
+def _exercise_write(exercise: Any, args: argparse.Namespace) -> str:
+    """exercise sheet / class: write the pages; the lines saying what was written."""
+    if not args.words:
+        raise CliError(
+            f"exercise {args.action}: name a template (see 'microgradnet exercise list')"
+        )
+    template, *rest = args.words
+    custom = _custom_words(template, rest)
+    formats, paper = args.format or "html", args.paper or "a4"
+    if "pdf" in formats.split(",") and exercise.chromium() is None:
+        raise CliError(exercise.INSTALL_CHROMIUM)
+    if args.action == "sheet":
+        sheet = exercise.make(template, args.seed or 0, **custom)
+        saved = sheet.save(args.out or ".", formats=formats, paper=paper)
+    else:
+        if (args.roster is None) == (args.count is None):
+            raise CliError("exercise class: give --roster FILE or --count N (one of them)")
+        if args.class_seed is None:
+            raise CliError("exercise class: give --class-seed N")
+        roster = args.count if args.roster is None else args.roster
+        group = exercise.class_set(template, args.class_seed, roster, **custom)
+        saved = group.save(args.out or "class", formats=formats, paper=paper)
+    lines = [f"wrote {path_text(p)}" for p in saved.written]
+    lines += [f"kept {path_text(p)} (it may hold answers)" for p in saved.kept]
+    return "\n".join(lines) + "\n"
+
+
+def _custom_words(template: str, rest: list[str]) -> dict[str, Any]:
+    """A custom template's FORMULA and NAME=RANGE words, as make's keyword arguments."""
+    if template != "custom":
+        if rest:
+            raise CliError(
+                f"exercise: {cut(repr(rest[0]))}: only the custom template takes more words"
+            )
+        return {}
+    if not rest:
+        raise CliError(
+            'exercise: custom takes a formula and ranges: custom "(x*w + b)**2" x=-3:3 ...'
+        )
+    formula, *pairs = rest
+    ranges: dict[str, str] = {}
+    for item in pairs:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise CliError(f"{cut(repr(item))} is not of the form NAME=LO:HI or NAME=VALUE")
+        if name in ranges:
+            raise CliError(f"{cut(repr(item))}: {cut(repr(name))} is given twice")
+        ranges[name] = value
+    return {"expression": formula, "ranges": ranges}
+
+
+def _exercise_check(exercise: Any, args: argparse.Namespace) -> tuple[int, str]:
+    """exercise check FILE (a report) or FOLDER (a gradebook): 0 all right, 1 not, 2 refused."""
+    if len(args.words) != 1:
+        raise CliError("exercise check takes one answer file, or one folder of them")
+    target = args.words[0]
+    if os.path.isdir(target):
+        if args.json or args.reveal:
+            raise CliError("--json and --reveal are for one answer file; a folder gives a CSV")
+        book = exercise.gradebook(target)
+        if args.gradebook is None:
+            return book.status, book.csv()
+        _write_file(args.gradebook, book.csv())
+        graded = sum(1 for row in book.rows if not row.get("status", "").startswith("refused"))
+        refused = len(book.rows) - graded
+        shown = path_text(args.gradebook)
+        return book.status, f"graded {graded} answer file(s), refused {refused}; wrote {shown}\n"
+    if args.gradebook is not None:
+        raise CliError("--gradebook is for a folder of answer files")
+    report = exercise.check(target)
+    status = 0 if report.all_right else 1
+    if args.json:
+        return status, _json_text(report.to_dict(reveal=args.reveal))
+    return status, report.text(reveal=args.reveal) + "\n"
+
+
+def _write_file(path: str, text: str) -> None:
+    replace_file(path, text, "exercise check")
+
+
 # -- output -------------------------------------------------------------------------------------
 
 
@@ -540,6 +687,7 @@ def _parser() -> tuple[_Parser, Options]:
     for name, build in (
         ("grad", _grad_options),
         ("check", _check_options),
+        ("exercise", _exercise_options),
         ("demo", _demo_options),
     ):
         options[name] = {"-h": False, "--help": False}
@@ -658,6 +806,74 @@ def _check_options(commands: Any, known: dict[str, bool]) -> None:
     _option(
         check, known, "--json", action="store_true", help="print one JSON object instead of text"
     )
+
+
+def _exercise_options(commands: Any, known: dict[str, bool]) -> None:
+    command = commands.add_parser(
+        "exercise",
+        help="practice sheets from the notes' templates, their keys, and a grader",
+        description=(
+            "list the templates; write a sheet, its key and its answer file (sheet); one sheet\n"
+            "per student and one key (class); grade an answer file or a folder (check)."
+        ),
+        epilog=EXERCISE_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
+    )
+    command.set_defaults(prog=command.prog)
+    command.add_argument(
+        "action", metavar="ACTION", choices=_EXERCISE_ACTIONS, help="list, sheet, class or check"
+    )
+    command.add_argument(
+        "words",
+        metavar="WORD",
+        nargs="*",
+        default=[],
+        help="the template (custom: then FORMULA NAME=LO:HI ...), or the file",
+    )
+    for names, kw in (
+        (("--seed",), {"type": _seed, "metavar": "N", "help": "sheet: the seed (default 0)"}),
+        (("--class-seed",), {"type": _seed, "metavar": "N", "help": "class: the class's seed"}),
+        (("--roster",), {"type": _file_name, "metavar": "FILE", "help": "class: one name a line"}),
+        (("--count",), {"type": _positive_int, "metavar": "N", "help": "class: N students"}),
+        (("--out",), {"type": _file_name, "metavar": "DIR", "help": "the folder to write into"}),
+        (
+            ("--format",),
+            {"type": _formats, "metavar": "LIST", "help": "html,md,pdf (default html)"},
+        ),
+        (("--paper",), {"choices": ("a4", "letter"), "help": "a4 (default) or letter"}),
+        (
+            ("--gradebook",),
+            {
+                "type": _file_name,
+                "metavar": "FILE.csv",
+                "help": "check FOLDER: write the CSV gradebook here",
+            },
+        ),
+        (
+            ("--reveal",),
+            {"action": "store_true", "help": "check: show the key's answer when wrong"},
+        ),
+        (("--json",), {"action": "store_true", "help": "check: one JSON object"}),
+    ):
+        _option(command, known, *names, **kw)
+
+
+def _seed(text: str) -> int:
+    if not (text.isascii() and text.isdigit() and len(text) <= 19 and int(text) < 2**63):
+        raise argparse.ArgumentTypeError(
+            f"{cut(repr(text))} is not a seed (a whole number 0 to 2**63 - 1)"
+        )
+    return int(text)
+
+
+def _formats(text: str) -> str:
+    parts = [p.strip() for p in text.split(",")]
+    if not all(p in ("html", "md", "pdf") for p in parts):
+        raise argparse.ArgumentTypeError(
+            f"{cut(repr(text))}: formats are html, md, pdf (comma-separated)"
+        )
+    return ",".join(parts)
 
 
 def _demo_options(commands: Any, known: dict[str, bool]) -> None:
