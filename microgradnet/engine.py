@@ -585,9 +585,7 @@ def _binary_methods(op: Op) -> tuple[Callable[..., Any], Callable[..., Any]]:
             if other is None:
                 return NotImplemented
             y = other if type(other) is float else other.data
-        if type(self) is not Value and not isinstance(self, Value):  # fn.atan2(2, x)
-            self = _number_operand(self, name)
-        x = self if type(self) is float else self.data
+        x = self.data
         if _NO_GRAD_THREADS and threading.get_ident() in _NO_GRAD_THREADS:
             return _leaf(_evaluate(op, (x, y), ())[0])
         if domain:
@@ -637,7 +635,24 @@ def _binary_methods(op: Op) -> tuple[Callable[..., Any], Callable[..., Any]]:
         n._db = db
         return n
 
+    if op.methods and not op.methods[0].startswith("__"):  # a named method: x.atan2(y)
+        return _number_first(method, reflected, name), reflected
     return method, reflected
+
+
+def _number_first(
+    method: Callable[..., Any], reflected: Callable[..., Any], name: str
+) -> Callable[..., Any]:
+    """A named binary method that also takes a number first, as fn calls it: Value.atan2(2, x)."""
+
+    def named(self: Any, other: Any) -> Any:
+        if isinstance(self, Value):
+            return method(self, other)
+        if not isinstance(other, Value):
+            raise TypeError(f"{name}: one operand must be a Value, got two {type(other).__name__}")
+        return reflected(other, self)
+
+    return named
 
 
 def _check_domain(op: Op, operands: Sequence[Any], xs: Sequence[float]) -> None:
@@ -741,8 +756,15 @@ def _nary_node(op: str, out: float, children: tuple[Value, ...], local: tuple[An
     if _NO_GRAD_THREADS and threading.get_ident() in _NO_GRAD_THREADS:
         return _leaf(out)
     n: Value = _new(Value)
-    n.data, n.grad, n.label, n.op, n._mark = out, 0.0, "", op, None
-    n._a, n._b, n._da, n._db = children, _NARY, local, None
+    n.data = out
+    n.grad = 0.0
+    n.label = ""
+    n.op = op
+    n._mark = None
+    n._a = children
+    n._b = _NARY
+    n._da = local
+    n._db = None
     return n
 
 
@@ -777,13 +799,27 @@ def _linear(
         xd = [x.data for x in xs]
         xt = tuple(xd)
         zs = []
-        for ws, wd, wt, b in plan_t:
+        for ws, wd, wt, b in plan_t:  # each node built inline: the n-ary hot path
+            n: Value = _new(Value)
             z = sum(map(mul, wd, xd))
             if b is None:
-                zs.append(_nary_node("dot", z, ws + xs, xt + wt))
+                n.data = z
+                n._a = ws + xs
+                n._da = xt + wt
             else:
-                zs.append(_nary_node("dot", z + b.data, (*ws, *xs, b), (*xt, *wt, 1.0)))
+                n.data = z + b.data
+                n._a = (*ws, *xs, b)
+                n._da = (*xt, *wt, 1.0)
+            n.grad = 0.0
+            n.label = ""
+            n.op = "dot"
+            n._mark = None
+            n._b = _NARY
+            n._db = None
+            zs.append(n)
         out.append(zs)
+    if _NO_GRAD_THREADS and threading.get_ident() in _NO_GRAD_THREADS:
+        return [[_leaf(z.data) for z in zs] for zs in out]
     return out
 
 
