@@ -299,16 +299,10 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def jupyter_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A JupyterLab server on 127.0.0.1 with a token and the steppers' notebook in its
-    temporary root, its kernel started; stopped (and waited for) even when a test fails."""
-    pytest.importorskip("jupyterlab")
-    pytest.importorskip("ipywidgets")
-    tmp = tmp_path_factory.mktemp("lab")
-    root = tmp / "root"
-    root.mkdir()
-    step_notebook(root / "steppers.ipynb")
+def lab_environment(tmp: Path) -> dict[str, str]:
+    """The environment of a JupyterLab server kept to tmp: its own configuration (no news, no
+    windowing: every cell in the page), settings, workspaces and runtime files; this tree
+    first on the kernel's path."""
     config = tmp / "jupyter-config"
     (config / "labconfig").mkdir(parents=True)
     off = {"@jupyterlab/apputils-extension:announcements": True}  # no news fetched, no pop-up
@@ -317,8 +311,7 @@ def jupyter_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     settings.mkdir(parents=True)
     no_windowing = {"windowingMode": "none"}  # every cell in the page, not only those in view
     (settings / "tracker.jupyterlab-settings").write_text(json.dumps(no_windowing))
-    token, port = secrets.token_hex(16), free_port()
-    env = dict(
+    return dict(
         os.environ,
         JUPYTER_CONFIG_DIR=str(config),
         JUPYTERLAB_SETTINGS_DIR=str(tmp / "lab-settings"),
@@ -327,6 +320,9 @@ def jupyter_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         IPYTHONDIR=str(tmp / "ipython"),
         PYTHONPATH=os.pathsep.join([str(TESTS.parent), os.environ.get("PYTHONPATH", "")]),
     )
+
+
+def lab_command(root: Path, port: int, token: str) -> list[str]:
     command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1"]
     command += [f"--port={port}", f"--IdentityProvider.token={token}"]
     command += [
@@ -339,9 +335,26 @@ def jupyter_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")  # as in a container; the server listens on 127.0.0.1
+    return command
+
+
+@pytest.fixture(scope="module")
+def jupyter_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A JupyterLab server on 127.0.0.1 with a token and the steppers' notebook in its
+    temporary root, its kernel started; stopped (and waited for) even when a test fails."""
+    pytest.importorskip("jupyterlab")
+    pytest.importorskip("ipywidgets")
+    tmp = tmp_path_factory.mktemp("lab")
+    root = tmp / "root"
+    root.mkdir()
+    step_notebook(root / "steppers.ipynb")
+    env = lab_environment(tmp)
+    token, port = secrets.token_hex(16), free_port()
     log_path = tmp / "jupyter.log"
     log = log_path.open("wb")
-    server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
+    server = subprocess.Popen(
+        lab_command(root, port, token), stdout=log, stderr=subprocess.STDOUT, env=env
+    )
     base = f"http://127.0.0.1:{port}"
     try:
 
