@@ -389,8 +389,69 @@ RUN_MENU = "//div[contains(@class,'lm-MenuBar-itemLabel') and text()='Run']"
 RUN_ALL = "//div[contains(@class,'lm-Menu-itemLabel') and text()='Run All Cells']"
 
 
+class LabPage:
+    """The notebook open in JupyterLab: its kernel, its Run menu, its cells."""
+
+    def __init__(self, driver: Any) -> None:
+        self.driver = driver
+        self.last_run = time.monotonic()
+
+    def kernel_idle(self) -> bool:
+        from selenium.webdriver.common.by import By
+
+        for button in self.driver.find_elements(By.CSS_SELECTOR, ".jp-Dialog-button.jp-mod-accept"):
+            button.click()  # "Select Kernel", when asked: the default, Python 3
+        indicator = self.driver.find_element(By.CSS_SELECTOR, ".jp-Notebook-ExecutionIndicator")
+        return bool(indicator.get_attribute("data-status") == "idle")
+
+    def run_all(self) -> None:
+        from selenium.webdriver.common.by import By
+
+        wait_for(self.kernel_idle, 90, "the kernel to start")
+        self.driver.find_element(By.XPATH, RUN_MENU).click()
+        wait_for(lambda: self.driver.find_element(By.XPATH, RUN_ALL)).click()
+        self.last_run = time.monotonic()
+
+    def unfinished(self) -> bool:
+        """The kernel is idle, yet a cell never ran (its prompt still reads [ ]: "Run All" was
+        swallowed or cut short on a loaded machine) or a widget still reads "Loading
+        widget..." (its model never reached the page: the cell ran before the page's widget
+        manager listened)."""
+        from selenium.webdriver.common.by import By
+
+        prompts = [
+            p.text.strip() for p in self.driver.find_elements(By.CSS_SELECTOR, ".jp-InputPrompt")
+        ]
+        outputs = self.driver.find_elements(By.CSS_SELECTOR, ".jp-OutputArea-output")
+        waiting = any("Loading widget" in o.text for o in outputs)
+        return self.kernel_idle() and (not prompts or "[ ]:" in prompts or waiting)
+
+    def stepper_widgets(self) -> list[Any] | None:
+        """The Stepper widgets once all are shown; runs every cell again when they will not
+        be (a kernel dialog, or unfinished() for 30 s)."""
+        from selenium.webdriver.common.by import By
+
+        found = self.driver.find_elements(By.CSS_SELECTOR, ".mgn-widget")
+        if len(found) == len(GRAPHS):
+            return list(found)
+        dialog = self.driver.find_elements(By.CSS_SELECTOR, ".jp-Dialog-button.jp-mod-accept")
+        if dialog or (time.monotonic() - self.last_run > 30 and self.unfinished()):
+            self.run_all()
+        return None
+
+    def leave(self) -> None:
+        """Go to a blank page, past JupyterLab's "leave the page?" question."""
+        from selenium.common.exceptions import UnexpectedAlertPresentException
+
+        try:
+            self.driver.get("about:blank")
+        except UnexpectedAlertPresentException:
+            self.driver.switch_to.alert.accept()
+            self.driver.get("about:blank")
+
+
 @pytest.fixture(scope="module")
-def lab_widgets(chromium_driver: Any, jupyter_lab: str, shots: Path) -> list[Any]:
+def lab_widgets(chromium_driver: Any, jupyter_lab: str, shots: Path) -> Iterator[list[Any]]:
     """The notebook open in JupyterLab at a 1280×720 window with the file browser open, every
     cell run: the three Stepper widgets, in GRAPHS' order."""
     from selenium.webdriver.common.by import By
@@ -399,52 +460,17 @@ def lab_widgets(chromium_driver: Any, jupyter_lab: str, shots: Path) -> list[Any
     driver.set_window_size(*SMALL)
     scripts(driver, True)
     driver.get(jupyter_lab)
+    page = LabPage(driver)
     try:
         wait_for(lambda: driver.find_element(By.XPATH, RUN_MENU), 90, "JupyterLab to load")
         open_file_browser(driver)
-
-        def kernel_idle() -> bool:
-            for button in driver.find_elements(By.CSS_SELECTOR, ".jp-Dialog-button.jp-mod-accept"):
-                button.click()  # "Select Kernel", when asked: the default, Python 3
-            indicator = driver.find_element(By.CSS_SELECTOR, ".jp-Notebook-ExecutionIndicator")
-            return bool(indicator.get_attribute("data-status") == "idle")
-
-        def run_all() -> None:
-            wait_for(kernel_idle, 90, "the kernel to start")
-            driver.find_element(By.XPATH, RUN_MENU).click()
-            wait_for(lambda: driver.find_element(By.XPATH, RUN_ALL)).click()
-
-        def nothing_ran() -> bool:
-            """Every input prompt still reads [ ]: "Run All" was swallowed (a late kernel
-            dialog, or a click before the notebook had focus on a loaded machine)."""
-            prompts = driver.find_elements(By.CSS_SELECTOR, ".jp-InputPrompt")
-            return bool(prompts) and all(p.text.strip() in ("[ ]:", "") for p in prompts)
-
-        last_try = [time.monotonic()]
-
-        def stuck() -> bool:
-            """Every cell ran but a widget still reads "Loading widget...": its model never
-            reached the page (the cells ran before the page's widget manager listened)."""
-            outputs = driver.find_elements(By.CSS_SELECTOR, ".jp-OutputArea-output")
-            return kernel_idle() and any("Loading widget" in o.text for o in outputs)
-
-        def stepper_widgets() -> list[Any] | None:
-            found = driver.find_elements(By.CSS_SELECTOR, ".mgn-widget")
-            if len(found) == len(GRAPHS):
-                return found
-            dialog = driver.find_elements(By.CSS_SELECTOR, ".jp-Dialog-button.jp-mod-accept")
-            late = time.monotonic() - last_try[0] > 30
-            if dialog or (late and (nothing_ran() or stuck())):
-                run_all()
-                last_try[0] = time.monotonic()
-            return None
-
-        run_all()
-        found: list[Any] = wait_for(stepper_widgets, timeout=180, what="the Stepper widgets")
-        return found
+        page.run_all()
+        yield wait_for(page.stepper_widgets, timeout=240, what="the Stepper widgets")
     except BaseException:
         driver.save_screenshot(str(shots / "lab-failed.png"))
         raise
+    finally:
+        page.leave()
 
 
 def open_file_browser(driver: Any) -> None:
