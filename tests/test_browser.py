@@ -8,8 +8,8 @@ session for every browser test (conftest's chromium_driver).
    the nodes the step changed are in view (as many as fit, the current node first), at a
    readable size.
 3. The ipywidgets Stepper inside JupyterLab (a temporary server, the file browser open): the
-   slider moves the picture and the text, and the view follows the step in every frame of the
-   same three graphs.
+   slider moves the picture and the text, the zoom works, and the view follows the step in
+   every frame of the same three graphs, at both windows.
 
 Screenshots go to $MICROGRADNET_SCREENSHOTS (default: a temporary directory), for a person to
 look at.
@@ -552,17 +552,22 @@ def test_widget_in_jupyterlab_follows_the_slider(
     driver.save_screenshot(str(shots / "lab-2-widget-backward-step-3.png"))
 
 
+@pytest.mark.parametrize("window", [SMALL, LARGE], ids=["1280x720", "1920x1080"])
 @pytest.mark.parametrize("graph", list(GRAPHS))
 def test_widget_view_follows_every_step(
-    chromium_driver: Any, lab_widgets: list[Any], shots: Path, graph: str
+    chromium_driver: Any, lab_widgets: list[Any], shots: Path, graph: str, window: tuple[int, int]
 ) -> None:
+    """In JupyterLab with its file browser open, at a 1280×720 and a 1920×1080 window."""
     driver = chromium_driver
+    driver.set_window_size(*window)
     box = lab_widgets[list(GRAPHS).index(graph)]
     frames = list(Stepper(GRAPHS[graph]()).frames())
     widget = WidgetView(driver, box)
-    check_every_frame(
-        driver, box, frames, lambda i: widget.show(i, len(frames)), shots, f"lab-{graph}-1280"
-    )
+    try:
+        tag = f"lab-{graph}-{window[0]}"
+        check_every_frame(driver, box, frames, lambda i: widget.show(i, len(frames)), shots, tag)
+    finally:
+        driver.set_window_size(*SMALL)
 
 
 def test_widget_zoom_fit_shows_every_node(
