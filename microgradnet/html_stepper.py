@@ -1,10 +1,20 @@
-"""The self-contained HTML stepper: a Stepper's frames as one HTML fragment, no network needed.
+"""The self-contained HTML stepper: a Stepper's frames as one HTML fragment, no network needed;
+and the view both it and the widget show the picture in.
 
-``html_stepper(svgs, texts, counters, interval, title)`` writes the fragment: the controls (play,
-previous/next, a slider, "fit"), the counter, the step's arithmetic, the picture, and the list
-of all frames as text; the last frame shows where no script runs. The frames' SVG pictures are
-cut into their elements (the picture's frame, each node, edge and caption line: an XML parse,
-``svg_pieces``), and frames share equal pieces, so a page of many frames stays small.
+``html_stepper(svgs, texts, counters, interval, title, view, sheets)`` writes the fragment: the
+controls (play, previous/next, a slider, the zoom), the counter, the step's arithmetic, the
+picture, and the list of all frames as text; the last frame shows where no script runs. The
+frames' SVG pictures are cut into their elements (the picture's frame, each node, edge and
+caption line: an XML parse, ``svg_pieces``), and frames share equal pieces, so a page of many
+frames stays small.
+
+The view follows the step, in CSS alone (so the widget, which runs no script of ours, does it
+too): the picture sits in an area of fixed size (``.mgn-view``, a CSS size container) and is
+drawn at the largest size up to 100% that shows it whole, but never so small that its smallest
+text is under READABLE_PX; a picture larger than the area at that size is placed
+(``View.sheet_style``) so that the frame's focus is in view: the current node first, then as
+many of the nodes the step changed as fit (nested CSS clamps, one per prefix of the focus).
+"fit" shows the whole picture at any size, "100%" its natural size (placed the same way).
 
 Deterministic: the same frames give the same bytes on every run (exercise sheets and
 reproducible figures rely on it). Any number of fragments may share a page: each one's script
@@ -17,27 +27,144 @@ from __future__ import annotations
 import hashlib
 import html
 import json
-import math
 import re
-from collections.abc import Sequence
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from xml.etree import ElementTree
 from xml.parsers import expat
 
+from .viz.fixed import Box, node_boxes
 from .viz.labels import visible
 
-VIEW_WIDTH, VIEW_HEIGHT = 900, 460  # px: the scrolling area the picture is shown in
+VIEW_WIDTH, VIEW_HEIGHT = 900, 460  # px: the area a picture is planned for (a 1280 px window)
+MAX_WIDTH = 1400  # px: the widest a stepper grows in a wide window
+_SVG = "{http://www.w3.org/2000/svg}"
+READABLE_PX = 11  # the smallest text the automatic size allows
+MARGIN = 6.0  # points kept around a node in focus (its outline is up to 3 points wide)
+
+
+@dataclass(frozen=True)
+class View:
+    """The geometry of a stepper's pictures (all of one size, nodes at the same places): the
+    size in points, each node's box, and the smallest font size."""
+
+    width: float
+    height: float
+    boxes: Mapping[str, Box]
+    font: float
+
+    @classmethod
+    def of(cls, svg: str) -> View:
+        """The view of pictures like this SVG of Graphviz (one of the stepper's frames)."""
+        (width, height), boxes = node_boxes(svg)
+        root = ElementTree.fromstring(svg[svg.find("<svg") :])
+        sizes = [float(t.get("font-size", "14")) for t in root.iter(f"{_SVG}text")]
+        return cls(max(width, 1.0), max(height, 1.0), boxes, min(sizes, default=14.0))
+
+    def style(self) -> str:
+        """The area's CSS variables: natural size (--W, --H, pt -> px), aspect (--a) and the
+        smallest scale keeping text readable (--r)."""
+        readable = min(1.0, READABLE_PX / (self.font * 4 / 3))
+        return (
+            f"--W:{self.width * 4 / 3:.1f}px;--H:{self.height * 4 / 3 + 2:.1f}px;"
+            f"--a:{self.width / self.height:.5f};--r:{readable:.4f}"
+        )
+
+    def sheet_style(self, focus: Sequence[str]) -> str:
+        """The picture's place in the area (CSS left and top) for a frame about the nodes
+        focus (first first): the prefixes of 1, 2, 4, ... of them, each kept in view if it fits,
+        the shorter ones winning; the whole focus centred where everything fits."""
+        boxes = [self.boxes[n] for n in focus if n in self.boxes]
+        spans: list[Box] = []
+        size = 1
+        while boxes and size < 2 * len(boxes):
+            prefix = boxes[: min(size, len(boxes))]
+            spans.append(self._padded(prefix))
+            size *= 2
+        whole = spans[-1] if spans else (0.0, 0.0, self.width, self.height)
+        w = self.width  # both axes in units of the drawn width: the sheet is var(--w) wide
+        xs = [(b[0] / w, b[2] / w) for b in spans]
+        ys = [(b[1] / w, b[3] / w) for b in spans]
+        left = _axis("cqw", 1.0, (whole[0] + whole[2]) / 2 / w, xs)
+        top = _axis("cqh", self.height / w, (whole[1] + whole[3]) / 2 / w, ys)
+        return f"left:{left};top:{top}"
+
+    def _padded(self, boxes: list[Box]) -> Box:
+        return (
+            max(0.0, min(b[0] for b in boxes) - MARGIN),
+            max(0.0, min(b[1] for b in boxes) - MARGIN),
+            min(self.width, max(b[2] for b in boxes) + MARGIN),
+            min(self.height, max(b[3] for b in boxes) + MARGIN),
+        )
+
+
+def _axis(unit: str, extent: float, centre: float, spans: list[tuple[float, float]]) -> str:
+    """The CSS offset along one axis (unit cqw or cqh: the area's size): centre at the area's
+    middle, kept within the picture (a picture smaller than the area is centred), then each
+    span (fractions of the drawn width, shortest prefix last) clamped into view: a span that
+    does not fit gives way to the shorter ones."""
+    area, sheet = f"100{unit}", f"var(--w) * {extent:.5f}"
+    offset = f"calc(50{unit} - var(--w) * {centre:.5f})"
+    offset = (
+        f"min(max(min({offset}, 0px), calc({area} - {sheet})), "
+        f"max(0px, calc(({area} - {sheet}) / 2)))"
+    )
+    for lo, hi in reversed(spans):
+        low, high = f"calc(var(--w) * {0.0 - lo:.5f})", f"calc({area} - var(--w) * {hi:.5f})"
+        offset = f"clamp({low}, {offset}, {high})"  # past its end: the span's start in view
+    return offset
+
+
+def view_html(view: View, svg: str, focus: Sequence[str]) -> str:
+    """One frame in its view, as the widget shows it: the area, the picture placed in it."""
+    return (
+        f'<div class="mgn-view" style="{view.style()}">'
+        f'<div class="mgn-sheet" style="{view.sheet_style(focus)}">{svg}</div></div>'
+    )
+
+
+def zoom_controls() -> str:
+    """The widget's zoom: three radio buttons, "auto" checked (the name is new on each call,
+    so two widgets on a page keep their own)."""
+    name = f"mgn-zoom-{secrets.token_hex(6)}"
+    picks = [("auto", "auto", " checked"), ("fit", "fit", ""), ("full", "100%", "")]
+    return (
+        '<span class="mgn-zoom">'
+        + "".join(
+            f'<label title="{_ZOOM_TIPS[kind]}"><input type="radio" name="{name}" '
+            f'class="mgn-pick-{kind}"{checked}>{text}</label>'
+            for kind, text, checked in picks
+        )
+        + "</span>"
+    )
+
+
+_ZOOM_TIPS = {
+    "auto": "the whole picture where its text stays readable, else the part the step is about",
+    "fit": "the whole picture, at any size",
+    "full": "the picture at its natural size, placed on the step",
+}
 
 
 def html_stepper(
-    svgs: Sequence[str], texts: Sequence[str], counters: Sequence[str], interval: int, title: str
+    svgs: Sequence[str],
+    texts: Sequence[str],
+    counters: Sequence[str],
+    interval: int,
+    title: str,
+    view: View,
+    sheets: Sequence[str],
 ) -> str:
-    """The fragment for frames with these SVG pictures, texts (their arithmetic) and counters
-    ("frame 3 of 9 — backward step 1"), played at interval ms, under title ("": none)."""
+    """The fragment for frames with these SVG pictures, texts (their arithmetic), counters
+    ("frame 3 of 9 — backward step 1") and places of the picture in the view (``sheets``,
+    View.sheet_style), played at interval ms, under title ("": none)."""
     table: dict[str, int] = {}
     frames: list[dict[str, object]] = []
     ids: list[int] = []
-    for svg, text, counter in zip(svgs, texts, counters):
+    for svg, text, counter, sheet in zip(svgs, texts, counters, sheets):
         ids = [table.setdefault(piece, len(table)) for piece in svg_pieces(svg)]
-        frames.append({"c": ids, "t": text, "s": counter})
+        frames.append({"c": ids, "t": text, "s": counter, "v": sheet})
     pieces = list(table)
     payload = _script_json({"chunks": pieces, "frames": frames, "interval": interval})
     title = visible(title)
@@ -56,11 +183,12 @@ def html_stepper(
 <button type="button" class="mgn-play" title="play / pause">▶ play</button>
 <button type="button" class="mgn-next" title="next frame (→)">next ▶</button>
 <input type="range" class="mgn-slider" min="0" max="{n - 1}" value="{n - 1}" aria-label="frame">
-<button type="button" class="mgn-fit" title="shrink the picture to fit">fit</button>
+<span class="mgn-zoom">{_ZOOM_BUTTONS}</span>
 </div>
 <div class="mgn-counter">{html.escape(counters[-1])}</div>
 <pre class="mgn-text">{html.escape(texts[-1])}</pre>
-<div class="mgn-picture" style="height: {view_height(svgs[-1])}px">{final_svg}</div>
+<div class="mgn-view" style="{view.style()}"><div class="mgn-sheet" style="{sheets[-1]}">
+{final_svg}</div></div>
 <details class="mgn-steps" open><summary>all {n} frames as text</summary>
 <ol>
 {steps}
@@ -73,8 +201,9 @@ def html_stepper(
 def svg_pieces(svg: str) -> list[str]:
     """An SVG picture of Graphviz as the pieces frames share when equal: the opening (the
     picture's frame, background and caption), each node and edge, the closing; without the
-    prologue, comments, titles (tooltips such as "v3") and ids (which would repeat on a page
-    with two steppers). Read by an XML parser (expat), element by element."""
+    prologue, comments, titles (tooltips such as "v3": a node keeps its name as data-name) and
+    ids (which would repeat on a page with two steppers). Read by an XML parser (expat), element
+    by element."""
     pieces = _Pieces()
     parser = expat.ParserCreate()
     parser.buffer_text = True
@@ -120,6 +249,9 @@ class _Pieces:
             self.cut()
 
     def text(self, data: str) -> None:
+        if self.skipping and self.open is not None and self.open.startswith('<g class="node"'):
+            self.open += f' data-name="{html.escape(data.strip())}"'  # the node's DOT name
+            return
         if not self.skipping and data.strip():
             self.close_start(">")
             self.out.append(html.escape(data, quote=False))
@@ -139,46 +271,57 @@ class _Pieces:
         return self.pieces
 
 
-def view_height(svg: str) -> int:
-    """The picture area's height in px: VIEW_HEIGHT, or less for a picture less tall."""
-    heights: list[str] = []
-
-    def start(name: str, attrs: dict[str, str]) -> None:
-        if name == "svg":
-            heights.append(attrs.get("height", "").removesuffix("pt"))
-
-    parser = expat.ParserCreate()
-    parser.StartElementHandler = start
-    parser.Parse(svg, True)
-    try:
-        return min(VIEW_HEIGHT, math.ceil(float(heights[0]) * 4 / 3) + 24)
-    except (IndexError, ValueError):
-        return VIEW_HEIGHT
-
-
 def _script_json(data: object) -> str:
     """JSON safe inside a <script> element (no "</" or "<!" sequences)."""
     return re.sub(r"<(?=[/!])", r"\\u003c", json.dumps(data, ensure_ascii=False))
 
 
+# The view (module notes), shared by the HTML stepper and the widget. --w is the drawn width:
+# auto: the whole picture when its text stays readable (scale >= --r), else that smallest size;
+# "fit": the whole picture, up to 100%; "100%": the natural size. --above: the room the controls
+# and the text take above the picture, so the area fits the window (100vh) under them.
+VIEW_CSS = f"""
+.mgn-view {{ position: relative; overflow: hidden; container-type: size; width: 100%;
+  height: min(var(--H), max(160px, calc(100vh - var(--above, 200px))));
+  max-height: {VIEW_HEIGHT * 2}px; border: 1px solid #ccc; background: white; }}
+.mgn-sheet {{ position: absolute; width: var(--w); height: calc(var(--w) / var(--a));
+  --w: clamp(calc(var(--W) * var(--r)), min(100cqw, 100cqh * var(--a)), var(--W)); }}
+.mgn-sheet > svg {{ display: block; width: 100%; height: 100%; }}
+.mgn-fit .mgn-sheet, .mgn-widget:has(.mgn-pick-fit:checked) .mgn-sheet {{
+  --w: min(100cqw, 100cqh * var(--a), var(--W)); }}
+.mgn-full .mgn-sheet, .mgn-widget:has(.mgn-pick-full:checked) .mgn-sheet {{ --w: var(--W); }}
+.mgn-widget {{ --above: 330px; }}
+.mgn-zoom {{ display: inline-flex; gap: 0.2em; white-space: nowrap; align-items: center; }}
+.mgn-zoom label {{ display: inline-flex; align-items: center; gap: 0.1em; }}
+"""
+
 _CSS = f"""
 .mgn-stepper {{ font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
-  max-width: {VIEW_WIDTH}px; margin: 0.5em 0; outline: none; }}
+  max-width: {MAX_WIDTH}px; margin: 0.5em 0; outline: none; --above: 200px; }}
 .mgn-stepper:focus-visible {{ box-shadow: 0 0 0 2px #4a90d9; }}
 .mgn-stepper .mgn-controls {{ display: flex; gap: 0.4em; align-items: center; }}
 .mgn-stepper .mgn-controls[hidden] {{ display: none; }}
 .mgn-stepper .mgn-slider {{ flex: 1; }}
+.mgn-stepper .mgn-zoom button[aria-pressed="true"] {{ font-weight: bold; }}
 .mgn-stepper .mgn-counter {{ font-size: 0.9em; color: #444; margin: 0.3em 0; }}
 .mgn-stepper pre {{ font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace;
   font-size: 0.9em; margin: 0; white-space: pre-wrap; }}
 .mgn-stepper .mgn-text {{ height: 6.6em; overflow: auto; background: #f6f6f6; padding: 0.3em;
   resize: vertical; }}
-.mgn-stepper .mgn-picture {{ width: 100%; height: {VIEW_HEIGHT}px; overflow: auto;
-  border: 1px solid #ccc; background: white; }}
-.mgn-stepper .mgn-picture.mgn-fitted svg {{ width: 100%; height: 100%; }}
+.mgn-stepper:not([data-ready]) .mgn-view {{ overflow: auto; container-type: normal; }}
+.mgn-stepper:not([data-ready]) .mgn-sheet {{ position: static; --w: var(--W); }}
 .mgn-stepper .mgn-steps {{ margin-top: 0.3em; font-size: 0.9em; }}
 .mgn-stepper .mgn-steps ol {{ max-height: 20em; overflow: auto; }}
-"""
+{VIEW_CSS}"""
+
+_ZOOM_BUTTONS = (
+    '<button type="button" class="mgn-zoom-auto" aria-pressed="true" '
+    f'title="{_ZOOM_TIPS["auto"]}">auto</button>'
+    f'<button type="button" class="mgn-zoom-fit" aria-pressed="false" title="{_ZOOM_TIPS["fit"]}"'
+    ">fit</button>"
+    '<button type="button" class="mgn-zoom-full" aria-pressed="false" '
+    f'title="{_ZOOM_TIPS["full"]}">100%</button>'
+)
 
 # Each fragment's script starts the stepper it sits in (document.currentScript); where a page
 # runs scripts detached from their place (as some notebook front ends do), it starts every
@@ -193,33 +336,28 @@ _JS = """(function () {
     root.setAttribute("data-ready", "1");
     var data = JSON.parse(root.querySelector(".mgn-data").textContent);
     var q = function (c) { return root.querySelector(c); };
-    var picture = q(".mgn-picture"), text = q(".mgn-text"), counter = q(".mgn-counter");
+    var sheet = q(".mgn-sheet"), text = q(".mgn-text"), counter = q(".mgn-counter");
     var slider = q(".mgn-slider"), play = q(".mgn-play"), prev = q(".mgn-prev");
-    var next = q(".mgn-next"), fit = q(".mgn-fit");
+    var next = q(".mgn-next");
     var last = data.frames.length - 1, i = 0, timer = null;
     function show(j) {
       i = Math.max(0, Math.min(last, j));
       var f = data.frames[i];
-      picture.innerHTML = f.c.map(function (k) { return data.chunks[k]; }).join("");
+      sheet.innerHTML = f.c.map(function (k) { return data.chunks[k]; }).join("");
+      sheet.style.cssText = f.v;  // the picture's place: the step in view (CSS, see VIEW_CSS)
       text.textContent = f.t;
       counter.textContent = f.s;
       slider.value = String(i);
       prev.disabled = i === 0;
       next.disabled = i === last;
       root.setAttribute("data-frame", String(i));
-      follow();
     }
-    function follow() {
-      // keep the current node (outlined red) in view when the picture is larger than its area
-      var shape = picture.querySelector('g.node [stroke="red"]');
-      if (!shape || picture.classList.contains("mgn-fitted")) { return; }
-      var box = shape.getBoundingClientRect(), area = picture.getBoundingClientRect();
-      if (box.left < area.left || box.right > area.right) {
-        picture.scrollLeft += box.left - area.left - (area.width - box.width) / 2;
-      }
-      if (box.top < area.top || box.bottom > area.bottom) {
-        picture.scrollTop += box.top - area.top - (area.height - box.height) / 2;
-      }
+    function zoom(kind) {
+      root.classList.toggle("mgn-fit", kind === "fit");
+      root.classList.toggle("mgn-full", kind === "full");
+      ["auto", "fit", "full"].forEach(function (k) {
+        q(".mgn-zoom-" + k).setAttribute("aria-pressed", String(k === kind));
+      });
     }
     function stop() {
       if (timer !== null) { clearInterval(timer); timer = null; }
@@ -241,7 +379,9 @@ _JS = """(function () {
     prev.addEventListener("click", function () { stop(); show(i - 1); });
     next.addEventListener("click", function () { stop(); show(i + 1); });
     slider.addEventListener("input", function () { stop(); show(Number(slider.value)); });
-    fit.addEventListener("click", function () { picture.classList.toggle("mgn-fitted"); });
+    ["auto", "fit", "full"].forEach(function (k) {
+      q(".mgn-zoom-" + k).addEventListener("click", function () { zoom(k); });
+    });
     root.addEventListener("keydown", function (e) {
       if (e.target === slider || e.altKey || e.ctrlKey || e.metaKey) { return; }
       var moves = {ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: last};

@@ -9,11 +9,19 @@
 Each frame is ``draw(root, step=k)`` (or ``forward_step=k``) with the arithmetic of that step,
 as the lecture notes on the chain rule write it on the blackboard: "dL/dw += 2 × 14 = 28".
 A frame is the one scene of the graph with the marks of its step (``viz.marks``): the graph is
-read once, each frame only says which nodes are current, reached and known. Steps whose picture
-tells nothing new are folded: a run of given inputs, parameters and constants is one frame
-("inputs and parameters given"), a run of leaves reached by the backward pass is one frame, and
-consecutive steps that draw the same picture (inside a collapsed neuron) are one frame with all
-their arithmetic; ``one_by_one=True`` shows every step that is not a constant on its own.
+read once, each frame only says which nodes are current, reached and known. The frames follow
+the steps (``steps``): first the given inputs, parameters and constants, as one frame ("inputs
+and parameters given"), then each computed value in the expression's order; backward, the seed
+(the root outlined, "∂L/∂L = 1 (seed)"), each computed node from the root down, and the leaves
+reached at the end as one frame. Consecutive steps that draw the same picture (inside a
+collapsed neuron) are one frame with all their arithmetic; ``one_by_one=True`` shows every step
+on its own.
+
+The view follows the step: in the HTML stepper and in the widget the picture sits in an area of
+fixed size that shows the whole graph when its text stays readable at that size (about 11 px),
+else shows it at that size placed so that the current node and the nodes the step changed are
+in view (the current node first, then as many of the others as fit); "fit" and "100%" override
+the size (``html_stepper``).
 
 The graph is laid out once, by dot, as it looks in the last frame; every frame is drawn at those
 fixed positions (Graphviz's neato -n2, ``viz.fixed``), so nodes never move and every frame has
@@ -42,14 +50,24 @@ from pathlib import Path as FilePath
 from typing import Any
 
 from ._files import replace_file
-from .engine import Constant, Value, topological_order
-from .html_stepper import VIEW_HEIGHT, VIEW_WIDTH, html_stepper, view_height
+from .chain_rule import wrap_name
+from .engine import Value, topological_order
+from .html_stepper import (
+    MAX_WIDTH,
+    VIEW_CSS,
+    VIEW_HEIGHT,
+    VIEW_WIDTH,
+    View,
+    html_stepper,
+    view_html,
+    zoom_controls,
+)
 from .steps import BackwardStep, ForwardStep, backward_steps, forward_steps
 from .viz import Drawing, DrawOptions, GraphvizNotFoundError, Picture, run_dot, svg_text
-from .viz.fixed import FixedFrames
+from .viz.fixed import FixedFrames, focus
 from .viz.labels import visible
 from .viz.layout import plan_layout
-from .viz.marks import Marks, after_backward_step, after_forward_step, marks_for
+from .viz.marks import Marks, after_backward_step, after_forward_step, marks_for, over_run
 from .viz.scene import Scene, build_scene
 
 INSTALL_NOTEBOOK = 'the Stepper widget needs ipywidgets: pip install "microgradnet[notebook]"'
@@ -66,7 +84,9 @@ _OPTIONS = frozenset(f.name for f in fields(DrawOptions) if f.init)
 class Frame:
     """One picture of a Stepper: the graph after step ``k`` of ``phase`` ("forward" or
     "backward"), and ``text``, the arithmetic of the steps it shows (``first`` to ``k``; one
-    step unless several were folded into this frame, ``title`` saying what they are)."""
+    step unless several were folded into this frame, ``title`` saying what they are).
+    ``focus``: the drawn nodes (DOT names) the frame is about, the current node first, then the
+    nodes the step changed: the view keeps them in sight."""
 
     phase: str
     k: int
@@ -76,6 +96,7 @@ class Frame:
     title: str = ""
     picture: Picture | None = field(default=None, repr=False, compare=False)
     film: FixedFrames | None = field(default=None, repr=False, compare=False)
+    focus: tuple[str, ...] = ()
 
     @property
     def steps(self) -> str:
@@ -97,8 +118,8 @@ class Frame:
 class Stepper:
     """Play the forward pass, then backpropagation one node at a time.
 
-    ``forward``/``backward``: which passes to play. ``one_by_one``: a frame for every step that
-    is not a constant (no folding). ``interval``: ms between frames when playing (1 to
+    ``forward``/``backward``: which passes to play. ``one_by_one``: a frame for every step (no
+    folding). ``interval``: ms between frames when playing (1 to
     MAX_INTERVAL). ``widget``: shown in a notebook as the ipywidgets widget where a kernel runs
     (True) or always as the HTML stepper (False: it keeps working in the saved notebook, kernel
     or not). Other keyword arguments go to draw() for every frame (collapse, rankdir,
@@ -152,7 +173,10 @@ class Stepper:
         frames = self._all_frames()
         counters = [_counter(i, len(frames), f) for i, f in enumerate(frames)]
         texts = [f.text for f in frames]
-        body = html_stepper([f.svg for f in frames], texts, counters, self.interval, title)
+        svgs = [f.svg for f in frames]
+        view = View.of(svgs[-1])
+        sheets = [view.sheet_style(f.focus) for f in frames]
+        body = html_stepper(svgs, texts, counters, self.interval, title, view, sheets)
         if not page:
             return body
         head = html.escape(visible(title or f"Backpropagation through {self._top()}, step by step"))
@@ -168,8 +192,10 @@ class Stepper:
         return FilePath(path)
 
     def widget(self) -> Any:
-        """An ipywidgets VBox: play, previous/next and slider with the counter, the step's
-        arithmetic, and the picture in a scrolling area of fixed size."""
+        """An ipywidgets VBox: play and slider with the counter and the zoom ("auto", "fit",
+        "100%"), the step's arithmetic, and the picture in an area of fixed size whose view
+        follows the step (module notes). Everything runs in the browser: the slider is linked
+        to the frames there, the view and the zoom are CSS."""
         try:
             import ipywidgets as widgets
         except ImportError as e:
@@ -179,6 +205,7 @@ class Stepper:
         frames = self._all_frames()
         n, last = len(frames), len(frames) - 1
         svgs = [svg[svg.find("<svg") :] for svg in (f.svg for f in frames)]  # one Graphviz run
+        view = View.of(svgs[-1])
         play = widgets.Play(value=0, min=0, max=last, step=1, interval=self.interval)
         slider = widgets.IntSlider(value=0, min=0, max=last, step=1, readout=False)
         counter = widgets.Stack(
@@ -191,23 +218,25 @@ class Stepper:
             selected_index=0,
             layout=widgets.Layout(height="7em", overflow="auto"),
         )
-        picture = widgets.Stack([widgets.HTML(svg) for svg in svgs], selected_index=0)
+        wide = widgets.Layout(width="100%")  # the view is a CSS size container: no own width
+        picture = widgets.Stack(
+            [widgets.HTML(view_html(view, s, f.focus), layout=wide) for s, f in zip(svgs, frames)],
+            selected_index=0,
+            layout=wide,
+        )
+        zoom = widgets.HTML(f"<style>{VIEW_CSS}</style>{zoom_controls()}")
         # linked in the browser: the widget steps without a round trip to the kernel, and a
         # notebook saved with its widget state steps through without one
         widgets.jslink((play, "value"), (slider, "value"))
         for stack in (counter, caption, picture):
             widgets.jslink((slider, "value"), (stack, "selected_index"))
-        area = widgets.Box(
-            [picture],
-            layout=widgets.Layout(
-                width="100%",
-                max_width=f"{VIEW_WIDTH}px",
-                height=f"{view_height(svgs[0])}px",
-                overflow="auto",
-                border="1px solid #ccc",
-            ),
+        area = widgets.Box([picture], layout=wide)
+        box = widgets.VBox(
+            [widgets.HBox([play, slider, counter, zoom]), caption, area],
+            layout=widgets.Layout(width="100%", max_width=f"{MAX_WIDTH}px"),
         )
-        return widgets.VBox([widgets.HBox([play, slider, counter]), caption, area])
+        box.add_class("mgn-widget")
+        return box
 
     def _repr_html_(self) -> str:
         return self.to_html(page=False)
@@ -246,22 +275,25 @@ class Stepper:
                     "pass collapse='neuron' or 'layer', or step through a smaller graph"
                 )
             pictures = [f.picture for f in frames if f.picture is not None]
-            film = FixedFrames(pictures, frames[-1].graph.source)
+            film = FixedFrames(pictures)
             self._frames = [replace(f, film=film) for f in frames]
         return self._frames
 
     def _last(self) -> Marks:
         """The marks of the last frame: every step taken."""
-        plain, n = marks_for(self.scene, self.options), len(self.scene.order)
+        plain = marks_for(self.scene, self.options)
         if self.backward:
+            n = sum(1 for _ in backward_steps(self.root))
             return after_backward_step(self.scene, n, plain)
-        return after_forward_step(self.scene, n, plain)
+        return after_forward_step(self.scene, sum(1 for _ in forward_steps(self.root)), plain)
 
     def _raw_frames(self, scene: Scene, options: DrawOptions) -> Iterator[Frame]:
-        """Frames before folding: one per step, a run of leaves and constants as one."""
+        """Frames before folding: one per step, a run of leaves as one."""
         layout, plain, p = plan_layout(scene, options), marks_for(scene, options), self.precision
 
         def frame(phase: str, run: list[Step], title: str, marks: Marks) -> Frame:
+            if len(run) > 1:
+                marks = over_run(marks, [s.node for s in run])
             picture = Picture(scene, layout, marks, options)
             return _frame(phase, run, p, title, picture)
 
@@ -269,12 +301,12 @@ class Stepper:
             for run in _runs(list(forward_steps(self.root)), self.one_by_one):
                 yield frame("forward", run, GIVEN, after_forward_step(scene, run[-1].k, plain))
         if self.backward:
-            bsteps = list(backward_steps(self.root))
-            top = bsteps[0].top
+            top = wrap_name(scene.top)
             seed = Picture(scene, layout, after_backward_step(scene, 0, plain), options)
             text = visible(f"step 0: backward starts with d{top}/d{top} = 1 (the seed)")
-            yield Frame("backward", 0, text, seed.dot_graph.drawing(), picture=seed)
-            for run in _runs(bsteps, self.one_by_one):
+            graph = seed.dot_graph.drawing()
+            yield Frame("backward", 0, text, graph, picture=seed, focus=focus(seed))
+            for run in _runs(list(backward_steps(self.root)), self.one_by_one):
                 marks = after_backward_step(scene, run[-1].k, plain)
                 yield frame("backward", run, LEAVES_REACHED, marks)
 
@@ -326,19 +358,18 @@ def _check_interval(interval: object) -> None:
 
 
 def _runs(steps: Sequence[Step], one_by_one: bool) -> Iterator[list[Step]]:
-    """The steps grouped for frames: each interior node alone, each run of leaves (with any
-    constants among them) together; runs of constants alone give no frame."""
+    """The steps grouped for frames: each computed node alone, each run of leaves together
+    (every step alone with one_by_one)."""
     run: list[Step] = []
     for s in steps:
         if s.node.children or one_by_one:
-            if any(type(r.node) is not Constant for r in run):
+            if run:
                 yield run
             run = []
-            if type(s.node) is not Constant:
-                yield [s]
+            yield [s]
         else:
             run.append(s)
-    if any(type(r.node) is not Constant for r in run):
+    if run:
         yield run
 
 
@@ -346,10 +377,11 @@ def _frame(phase: str, run: list[Step], precision: int, title: str, picture: Pic
     """The frame of a run of steps: their arithmetic (lone surrogates and control characters
     in labels written as \\xNN, as the drawings do) and the picture after the last."""
     text = visible("\n".join(s.text(precision) for s in run))
-    graph = picture.dot_graph.drawing()
+    graph, ids = picture.dot_graph.drawing(), focus(picture)
     if len(run) == 1:
-        return Frame(phase, run[0].k, text, graph, picture=picture)
-    return Frame(phase, run[-1].k, text, graph, first=run[0].k, title=title, picture=picture)
+        return Frame(phase, run[0].k, text, graph, picture=picture, focus=ids)
+    first, k = run[0].k, run[-1].k
+    return Frame(phase, k, text, graph, first=first, title=title, picture=picture, focus=ids)
 
 
 def _counter(i: int, n: int, frame: Frame) -> str:

@@ -1,14 +1,22 @@
 """Forward and backward passes one node at a time, each step with its arithmetic written out.
 
-    forward_steps(root)    every node in topological order, as its value is computed
-    backward_steps(root)   every node in reverse topological order: the gradient it holds when
-                           reached and, for each child, local derivative × gradient = contribution
+    forward_steps(root)    the given leaves, then every computed node in topological order
+                           (the expression's order: x before w in x·w), as its value is computed
+    backward_steps(root)   the forward steps in reverse, from the root down: the gradient a node
+                           holds when reached and, for each child, local derivative × gradient
+                           = contribution
+
+The steps are the nodes a drawing shows: a constant folded into its op (the exponent of "²",
+``ops.constant_operands``) is no step, and a Constant is never differentiated (as a PyTorch
+tensor without ``requires_grad``): no gradient is sent to it and the backward pass has no step
+for it.
 
 Nothing here reads or writes ``.grad``: the steps carry their own numbers, made in the same
 order and by the same float operations as ``Value.backward`` (interior gradients start at 0, the
-root at the seed, then ``child.grad += local * grad``), so the last ``Push.total`` of every node
-equals what backward() leaves in its ``.grad``, bit for bit. ``viz.draw(root, step=k)`` draws the
-graph after k backward steps and ``stepper.Stepper`` plays the steps in Jupyter.
+root at the seed, then ``child.grad += local * grad``; the leaves, which send nothing, come last),
+so the last ``Push.total`` of every node equals what backward() leaves in its ``.grad``, bit for
+bit. ``viz.draw(root, step=k)`` draws the graph after k backward steps and ``stepper.Stepper``
+plays the steps in Jupyter.
 
 References: the backpropagation notebook of the lecture notes (the chain rule on (x*w + b)**2),
 the problem set "Inventing backprop" (the accumulated derivative d carried back through Masha's
@@ -31,7 +39,7 @@ from .engine import Constant, Value, topological_order
 from .nn import ModulePlace, parameter_place
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Push:
     """What a backward step sends to one child: ``contribution = local × grad`` of the node, and
     ``total``, the child's gradient once the contribution is added."""
@@ -42,7 +50,7 @@ class Push:
     total: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class BackwardStep:
     """Step k (1-based) of the backward pass: ``node`` is reached holding ``grad`` = d root / d
     node, complete by then, and sends one Push per child. ``draw(root, step=k)`` shows the graph
@@ -60,15 +68,12 @@ class BackwardStep:
         not a constant."""
         fmt = number_format(precision)
         top, name = self.top, self.names[self.node]
-        if type(self.node) is Constant:  # its gradient is computed but means nothing
-            return f"step {self.k}: {name} is a constant: not differentiated"
         head = f"step {self.k}: {name} is reached with d{top}/d{wrap_name(name)} = {fmt(self.grad)}"
-        pushes = [p for p in self.pushes if type(p.child) is not Constant]
-        if not pushes:  # a constant's share is computed but of no use: not shown
-            kind = "only constants below" if self.pushes else "a leaf"
+        if not self.pushes:
+            kind = "only constants below" if self.node.children else "a leaf"
             return f"{head} ({kind}: nothing to pass on)"
         lines = [head]
-        for p in pushes:
+        for p in self.pushes:
             child = f"d{top}/d{wrap_name(self.names[p.child])}"
             line = f"  {child} += {fmt(p.local)} × {fmt(self.grad)} = {fmt(p.contribution)}"
             if p.total != p.contribution:  # the child already held a gradient: it accumulates
@@ -80,7 +85,7 @@ class BackwardStep:
         return self.text()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ForwardStep:
     """Step k (1-based) of the forward pass: ``node`` gets its value ``data`` from its children's
     (a leaf is simply given). ``draw(root, forward_step=k)`` shows the graph just after it."""
@@ -107,7 +112,8 @@ class ForwardStep:
 def backward_steps(
     root: Value, *, grad: float = 1.0, accumulate: bool = False
 ) -> Iterator[BackwardStep]:
-    """The backward pass from root, one BackwardStep per node in reverse topological order.
+    """The backward pass from root, one BackwardStep per node of forward_steps(root) but the
+    constants, in reverse: each computed node in reverse topological order, then the leaves.
 
     ``grad`` seeds d root / d root. Leaves start from 0 (a fresh pass, as after zero_grad), or
     with ``accumulate`` from their current ``.grad``, exactly as backward() would add to them.
@@ -120,19 +126,46 @@ def backward_steps(
 
 
 def forward_steps(root: Value) -> Iterator[ForwardStep]:
-    """The forward pass up to root, one ForwardStep per node in topological order (leaves too)."""
+    """The forward pass up to root, one ForwardStep per node drawn: first the given leaves
+    (inputs, parameters, constants) in the order the computation first reads them, then each
+    computed node in topological order. A constant folded into its op (the 2 of "²") is no
+    step."""
     _check_root(root, "forward_steps")
     order = topological_order(root)
     names = step_names(root, order)
-    return (ForwardStep(k, node, node.data, names) for k, node in enumerate(order, 1))
+    return (ForwardStep(k, v, v.data, names) for k, v in enumerate(step_order(order), 1))
+
+
+def step_order(order: list[Value]) -> list[Value]:
+    """The nodes of the forward steps, from a topological order: the leaves (but the folded
+    operands) in the order the computation first reads them (operand by operand: x, w, then b
+    in x·w + b; a network's first neuron's before the next layer's), then the computed nodes
+    in the order given."""
+    folded = folded_operands(order)
+    computed = [v for v in order if v.children]
+    reads = [c for v in computed for c in v.children if not c.children]
+    leaves = dict.fromkeys(c for c in [*reads, *order] if not c.children and c not in folded)
+    return [*leaves, *computed]
+
+
+def folded_operands(order: list[Value]) -> set[Value]:
+    """The operands drawn inside the op that reads them (a constant exponent: "²") and read
+    nowhere else: no drawing shows them as nodes, so they are no steps."""
+    folded: set[Value] = set()
+    unfolded: set[Value] = set()
+    for v in order:
+        inside = ops.constant_operands(v) if v.children else ()
+        for i, child in enumerate(v.children):
+            (folded if i in inside else unfolded).add(child)
+    return folded - unfolded
 
 
 def grads_after(root: Value, k: int) -> tuple[dict[Value, float], list[BackwardStep]]:
     """The gradients of a fresh backward pass (seed 1) after its first k steps, and all the
-    steps; nodes not in the dict hold 0."""
+    steps; a node not in the dict has received no gradient yet (the root holds the seed)."""
     steps = list(backward_steps(root))
     if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k <= len(steps):
-        raise ValueError(f"step must be an int from 0 to {len(steps)} (the nodes), got {k!r}")
+        raise ValueError(f"step must be an int from 0 to {len(steps)} (the steps), got {k!r}")
     grads = {root: 1.0}
     for step in steps[:k]:
         for p in step.pushes:
@@ -213,7 +246,10 @@ def _backward(
     grads = {v: v.grad if accumulate and not v.children else 0.0 for v in order}
     grads[root] = grads[root] + seed if not root.children else seed  # as Value.backward does
     top = wrap_name(names[root])
-    for k, node in enumerate(reversed(order), 1):
+    # the forward steps reversed: interior nodes in reverse topological order as backward()
+    # visits them, then the leaves, which send nothing (so every += happens in backward's order)
+    nodes = [v for v in reversed(step_order(order)) if type(v) is not Constant]
+    for k, node in enumerate(nodes, 1):
         g = grads[node]
         pushes = []
         for child, d in zip(node.children, node.local_grads):

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import importlib.util
 import shutil
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -43,3 +45,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason=DOT_REASON))
         if no_browser and "browser" in item.keywords:
             item.add_marker(pytest.mark.skip(reason=BROWSER_REASON))
+
+
+@pytest.fixture(scope="session")
+def chromium_driver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One headless Chromium for all the browser tests (started once: it is slow to start)."""
+    from browsers import chromium
+
+    driver = chromium(tmp_path_factory.mktemp("chromium-profile"))
+    try:
+        yield driver
+    finally:
+        driver.quit()

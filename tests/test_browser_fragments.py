@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_browser import chromium, severe_console_messages, wait_for
+from browsers import SMALL, scripts, severe_console_messages, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.needs_dot]
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,12 +51,13 @@ def ready_steppers(driver: Any, n: int) -> list[Any]:
 
 
 @pytest.fixture
-def browser(tmp_path: Path) -> Any:
-    driver = chromium(tmp_path)
-    try:
-        yield driver
-    finally:
-        driver.quit()
+def browser(chromium_driver: Any) -> Any:
+    """The shared Chromium (conftest) at a 1280×720 window, scripts on, its console read
+    afresh."""
+    chromium_driver.set_window_size(*SMALL)
+    scripts(chromium_driver, True)
+    chromium_driver.get_log("browser")
+    return chromium_driver
 
 
 def test_equal_fragments_from_two_processes_work_side_by_side(browser: Any, tmp_path: Path) -> None:

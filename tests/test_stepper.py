@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import builtins
 import itertools
-import math
 import re
 import sys
 import xml.etree.ElementTree as ET
@@ -30,7 +29,9 @@ def shows(svg: str, name: str, grad: float) -> bool:
 
 
 def svg_texts(svg: str) -> list[str]:
-    root = ET.fromstring(svg[svg.find("<svg") :])
+    """The text lines of the SVG picture in svg (which may be inside other markup)."""
+    start = svg.find("<svg")
+    root = ET.fromstring(svg[start : svg.find("</svg>", start) + len("</svg>")])
     return [t.text or "" for t in root.iter(f"{SVG}text")]
 
 
@@ -42,43 +43,46 @@ def test_frames_fold_the_given_leaves_and_the_leaves_reached(
     stepper = Stepper(L, rankdir="LR")
     frames = list(stepper.frames())
     assert [f.steps for f in frames] == [
-        "forward steps 1–4: inputs and parameters given",
+        "forward steps 1–3: inputs and parameters given",
+        "forward step 4",
         "forward step 5",
         "forward step 6",
-        "forward step 7",
         "backward step 0 (the seed)",
         "backward step 1",
         "backward step 2",
         "backward step 3",
-        "backward steps 4–7: leaves reached: nothing to pass on",
+        "backward steps 4–6: leaves reached: nothing to pass on",
     ]
-    assert frames[0].text.splitlines() == [
-        "step 1: the constant 2",
-        "step 2: b = 1 (given)",
-        "step 3: w = 3 (given)",
-        "step 4: x = 2 (given)",
+    assert frames[0].text.splitlines() == [  # the exponent 2 is part of "²": no step
+        "step 1: x = 2 (given)",
+        "step 2: w = 3 (given)",
+        "step 3: b = 1 (given)",
     ]
-    assert frames[1].text == list(forward_steps(L))[4].text(4)
-    assert frames[1].text.endswith(" = 6")
+    assert frames[1].text == list(forward_steps(L))[3].text(4) == "step 4: x·w = 2·3 = 6"
     assert frames[4].text == "step 0: backward starts with dL/dL = 1 (the seed)"
     assert frames[7].text.splitlines()[1:] == ["  dL/dx += 3 × 14 = 42", "  dL/dw += 2 × 14 = 28"]
+    assert frames[8].text.splitlines() == [
+        "step 4: b is reached with dL/db = 14 (a leaf: nothing to pass on)",
+        "step 5: w is reached with dL/dw = 28 (a leaf: nothing to pass on)",
+        "step 6: x is reached with dL/dx = 42 (a leaf: nothing to pass on)",
+    ]
     kw: dict[str, Any] = {
         "show_backward": True,
         "rankdir": "LR",
     }  # show_backward: the Stepper's default
     assert frames[7].graph.source == draw(L, step=3, **kw).source
-    assert frames[0].graph.source == draw(L, forward_step=4, **kw).source
+    assert frames[3].graph.source == draw(L, forward_step=6, **kw).source
     assert len(stepper) == 9
     with pytest.raises(ImportError, match=r'pip install "microgradnet\[notebook\]"'):
         stepper.widget()
 
 
-def test_one_by_one_gives_every_step_but_the_constants() -> None:
+def test_one_by_one_gives_every_step() -> None:
     L = seed001()[3]
     frames = list(Stepper(L, one_by_one=True, show_backward=False, rankdir="LR").frames())
     assert [(f.phase, f.k) for f in frames] == [
-        *[("forward", k) for k in (2, 3, 4, 5, 6, 7)],  # step 1 is the constant 2
-        *[("backward", k) for k in (0, 1, 2, 3, 4, 5, 6)],
+        *[("forward", k) for k in range(1, 7)],
+        *[("backward", k) for k in range(7)],
     ]
     assert frames[9].graph.source == draw(L, step=3, rankdir="LR").source
     assert [f.steps for f in frames][-2:] == ["backward step 5", "backward step 6"]
@@ -87,7 +91,7 @@ def test_one_by_one_gives_every_step_but_the_constants() -> None:
 def test_forward_or_backward_alone() -> None:
     L = seed001()[3]
     assert [f.phase for f in Stepper(L, forward=False).frames()] == ["backward"] * 5
-    assert [f.k for f in Stepper(L, backward=False).frames()] == [4, 5, 6, 7]
+    assert [f.k for f in Stepper(L, backward=False).frames()] == [3, 4, 5, 6]
     with pytest.raises(ValueError, match=r"forward and backward are both False"):
         Stepper(L, forward=False, backward=False)
 
@@ -206,17 +210,30 @@ def test_stepper_widget(monkeypatch: pytest.MonkeyPatch) -> None:
     box = stepper.widget()
     assert isinstance(box, widgets.VBox)
     controls, captions, area = box.children
-    play, slider, counters = controls.children
+    play, slider, counters, zoom = controls.children
     (pictures,) = area.children
     assert (play.max, slider.max, play.interval) == (4, 4, 300)
-    height = float(svg_size(pictures.children[0].value)[1].removesuffix("pt"))
-    assert area.layout.overflow == "auto"
-    assert area.layout.height == f"{math.ceil(height * 4 / 3) + 24}px"  # pt -> px, and a margin
+    assert "mgn-widget" in box._dom_classes  # the zoom's CSS finds its pictures by it
+    frames = list(stepper.frames())
+    width, height = (float(x.removesuffix("pt")) for x in svg_size(frames[0].svg))
+    views = [p.value for p in pictures.children]
+    for view, frame in zip(views, frames):  # each frame in its view, placed on its focus
+        size = f"--W:{width * 4 / 3:.1f}px;--H:{height * 4 / 3 + 2:.1f}px;"  # pt -> px
+        assert view.startswith(f'<div class="mgn-view" style="{size}')
+        assert frame.focus and '<div class="mgn-sheet" style="left:' in view
+    assert len({v.split('class="mgn-sheet" style="')[1].split('"')[0] for v in views}) > 1
+    picks = re.findall(
+        r'<input type="radio" name="(mgn-zoom-\w+)" class="mgn-pick-(\w+)"', zoom.value
+    )
+    assert [k for _, k in picks] == ["auto", "fit", "full"] and len({n for n, _ in picks}) == 1
+    assert ".mgn-widget:has(.mgn-pick-fit:checked) .mgn-sheet" in zoom.value
     assert "backward starts" in captions.children[0].value
     assert counters.children[0].value == "frame 1 of 5 — backward step 0 (the seed)"
     assert counters.children[3].value == "frame 4 of 5 — backward step 3"
     assert "dL/dx += 3 × 14 = 42" in captions.children[3].value
-    assert shows(pictures.children[3].value, "x", 42)
+    assert shows(views[3], "x", 42) and "∂L/∂b = 14" in svg_texts(views[3])
+    seed = svg_texts(views[0])
+    assert "∂L/∂L = 1 (seed)" in seed and "∂L/∂x = ?" in seed and "∂L/∂b = ?" in seed
     # the slider drives the three stacks in the browser (jslink), the play button the slider
     for stack in (counters, captions, pictures):
         assert ((slider, "value"), (stack, "selected_index")) in links
@@ -314,3 +331,37 @@ def test_too_many_frames_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> No
     with pytest.raises(ValueError, match=r"Stepper: 9 frames, more than MAX_FRAMES = 5; pass"):
         len(stepper)
     assert len(Stepper(seed001()[3], forward=False, rankdir="LR")) == 5  # within the limit
+
+
+def test_each_frame_names_the_nodes_it_is_about() -> None:
+    """Frame.focus, which the view keeps in sight: the current node first, then the nodes
+    whose gradient the step changed (the seed: the root); a run of leaves: the leaves. The
+    hidden exponent 2 is never among them."""
+    x, w, b, L = seed001()
+    stepper = Stepper(L, rankdir="LR")
+    at = stepper.scene.where
+    xw, s = L.children[0].children[0], L.children[0]
+    assert [f.focus for f in stepper.frames()] == [
+        (at(x), at(w), at(b)),
+        (at(xw),),
+        (at(s),),
+        (at(L),),
+        (at(L),),  # the seed
+        (at(L), at(s)),
+        (at(s), at(xw), at(b)),
+        (at(xw), at(x), at(w)),
+        (at(x), at(w), at(b)),
+    ]
+
+
+@pytest.mark.needs_dot
+def test_the_focus_of_a_collapsed_network_is_its_drawn_boxes() -> None:
+    loss = mlp_loss([4, 4, 1])
+    stepper = Stepper(loss)
+    steps = list(backward_steps(loss))
+    for f in stepper.frames():
+        assert f.picture is not None and f.focus
+        drawn = {s.name for s in f.picture.dot_graph.body if hasattr(s, "name")}
+        assert set(f.focus) <= drawn
+        if f.phase == "backward" and f.k > 0 and f.first is None:
+            assert f.focus[0] == stepper.scene.where(steps[f.k - 1].node)

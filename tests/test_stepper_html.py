@@ -15,7 +15,7 @@ from networks import seed001
 
 import microgradnet.stepper as stepper_module
 from microgradnet.engine import Value
-from microgradnet.html_stepper import svg_pieces
+from microgradnet.html_stepper import READABLE_PX, View, svg_pieces
 from microgradnet.stepper import MAX_INTERVAL, Stepper
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -100,4 +100,22 @@ def test_svg_pieces_drop_titles_ids_and_comments() -> None:
     assert pieces[0].startswith('<svg width="') and pieces[-1] == "</g>\n</svg>\n"
     assert "<title>" not in joined and " id=" not in joined and "<!--" not in joined
     assert sum(p.startswith('<g class="node"') for p in pieces) == joined.count('class="node"') == 9
+    names = [p.split('data-name="')[1].split('"')[0] for p in pieces if 'class="node"' in p]
+    assert sorted(names) == ["o2", "o4", "o6", "v0", "v1", "v2", "v3", "v4", "v6"]  # DOT names
     assert ">∂L/∂x = 42<" in joined
+
+
+def test_the_view_keeps_the_focus_in_sight_by_prefixes() -> None:
+    """View.sheet_style: one CSS clamp per prefix of 1, 2, 4, ... focus nodes along each axis
+    (the shortest applied last: it wins), the unknown names ignored; --r the scale at which the
+    smallest text (12 pt = 16 px) is READABLE_PX."""
+    boxes = {n: (40.0 * i, 10.0, 40.0 * i + 30, 40.0) for i, n in enumerate("abcdef")}
+    view = View(400.0, 100.0, boxes, 12.0)
+    assert view.style() == "--W:533.3px;--H:135.3px;--a:4.00000;--r:0.6875"
+    assert READABLE_PX / 16 == 0.6875
+    left, top = view.sheet_style(["c", "a", "nothing", "f", "b", "e"]).split(";top:")
+    assert left.startswith("left:clamp(calc(var(--w) * -0.18500), clamp(")  # c at x = 80 − 6
+    assert left.count("clamp(") == top.count("clamp(") == 4  # prefixes of 1, 2, 4 and all 5
+    assert "calc(100cqw - var(--w) * 0.29000)" in left  # c's right edge (110 + 6) / 400
+    whole = view.sheet_style([])
+    assert "clamp(" not in whole and "calc(50cqw - var(--w) * 0.50000)" in whole  # centred

@@ -10,8 +10,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from microgradnet import ops
 from microgradnet.engine import Constant, Value, dot, topological_order, vsum
-from microgradnet.steps import BackwardStep, backward_steps, forward_steps, grads_after
+from microgradnet.steps import (
+    BackwardStep,
+    backward_steps,
+    folded_operands,
+    forward_steps,
+    grads_after,
+    step_order,
+)
 
 
 def seed001() -> tuple[Value, Value, Value, Value]:
@@ -38,16 +46,28 @@ def same(a: float, b: float) -> bool:
 
 
 def assert_steps_match_backward(root: Value) -> None:
-    """Replaying a fresh pass's steps gives, bit for bit, zero_grad() + backward()."""
+    """Replaying a fresh pass's steps gives, bit for bit, zero_grad() + backward(); the steps
+    are the forward steps reversed, without constants, and no push goes to a constant."""
     steps = list(backward_steps(root))
     order = topological_order(root)
-    assert [s.node for s in steps] == order[::-1]
-    assert [s.k for s in steps] == list(range(1, len(order) + 1))
+    forward = [s.node for s in forward_steps(root)]
+    assert_same_nodes(
+        [s.node for s in steps], [v for v in forward[::-1] if type(v) is not Constant]
+    )
+    assert [s.k for s in steps] == list(range(1, len(steps) + 1))
+    interior = [s.node for s in steps if s.node.children]
+    assert_same_nodes(interior, [v for v in order[::-1] if v.children])  # backward()'s order
+    assert all(type(p.child) is not Constant for s in steps for p in s.pushes)
     replayed = replay(steps, root, {})
     root.zero_grad()
     root.backward()
     for v in order:
         assert same(replayed.get(v, 0.0), v.grad), (v, replayed.get(v), v.grad)
+
+
+def assert_same_nodes(a: list[Value], b: list[Value]) -> None:
+    """The same Values in the same order, by identity (Values compare by their data)."""
+    assert len(a) == len(b) and all(x is y for x, y in zip(a, b)), (a, b)
 
 
 # -- backward ------------------------------------------------------------------------------------
@@ -56,7 +76,8 @@ def assert_steps_match_backward(root: Value) -> None:
 def test_seed001_backward_steps() -> None:
     x, w, b, L = seed001()
     steps = list(backward_steps(L))
-    assert len(steps) == 7  # L, 2, x*w + b, b, x*w, w, x: the forward order x, w, ... reversed
+    assert len(steps) == 6  # L, x·w + b, x·w, b, w, x: the forward steps reversed
+    assert_same_nodes([s.node for s in steps][3:], [b, w, x])
     first = steps[0]
     assert first.node is L and first.grad == 1.0
     to_sum = first.pushes[0]
@@ -85,11 +106,15 @@ def test_seed001_step_text() -> None:
     L = seed001()[3]
     texts = [s.text() for s in backward_steps(L)]
     assert texts[0] == "step 1: L is reached with dL/dL = 1\n  dL/d(x·w + b) += 14 × 1 = 14"
-    assert texts[1] == "step 2: 2 is a constant: not differentiated"  # the exponent of **2
-    assert "  dL/d(x·w) += 1 × 14 = 14\n  dL/db += 1 × 14 = 14" in texts[2]
-    assert "  dL/dx += 3 × 14 = 42\n  dL/dw += 2 × 14 = 28" in texts[4]
-    assert texts[-1] == "step 7: x is reached with dL/dx = 42 (a leaf: nothing to pass on)"
+    assert texts[1] == (  # the exponent 2 is part of "²": no step, no push
+        "step 2: x·w + b is reached with dL/d(x·w + b) = 14\n"
+        "  dL/d(x·w) += 1 × 14 = 14\n  dL/db += 1 × 14 = 14"
+    )
+    assert "  dL/dx += 3 × 14 = 42\n  dL/dw += 2 × 14 = 28" in texts[2]
+    assert texts[3] == "step 4: b is reached with dL/db = 14 (a leaf: nothing to pass on)"
+    assert texts[-1] == "step 6: x is reached with dL/dx = 42 (a leaf: nothing to pass on)"
     assert str(list(backward_steps(L))[1]) == texts[1]
+    assert not any("constant" in t for t in texts)
     L.label = "loss"
     assert next(iter(backward_steps(L))).text().startswith("step 1: loss is reached with dloss")
 
@@ -158,13 +183,14 @@ def test_leaf_root() -> None:
 def test_grads_after() -> None:
     x, w, b, L = seed001()
     grads, steps = grads_after(L, 0)
-    assert grads == {L: 1.0} and len(steps) == 7
-    grads, _ = grads_after(L, 3)  # L, the constant 2, x·w + b: b has its gradient, x not yet
-    assert grads[b] == 14.0 and x not in grads
-    grads, _ = grads_after(L, 5)
+    assert list(grads) == [L] and grads[L] == 1.0 and len(steps) == 6
+    grads, _ = grads_after(L, 2)  # L, x·w + b: b has its gradient, x none yet (not 0: none)
+    assert grads[b] == 14.0 and x not in grads and w not in grads
+    grads, _ = grads_after(L, 3)
     assert (grads[x], grads[w], grads[b]) == (42.0, 28.0, 14.0)
-    for bad in (-1, 8, 1.0, True, "2"):
-        with pytest.raises(ValueError, match=r"step must be an int from 0 to 7"):
+    assert all(type(v) is not Constant for v in grads)  # a constant never gets one
+    for bad in (-1, 7, 1.0, True, "2"):
+        with pytest.raises(ValueError, match=r"step must be an int from 0 to 6"):
             grads_after(L, bad)  # type: ignore[arg-type]
 
 
@@ -184,15 +210,52 @@ def test_bad_arguments() -> None:
 
 
 def test_seed001_forward_steps() -> None:
-    L = seed001()[3]
+    """The given leaves first, in the order the expression reads them, then each computed
+    value in the expression's order; the exponent 2, part of "²", is no step."""
+    x, w, b, L = seed001()
     steps = list(forward_steps(L))
-    assert [s.node for s in steps] == topological_order(L)
-    assert [s.data for s in steps if type(s.node) is not Constant] == [2, 3, 6, 1, 7, 49]
-    texts = [s.text() for s in steps]  # in the expression's order: x, w, x·w, b, ...
-    assert texts[:3] == ["step 1: x = 2 (given)", "step 2: w = 3 (given)", "step 3: x·w = 2·3 = 6"]
-    assert "step 5: x·w + b = 6 + 1 = 7" in texts
-    assert texts[-1] == "step 7: L = 7² = 49"
-    assert texts[5] == "step 6: the constant 2"
+    order = topological_order(L)
+    assert_same_nodes([s.node for s in steps], [x, w, b, *(v for v in order if v.children)])
+    assert [s.data for s in steps] == [2, 3, 1, 6, 7, 49]
+    assert [s.text() for s in steps] == [
+        "step 1: x = 2 (given)",
+        "step 2: w = 3 (given)",
+        "step 3: b = 1 (given)",
+        "step 4: x·w = 2·3 = 6",
+        "step 5: x·w + b = 6 + 1 = 7",
+        "step 6: L = 7² = 49",
+    ]
+
+
+def test_only_the_drawn_nodes_are_steps() -> None:
+    """A constant folded into its op (the exponent of x**3) is no step; a constant drawn as a
+    node (the 2 of 2·x, read as an operand) is a given forward step and never a backward one;
+    a constant both folded and read elsewhere is drawn, so it is a step."""
+    x = Value(1.5, "x")
+    two = Constant(2.0)
+    y = 2.0 * x**3 + x**two * two
+    order = topological_order(y)
+    folded = folded_operands(order)
+    exponents = [v.children[1] for v in order if v.children and ops.constant_operands(v)]
+    assert len(exponents) == 2 and exponents[1] is two
+    assert exponents[0] in folded and two not in folded  # `two` is also a factor: drawn
+    forward = [s.node for s in forward_steps(y)]
+    assert not any(v is exponents[0] for v in forward)
+    assert sum(1 for v in forward if type(v) is Constant) == 2  # the factors 2.0 and `two`
+    assert [s.text() for s in forward_steps(y)][:3] == [
+        "step 1: x = 1.5 (given)",
+        "step 2: the constant 2",
+        "step 3: the constant 2",
+    ]
+    assert not any(type(s.node) is Constant for s in backward_steps(y))
+    assert_same_nodes(forward, step_order(order))
+    assert_steps_match_backward(y)
+
+
+def test_a_constant_root_has_no_backward_step() -> None:
+    c = Constant(3.0)
+    assert list(backward_steps(c)) == []
+    assert [s.text() for s in forward_steps(c)] == ["step 1: the constant 3"]
 
 
 @pytest.mark.parametrize(
@@ -223,7 +286,7 @@ def test_long_dot_is_elided() -> None:
     )
     wide = dot([Value(float(i), f"w.{i}") for i in range(30)], [1.0] * 30)
     text = list(forward_steps(wide))[-1].text(3)
-    assert text.startswith("step 61: L = 0·1 + 1·1 + 2·1 ") and " … " in text
+    assert text.startswith("step 61: L = 0·1 + 1·1 + 2·1 ") and " … " in text  # 60 leaves
     assert text.endswith("27·1 + 28·1 + 29·1 = 435") and len(text) < 110
 
 

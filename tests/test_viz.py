@@ -18,6 +18,7 @@ from networks import seed001
 from microgradnet import nn
 from microgradnet.chain_rule import explain
 from microgradnet.engine import Constant, Value, dot, topological_order, vsum
+from microgradnet.steps import backward_steps
 from microgradnet.viz import (
     Drawing,
     GraphvizError,
@@ -305,8 +306,10 @@ def test_bad_arguments_are_named() -> None:
         draw(L, max_nodes=0)
     with pytest.raises(ValueError, match=r"give step \(backward\) or forward_step, not both"):
         draw(L, step=1, forward_step=1)
-    with pytest.raises(ValueError, match=r"forward_step must be an int from 0 to 7"):
-        draw(L, forward_step=8)
+    with pytest.raises(ValueError, match=r"forward_step must be an int from 0 to 6 \(the steps\)"):
+        draw(L, forward_step=7)
+    with pytest.raises(ValueError, match=r"step must be an int from 0 to 6 \(the steps\)"):
+        draw(L, step=7)
     with pytest.raises(ValueError, match=r"draw: derivatives must be one of"):
         draw(L, derivatives="symbolic")
     with pytest.raises(ValueError, match=r"save_png: dpi must be an int from 24 to 600"):
@@ -560,10 +563,13 @@ def test_draw_at_backward_step_uses_the_steps_and_leaves_grad_alone() -> None:
     nodes = [v for v in topological_order(L) if type(v) is not Constant]  # a Constant's is 0
     for v in nodes:
         v.grad = -7.0
-    d = Dot(draw(L, step=0, show_backward=True))
-    assert "∂L/∂L = 1" in d.label(d.node("<B>L</B>"))
-    assert "∂L/∂x = 0" in d.label(d.node("<B>x</B>"))
-    assert d.nodes[d.node("<B>L</B>")]["fillcolor"] == "gray92"  # not reached yet
+    d = Dot(draw(L, step=0, show_backward=True))  # the seed: the root outlined, nothing sent
+    vL = d.node("<B>L</B>")
+    assert d.label(vL).endswith("∂L/∂L = 1 (seed)")
+    assert d.nodes[vL]["color"] == "red" and d.nodes[vL]["fillcolor"] == "lightcoral"
+    for name in ("x", "w", "b"):  # unknown is not zero
+        assert d.label(d.node(f"<B>{name}</B>")).endswith(f"∂L/∂{name} = ?")
+    assert d.label(d.node("<I>x·w</I>")).endswith("∂L/∂(x·w) = ?")
     assert not [a for _, _, a in d.edges if a.get("color") == "red"]
     d = Dot(draw(L, step=3, show_backward=True))  # L, x·w + b, x·w done
     vxw, vx, vw = d.node("<I>x·w</I>"), d.node("<B>x</B>"), d.node("<B>w</B>")
@@ -573,17 +579,20 @@ def test_draw_at_backward_step_uses_the_steps_and_leaves_grad_alone() -> None:
     assert d.nodes[vx]["fillcolor"] == d.nodes[vw]["fillcolor"] == "lightblue"
     assert d.nodes[vx]["color"] == "darkorange"
     assert d.nodes[d.node("<B>b</B>")]["fillcolor"] == "gray92"  # not reached, nothing new
+    assert d.label(d.node("<B>b</B>")).endswith("∂L/∂b = 14")  # received at step 2
+    assert d.label(vL).endswith("∂L/∂L = 1")  # the seed is said once, at step 0
     assert d.between(vx, d.op_of(vxw), "red") == [""]  # the arrow; its number is in the box
     notes = Dot(draw(L, step=3, show_backward=True, values="arrows"))
     assert notes.between(vx, d.op_of(vxw), "red") == ["42"]
-    d = Dot(draw(L, step=7))
+    d = Dot(draw(L, step=6))
     assert not any(a.get("fillcolor") == "gray92" for a in d.nodes.values())
+    assert "?" not in "".join(d.label(n) for n in d.nodes)
     assert all(v.grad == -7.0 for v in nodes)
 
 
 def test_draw_at_forward_step() -> None:
     L = seed001()[3]
-    d = Dot(draw(L, forward_step=5, show_backward=True))
+    d = Dot(draw(L, forward_step=4, show_backward=True))  # x, w, b given; x·w computed
     assert d.label(d.node("<I>x·w</I>")) == "<I>x·w</I> = 6"  # no grads in the forward pass
     assert d.nodes[d.node("<I>x·w</I>")]["color"] == "red"
     vxwb = d.node("<I>x·w + b</I>")
@@ -594,9 +603,10 @@ def test_draw_at_forward_step() -> None:
 
 def test_step_through_a_collapsed_network_keeps_node_ids() -> None:
     loss, _ = mlp_sample([3, 1])
-    order = topological_order(loss)
-    out = next(v for v in order if v.op == "dot" and v.children[0].label.startswith("layers.1"))
-    k = len(order) - order.index(out)  # the step at which the output neuron's dot is reached
+    steps = list(backward_steps(loss))
+    k = next(  # the step at which the output neuron's dot is reached
+        s.k for s in steps if s.node.op == "dot" and s.node.children[0].label.startswith("layers.1")
+    )
     before = Dot(draw(loss, collapse="neuron", step=k - 1, show_backward=True))
     at = Dot(draw(loss, collapse="neuron", step=k, show_backward=True))
     name = "<B>layers.1.neurons.0</B>"

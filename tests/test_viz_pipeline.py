@@ -22,7 +22,7 @@ from microgradnet.stepper import Stepper
 from microgradnet.steps import backward_steps
 from microgradnet.viz import DrawOptions, draw, picture, run_dot, save_svg
 from microgradnet.viz.dot_graph import EdgeStmt, NodeStmt
-from microgradnet.viz.fixed import Positions, envelope, pin
+from microgradnet.viz.fixed import Positions, envelope, node_boxes, node_sizes, pin
 from microgradnet.viz.marks import after_backward_step, after_forward_step, marks_for
 from microgradnet.viz.scene import build_scene
 
@@ -110,18 +110,31 @@ def test_marks_after_a_backward_and_a_forward_step() -> None:
     x, w, b, L = seed001()
     scene = build_scene(L, DrawOptions())
     plain = marks_for(scene, DrawOptions())
-    step3 = list(backward_steps(L))[2]  # x·w reached: it sends 14·3 to x and 14·2 to w
+    steps = list(backward_steps(L))
+    step3 = steps[2]  # x·w reached: it sends 14·3 to x and 14·2 to w
     marks = after_backward_step(scene, 3, plain)
     assert marks.current is step3.node and marks.received == {x, w}
-    assert [v for v in scene.order if marks.reached(v)] == list(scene.order[-3:])
+    reached = {v for v in scene.order if marks.reached(v) and type(v) is not Constant}
+    assert reached == {s.node for s in steps[:3]}  # L, x·w + b, x·w
     assert marks.grad_of(x) == 42 and marks.grad_of(b) == 14 and not marks.reached(b)
-    forward = after_forward_step(scene, 5, plain)
-    assert [forward.known(v) for v in scene.order] == [True] * 5 + [False] * 2
-    with pytest.raises(ValueError, match=r"forward_step must be an int from 0 to 7"):
-        after_forward_step(scene, 8, plain)
+    assert marks.gradient(x) == 42 and marks.seed is None
+    seed = after_backward_step(scene, 0, plain)  # the seed: the root holds 1, nothing else
+    assert seed.current is L and seed.received == {L} and seed.seed is L
+    assert seed.gradient(L) == 1.0 and seed.gradient(x) is None and seed.grad_of(x) == 0.0
+    assert not any(seed.reached(v) for v in scene.order if type(v) is not Constant)
+    forward = after_forward_step(scene, 4, plain)  # x, w, b given, x·w computed
+    assert [v for v in scene.order if not forward.known(v)] == [
+        v for v in scene.order if v.children and v is not steps[2].node
+    ]
+    assert forward.current is step3.node
+    with pytest.raises(ValueError, match=r"forward_step must be an int from 0 to 6"):
+        after_forward_step(scene, 7, plain)
 
 
 def test_stepper_frames_are_one_scene_with_the_marks_of_each_step() -> None:
+    """A frame of one step is draw(step=k) (or forward_step=k); a frame of a run of steps
+    (the given leaves, the leaves reached) is the picture after the last, with no current
+    node and every node of the run outlined."""
     L = seed001()[3]
     frames = list(Stepper(L, rankdir="LR").frames())
     scenes = {id(f.picture.scene) for f in frames if f.picture is not None}
@@ -129,7 +142,18 @@ def test_stepper_frames_are_one_scene_with_the_marks_of_each_step() -> None:
     for f in frames:
         step = {"step": f.k} if f.phase == "backward" else {"forward_step": f.k}
         expected = draw(L, show_backward=True, rankdir="LR", **step).source  # type: ignore[arg-type]
-        assert f.graph.source == expected
+        if f.first is None:
+            assert f.graph.source == expected
+            continue
+        assert f.picture is not None and f.picture.marks.current is None
+        outlined = {
+            s.name: dict(s.attrs).get("color")
+            for s in f.picture.dot_graph.body
+            if isinstance(s, NodeStmt)
+        }
+        assert set(f.focus) == {"v0", "v1", "v3"}  # x, w and b
+        assert all(outlined[n] == "darkorange" for n in f.focus)
+        assert "red" not in outlined.values()
 
 
 # -- fixed layout: every frame at the last frame's positions, one size ---------------------------
@@ -139,8 +163,8 @@ def test_stepper_frames_are_one_scene_with_the_marks_of_each_step() -> None:
 def test_pinned_frames_sit_where_dot_puts_the_last_one() -> None:
     L = seed001()[3]
     options = DrawOptions(show_backward=True, rankdir="LR")
-    last = picture(L, dataclasses.replace(options, step=7)).dot_graph
-    first = picture(L, dataclasses.replace(options, forward_step=4)).dot_graph
+    last = picture(L, dataclasses.replace(options, step=6)).dot_graph
+    first = picture(L, dataclasses.replace(options, forward_step=3)).dot_graph
     at = Positions.of(last.drawing().source)
     layout = json.loads(run_dot(last.drawing().source, "json"))
     centre = {o["name"]: o["pos"] for o in layout["objects"] if "pos" in o}
@@ -173,6 +197,35 @@ def test_the_envelope_holds_every_frame() -> None:
     assert hull[1] == pytest.approx(min(b[1] for b in boxes))
     assert hull[2] == pytest.approx(max(b[2] for b in boxes))
     assert hull[3] == pytest.approx(max(b[3] for b in boxes))
+
+
+@pytest.mark.needs_dot
+def test_each_box_is_as_wide_as_its_widest_label_in_any_frame() -> None:
+    """Collapsed MLP(2, [4, 4, 1]): partial sums of gradients (and the seed's "1 (seed)") are
+    wider than the totals of the last frame; every node is laid out at the largest size dot
+    gives it in any frame, so no label is wider than its box."""
+    loss = mlp_loss([4, 4, 1])
+    frames = list(Stepper(loss).frames())
+    graphs = [f.picture.dot_graph for f in frames if f.picture is not None]
+    sizes = {name: dict(attrs) for name, attrs in node_sizes(graphs).items()}
+
+    def widths(graph_text: str) -> dict[str, float]:
+        out = json.loads(run_dot(graph_text, "json"))
+        return {o["name"]: float(o["width"]) for o in out["objects"] if "pos" in o}
+
+    last = widths(graphs[-1].text())
+    each = [widths(g.text()) for g in graphs[::4]]
+    wider = [n for n in last if float(sizes[n]["width"]) > last[n] + 0.01]
+    assert wider  # some label of an earlier frame needs more room than the last frame's
+    for name, size in sizes.items():  # the largest of all frames' widths, and no larger
+        assert float(size["width"]) >= max(w.get(name, 0.0) for w in each) - 1e-4
+        assert float(size["width"]) >= last[name] - 1e-4
+    film = frames[0].film
+    assert film is not None
+    (_, _), boxes = node_boxes(frames[0].svg)
+    for name in wider:  # drawn at that width (inches -> points), in every frame
+        left, _, right, _ = boxes[name]
+        assert right - left == pytest.approx(float(sizes[name]["width"]) * 72, abs=1.5)
 
 
 @pytest.mark.needs_dot

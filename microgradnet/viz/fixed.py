@@ -7,17 +7,25 @@ each node, edge and edge label. Every frame is then written with those positions
 are drawn by one run of Graphviz's ``neato -n2``, which keeps given positions: nodes never move.
 
 One size for all: a frame may need more room than the last one (a gradient's partial sum can be
-wider than its total), or less (edges not drawn yet). So the frames are all drawn in one box, the
-smallest that holds every frame: one neato run over ``envelope(...)``, a graph with every
-frame's distinct nodes and edges at their positions, gives it, and Graphviz's ``viewport``
-attribute draws each frame in that box.
+wider than its total, the seed's "1 (seed)" wider than 1), or less (edges not drawn yet). So
+each node is laid out at the largest size any frame gives it (``node_sizes``: one dot run over
+every variant of every node), and the frames are all drawn in one box, the smallest that holds
+every frame: one neato run over ``envelope(...)``, a graph with every frame's distinct nodes and
+edges at their positions, gives it, and Graphviz's ``viewport`` attribute draws each frame in
+that box.
+
+``node_boxes(svg)`` reads where a rendered frame has its nodes (for the view that follows the
+step) and ``focus(picture)`` says which nodes a frame is about: the current node, then the
+nodes whose gradient it changed.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from xml.etree import ElementTree
 
 from .dot_graph import Attrs, DotGraph, EdgeStmt, NodeStmt, SameRank, Statement
 from .runner import DOT_TIMEOUT, GraphvizError, run_dot
@@ -113,16 +121,103 @@ def viewport_of(graphs: Sequence[DotGraph], timeout: float = DOT_TIMEOUT) -> str
     return f"{w:.10g},{h:.10g},1,{(llx + urx) / 2:.10g},{(lly + ury) / 2:.10g}"
 
 
+def node_sizes(graphs: Sequence[DotGraph], timeout: float = DOT_TIMEOUT) -> dict[str, Attrs]:
+    """Each node's largest width and height (inches, as dot measures its label) over all the
+    graphs: one dot run over a graph of every distinct node statement, without edges."""
+    variants = list(dict.fromkeys(s for g in graphs for s in g.body if isinstance(s, NodeStmt)))
+    body = tuple(NodeStmt(f"n{k}", stmt.attrs) for k, stmt in enumerate(variants))
+    plain = replace(graphs[-1], body=body, caption=())
+    out = json.loads(run_dot(plain.text(), "json", timeout=timeout))
+    size: dict[str, tuple[float, float]] = {}
+    for o in out.get("objects", []):
+        name = variants[int(o["name"][1:])].name
+        w, h = size.get(name, (0.0, 0.0))
+        size[name] = (max(w, float(o["width"])), max(h, float(o["height"])))
+    return {name: (("width", f"{w:.4f}"), ("height", f"{h:.4f}")) for name, (w, h) in size.items()}
+
+
+def at_least(graph: DotGraph, sizes: Mapping[str, Attrs]) -> DotGraph:
+    """graph with each node at least as large as sizes says (dot's width and height are
+    minimums: a label never outgrows its box)."""
+    body = tuple(
+        NodeStmt(s.name, s.attrs + sizes.get(s.name, ())) if isinstance(s, NodeStmt) else s
+        for s in graph.body
+    )
+    return replace(graph, body=body)
+
+
+Box = tuple[float, float, float, float]  # left, top, right, bottom
+
+
+def node_boxes(svg: str) -> tuple[tuple[float, float], dict[str, Box]]:
+    """The size (width, height) of an SVG of Graphviz, in its own units, and the box of each
+    node (its outline) in those units from the top left, by node name."""
+    root = ElementTree.fromstring(svg[svg.find("<svg") :])
+    ns = "{http://www.w3.org/2000/svg}"
+    x0, y0, width, height = (float(v) for v in root.get("viewBox", "0 0 0 0").split())
+    graph = root.find(f"{ns}g")
+    scale, shift = _transform(graph.get("transform", "") if graph is not None else "")
+    boxes: dict[str, Box] = {}
+    for g in root.iter(f"{ns}g"):
+        title = g.find(f"{ns}title")
+        if g.get("class") != "node" or title is None or not title.text:
+            continue
+        points = [
+            (float(a), float(b))
+            for shape in g
+            if shape.tag in (f"{ns}polygon", f"{ns}path")
+            for a, b in _POINT.findall(shape.get("points") or shape.get("d") or "")
+        ]
+        for e in g.iter(f"{ns}ellipse"):
+            cx, cy, rx, ry = (float(e.get(a, "0")) for a in ("cx", "cy", "rx", "ry"))
+            points += [(cx - rx, cy - ry), (cx + rx, cy + ry)]
+        if points:
+            xs = [scale * (x + shift[0]) - x0 for x, _ in points]
+            ys = [scale * (y + shift[1]) - y0 for _, y in points]
+            boxes[title.text] = (min(xs), min(ys), max(xs), max(ys))
+    return (width, height), boxes
+
+
+_POINT = re.compile(r"(-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?)")
+_NUMBERS = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def _transform(text: str) -> tuple[float, tuple[float, float]]:
+    """Graphviz's "scale(s s) rotate(0) translate(x y)" as (s, (x, y))."""
+    scale = re.search(r"scale\(([^)]*)\)", text)
+    shift = re.search(r"translate\(([^)]*)\)", text)
+    s = float(_NUMBERS.findall(scale[1])[0]) if scale else 1.0
+    x, y = (float(n) for n in _NUMBERS.findall(shift[1])[:2]) if shift else (0.0, 0.0)
+    return s, (x, y)
+
+
+def focus(picture: Picture) -> tuple[str, ...]:
+    """The drawn nodes a frame is about, first first: the current node, then the nodes whose
+    gradient the step changed (or, in a frame of several steps, the nodes of those steps) in
+    topological order; a copied leaf by its copy beside the current node where it has one."""
+    marks, scene = picture.marks, picture.scene
+    drawn = [s.name for s in picture.dot_graph.body if isinstance(s, NodeStmt)]
+    near = scene.where(marks.current) if marks.current is not None else None
+    values = [marks.current] if marks.current is not None else []
+    values += sorted(marks.received, key=lambda v: scene.index[v])
+    ids: list[str] = []
+    for v in values:
+        own = scene.where(v)
+        copies = [n for n in drawn if n.startswith(f"v{scene.index[v]}_")]
+        beside = [n for n in copies if near is not None and n == f"{own}_{near[1:]}"]
+        for name in beside or ([own] if own in drawn else copies):
+            if name not in ids:
+                ids.append(name)
+    return tuple(ids)
+
+
 class FixedFrames:
     """Pictures of one scene rendered to SVG at the layout of the last one, one size for all,
     by one neato -n2 run (rendered when first asked for)."""
 
-    def __init__(
-        self, pictures: Sequence[Picture], last: str, timeout: float = DOT_TIMEOUT
-    ) -> None:
-        """pictures, laid out as the last one, whose DOT text (as draw() writes it) is last."""
+    def __init__(self, pictures: Sequence[Picture], timeout: float = DOT_TIMEOUT) -> None:
+        """pictures, laid out as the last one (which shows every node and edge)."""
         self.pictures = list(pictures)
-        self.last = last
         self.timeout = timeout
         self._svgs: dict[int, str] | None = None
 
@@ -136,7 +231,8 @@ class FixedFrames:
     def render(self) -> list[str]:
         """Every picture as SVG text, in order."""
         graphs = [p.dot_graph for p in self.pictures]
-        at = Positions.of(self.last, self.timeout)
+        last = at_least(graphs[-1], node_sizes(graphs, self.timeout)).drawing().source
+        at = Positions.of(last, self.timeout)
         pinned = [pin(g, at) for g in graphs]
         viewport = viewport_of(pinned, self.timeout)
         sources = "\n".join(in_viewport(g, viewport).text() for g in pinned)

@@ -6,6 +6,7 @@
     dot_escape(text)     text inside a quoted DOT string (edge labels), on one line
     html_label(lines)    escaped lines joined as an HTML-like label
     partial(top, name)   ∂L/∂w in the notes' notation, expressions in parentheses
+    gradient(fmt, g)     a gradient's number: "?" before it is computed, "1 (seed)" for the seed
     local_text(...)      the local derivative on an edge: ∂=0.24, or its formula
 
 Every text a drawing shows goes through these, so labels of any content are shown as written.
@@ -82,6 +83,23 @@ def wrap(name: str) -> str:
 def partial(top: str, name: str) -> str:
     """∂top/∂name in the notes' notation (∂L/∂w, ∂L/∂(x·w))."""
     return f"∂{wrap(top)}/∂{wrap(name)}"
+
+
+def gradient(fmt: Format, g: float | None, *, seed: bool = False) -> str:
+    """A gradient as a box shows it: its number, "?" while none has arrived (unknown is not
+    zero), "1 (seed)" for the seed of the backward pass."""
+    if g is None:
+        return "?"
+    return f"{fmt(g)} (seed)" if seed else fmt(g)
+
+
+def gradients(fmt: Format, gs: list[float | None], *, seed: bool = False) -> str:
+    """The gradients of a group's outputs (as ``vector`` writes them), "?" until all have
+    arrived."""
+    known = [g for g in gs if g is not None]
+    if len(known) < len(gs):
+        return "?"
+    return f"{vector(fmt, known)} (seed)" if seed else vector(fmt, known)
 
 
 def local_text(

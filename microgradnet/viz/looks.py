@@ -67,7 +67,7 @@ def node_look(
     look = {"fillcolor": COLORS["grey"] if grey else fill}
     if grey:
         look["fontcolor"] = look["color"] = COLORS["grey_text"]
-    if marks.current is not None and marks.current in anchors:
+    if marks.is_current(anchors):
         look.update(color=COLORS["current"], penwidth="3")
     elif mark and not marks.received.isdisjoint(anchors):
         look.update(color=COLORS["highlight"], penwidth="2.5")
@@ -85,7 +85,7 @@ def forward_look(marks: Marks, v: Value) -> dict[str, str]:
 def backward_look(marks: Marks, *nodes: Value) -> dict[str, str]:
     """A backward edge: red and dashed, thicker when it leaves the current node."""
     look = {"color": COLORS["backward"], "fontcolor": COLORS["backward"], "style": "dashed"}
-    if marks.current is not None and marks.current in nodes:
+    if marks.is_current(nodes):
         look["penwidth"] = "2.5"
     return look
 

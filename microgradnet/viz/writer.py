@@ -135,7 +135,7 @@ class _Writer:
                 lines.append(f"= {value}")
         grad_on_arrows = o.values_on_arrows and o.show_backward and s.back_labels
         if o.show_grad and self.marks.phase != "forward" and not grad_on_arrows:
-            grad = fmt(self.marks.grad_of(v))
+            grad = labels.gradient(fmt, self.marks.gradient(v), seed=v is self.marks.seed)
             lines.append(labels.one_line(f"{labels.partial(s.top, s.names[v])} = {grad}"))
         return lines
 
@@ -237,7 +237,9 @@ class _Writer:
         self.kinds.add(kind)
         known = all(marks.known(v) for v in out)
         grey = not known if marks.phase == "forward" else not group_reached(marks, group)
-        if marks.phase == "backward" and marks.received.intersection(out):
+        if marks.phase == "backward" and (
+            marks.received.intersection(out) or marks.is_current(group.members)
+        ):
             grey = False
         look = node_look(marks, group.members + group.params, COLORS[kind], grey=grey)
         self.node(gid, self.group_lines(group, known), shape="box", style="rounded,filled", **look)
@@ -258,7 +260,8 @@ class _Writer:
             lines.append("= " + (labels.vector(fmt, [v.data for v in out]) if known else "?"))
         if self.o.show_grad and self.marks.phase != "forward":
             top = labels.wrap(self.s.top)
-            grads = labels.vector(fmt, [self.marks.grad_of(v) for v in out])
+            seed = any(v is self.marks.seed for v in out)
+            grads = labels.gradients(fmt, [self.marks.gradient(v) for v in out], seed=seed)
             at = "out" if group.kind != "loss" else top
             lines.append(labels.one_line(f"∂{top}/∂{at} = {grads}"))
         return lines
@@ -291,7 +294,7 @@ class _Writer:
         look = backward_look(self.marks, *group.members)
         if not self.s.edge_labels:
             look.update(penwidth=look.get("penwidth", "0.6"), arrowsize="0.4")
-            if self.marks.current is None or self.marks.current not in group.members:
+            if not self.marks.is_current(group.members):
                 look.update(color=COLORS["thin_back"])
         for src, cs in conns.items():
             flows: dict[Value, float] = {}
