@@ -800,23 +800,23 @@ def _linear(
         xt = tuple(xd)
         zs = []
         for ws, wd, wt, b in plan_t:  # each node built inline: the n-ary hot path
-            n: Value = _new(Value)
+            node: Value = _new(Value)
             z = sum(map(mul, wd, xd))
             if b is None:
-                n.data = z
-                n._a = ws + xs
-                n._da = xt + wt
+                node.data = z
+                node._a = ws + xs
+                node._da = xt + wt
             else:
-                n.data = z + b.data
-                n._a = (*ws, *xs, b)
-                n._da = (*xt, *wt, 1.0)
-            n.grad = 0.0
-            n.label = ""
-            n.op = "dot"
-            n._mark = None
-            n._b = _NARY
-            n._db = None
-            zs.append(n)
+                node.data = z + b.data
+                node._a = (*ws, *xs, b)
+                node._da = (*xt, *wt, 1.0)
+            node.grad = 0.0
+            node.label = ""
+            node.op = "dot"
+            node._mark = None
+            node._b = _NARY
+            node._db = None
+            zs.append(node)
         out.append(zs)
     if _NO_GRAD_THREADS and threading.get_ident() in _NO_GRAD_THREADS:
         return [[_leaf(z.data) for z in zs] for zs in out]
