@@ -635,8 +635,6 @@ def _binary_methods(op: Op) -> tuple[Callable[..., Any], Callable[..., Any]]:
         n._db = db
         return n
 
-    if op.methods and not op.methods[0].startswith("__"):  # a named method: x.atan2(y)
-        return _number_first(method, reflected, name), reflected
     return method, reflected
 
 
@@ -743,7 +741,8 @@ def install(op: Op) -> None:
         made = [(attr, _unary_method(op)) for attr in op.methods]
     elif op.arity == 2:
         forward, reflected = _binary_methods(op)
-        made = [(attr, forward) for attr in op.methods]
+        named = _number_first(forward, reflected, op.name)  # x.atan2(y), also fn.atan2(2, x)
+        made = [(attr, forward if attr.startswith("__") else named) for attr in op.methods]
         made += [(op.reflected, reflected)] if op.reflected else []
     for attr, f in made:
         f.__name__ = f.__qualname__ = attr
