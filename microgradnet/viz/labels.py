@@ -1,8 +1,8 @@
 """The text of the drawings, safe for Graphviz: labels of any content are shown as written.
 
     escape_lines(text)   text as the lines of an HTML-like label: markup escaped, line breaks
-                         kept, control characters and lone surrogates as \\xNN, a word joiner
-                         after each backslash so dot does not expand \\N, \\G, \\L
+                         kept, control characters and lone surrogates as \\xNN, backslashes
+                         doubled so dot draws \\N, \\G, \\L as written
     dot_escape(text)     text inside a quoted DOT string (edge labels), on one line
     html_label(lines)    escaped lines joined as an HTML-like label
     partial(top, name)   ∂L/∂w in the notes' notation, expressions in parentheses
@@ -35,9 +35,9 @@ def escape_lines(text: str) -> list[str]:
     """text as HTML-label lines: line breaks (\\n, \\r, \\u2028, ...) break lines, markup
     characters are escaped, characters XML cannot hold (control characters, lone surrogates)
     show as \\xNN escapes, tabs as four spaces, "]" as a character reference (dot's parser
-    fails on a line that starts with it), a word joiner after each backslash keeps dot from
-    expanding \\N, \\G, \\L, ...; empty lines stay (a space); very long labels end in
-    "…"."""
+    fails on a line that starts with it), backslashes doubled (dot reads "\\\\" as one
+    backslash, so \\N, \\G, \\L are drawn as written, not expanded to the node's or the
+    graph's name); empty lines stay (a space); very long labels end in "…"."""
     if len(text) > MAX_LABEL:
         text = text[: MAX_LABEL - 1] + "…"
     lines = _BREAKS.split(text)
@@ -46,7 +46,7 @@ def escape_lines(text: str) -> list[str]:
     out = []
     for line in lines:
         escaped = html.escape(visible(line).replace("\t", "    "), quote=True)
-        escaped = escaped.replace("\\", "\\\u2060").replace("]", "&#93;")  # dot rejects ">]"
+        escaped = escaped.replace("\\", "\\\\").replace("]", "&#93;")  # dot rejects ">]"
         out.append(escaped if escaped.strip() else " ")
     return out
 
@@ -57,11 +57,11 @@ def visible(text: str) -> str:
 
 
 def dot_escape(text: str) -> str:
-    """text inside a quoted DOT string, on one line: backslashes kept (a word joiner stops dot
-    reading \\N, \\G, ... as escapes), quotes escaped, line breaks as spaces, unprintable
+    """text inside a quoted DOT string, on one line: backslashes doubled (drawn as written, not
+    read as dot's escapes \\N, \\G, ...), quotes escaped, line breaks as spaces, unprintable
     characters as \\xNN."""
     text = visible(_BREAKS.sub(" ", text))
-    return text.replace("\\", "\\\\\u2060").replace('"', '\\"')
+    return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def one_line(text: str) -> str:
