@@ -96,7 +96,8 @@ def masha(x: float, y: float, w: tuple[float, float, float]) -> dict[str, Value]
 def test_seed001_values_once_gradients_in_the_notes_notation() -> None:
     """Each value once, in its box; gradients as ∂L/∂w = 28; blue arrows carry the local
     derivatives, red dashed ones show the flow back without repeating the boxes' numbers; with
-    values="arrows" they carry 1, 14, 14, 28, 42 as the notes' figure does (seed 001)."""
+    values="arrows" each number is said once, on one arrow: 1, 14, 14, 14, 28, 42 back, as the
+    notes' figure does (seed 001), and 2, 3, 1, 6, 7, 49 forward."""
     L = seed001()[3]
     d = Dot(draw(L, show_backward=True))
     vx, vw, vb, vL = (d.node(f"<B>{n}</B>") for n in "xwbL")
@@ -121,13 +122,24 @@ def test_seed001_values_once_gradients_in_the_notes_notation() -> None:
     assert notes.label(vx) == "<B>x</B>" and notes.label(vxw) == "<I>x·w</I>"
     assert notes.between(vx, mul) == ["2\\n∂=3"]  # the value forward, the gradient back
     assert notes.between(vx, mul, "red") == ["42"]
-    red = {(t, h): a for t, h, a in notes.edges if a.get("color") == "red"}
-    assert {k: a["label"] for k, a in red.items()} == {
-        (square, vL): "1",
-        (vxwb, square): "14",
-        (add, vxwb): "14",
-        (vxw, add): "14",
-        (vb, add): "14",
+    blue = {(t, h): a.get("label", "") for t, h, a in notes.edges if a.get("color") == "blue"}
+    assert blue == {
+        (vx, mul): "2\\n∂=3",
+        (vw, mul): "3\\n∂=2",
+        (mul, vxw): "6",
+        (vxw, add): "∂=1",  # 6 is said on the arrow that computes it
+        (vb, add): "1\\n∂=1",
+        (add, vxwb): "7",
+        (vxwb, square): "∂=14",
+        (square, vL): "49",
+    }
+    red = {(t, h): a.get("label", "") for t, h, a in notes.edges if a.get("color") == "red"}
+    assert red == {
+        (square, vL): "1",  # ∂L/∂L, from L back into its op
+        (vxwb, square): "",  # its only reader's share is its gradient: said once, below
+        (add, vxwb): "14",  # ∂L/∂(x·w + b), from x·w + b back into its op
+        (vxw, add): "",
+        (vb, add): "14",  # into a leaf: its gradient
         (mul, vxw): "14",
         (vx, mul): "42",
         (vw, mul): "28",
@@ -256,7 +268,7 @@ def test_same_graph_gives_the_same_dot_text() -> None:
         del extra
     assert len(set(sources)) == 1
     ids = re.findall(r"^\t([vo]\d+) \[", sources[0], flags=re.M)
-    assert ids == ["v1", "v2", "v3", "v4", "o4", "v5", "o5", "v6", "o6"]
+    assert ids == ["v0", "v1", "v2", "o2", "v3", "v4", "o4", "v6", "o6"]  # x, w, x·w, b, ...
 
 
 def test_reused_leaf_is_drawn_beside_each_far_use() -> None:
@@ -270,7 +282,14 @@ def test_reused_leaf_is_drawn_beside_each_far_use() -> None:
     d = Dot(draw(y))
     copies = [a["label"] for a in d.nodes.values() if a["label"].startswith("<B>x</B>")]
     assert len(copies) == 9  # x·x reads x twice from one copy
-    assert set(copies) == {f"<B>x</B> = 1.5<BR/>∂L/∂x = {x.grad:.4g}"}
+    # the first copy holds the value and the total once; each copy its use's share
+    assert copies[0] == (
+        f"<B>x</B> = 1.5<BR/>∂L/∂x = {x.grad:.4g} (sum of 9 uses)"
+        f"<BR/>this use adds {2 * 1.5 * 1.5**8:.4g}"  # x·x: 2·x times ∂L/∂(x·x) = x⁸
+    )
+    shares = [float(c.rsplit("adds ", 1)[1]) for c in copies]
+    assert copies[1:] == [f"<B>x</B><BR/>this use adds {1.5**9:.4g}"] * 8
+    assert sum(shares) == pytest.approx(x.grad, rel=1e-3)
     assert x.grad == pytest.approx(10 * 1.5**9)
 
 
@@ -476,7 +495,7 @@ def test_collapse_neuron_draws_a_network() -> None:
     # backward: what each neuron sends to x₁, laid out along the forward edge
     flows = [float(a["label"]) for t, h, a in d.edges if t == vx1 and a.get("color") == "red"]
     assert len(flows) == 3
-    assert d.between(n00, n10, "red") == [f"{h0.grad:.4g}"]
+    assert d.between(n00, n10, "red") == [""]  # its one reader's share: its box's gradient
     # neurons of a layer in one column, in index order; the inputs too
     columns = re.findall(r"\{\s*rank=same\s*(.*?)\}", d.source, flags=re.S)
     layer0 = [names[f"<B>layers.0.neurons.{j}</B>"] for j in range(3)]
@@ -914,3 +933,35 @@ def test_chains_of_every_length_stay_within_three_to_one() -> None:
     masha_loss.backward()
     assert "rank=same" not in draw(seed001()[3]).source
     assert aspect(layout_of(draw(masha_loss))) <= 3.0  # 2.8:1 straight, or in rows
+
+
+def test_blanks_leave_chosen_values_and_gradients_to_fill_in() -> None:
+    """blanks={node or name: what}: the number is a line to fill in wherever it would be
+    written (box or arrow); nothing else changes; bad blanks are refused by name."""
+    x, w, b, L = seed001()
+    d = Dot(draw(L, blanks={w: "grad", "x·w": "value", b: "both"}))
+    assert d.label(d.node("<B>w</B>")) == "<B>w</B> = 3<BR/>∂L/∂w = ______"
+    assert d.label(d.node("<I>x·w</I>")) == "<I>x·w</I> = ______<BR/>∂L/∂(x·w) = 14"
+    assert d.label(d.node("<B>b</B>")) == "<B>b</B> = ______<BR/>∂L/∂b = ______"
+    assert d.label(d.node("<B>x</B>")) == "<B>x</B> = 2<BR/>∂L/∂x = 42"
+    assert "28" not in d.source and "= 6" not in d.source
+    arrows = Dot(draw(L, values="arrows", show_backward=True, blanks=[x, "x·w + b"]))
+    vx, vxwb = arrows.node("<B>x</B>"), arrows.node("<I>x·w + b</I>")
+    mul, add = arrows.op_of(arrows.node("<I>x·w</I>")), arrows.op_of(vxwb)
+    assert arrows.between(vx, mul) == ["______\\n∂=3"] and arrows.between(vx, mul, "red") == [
+        "______"
+    ]
+    assert arrows.between(add, vxwb) == ["______"] and arrows.between(add, vxwb, "red") == [
+        "______"
+    ]
+    assert "42" not in arrows.source and "= 7" not in arrows.source
+    with pytest.raises(
+        ValueError, match=r"no node named 'v' \(the names: L, b, w, x, x·w, x·w \+ b\)"
+    ):
+        draw(L, blanks={"v": "grad"})
+    with pytest.raises(ValueError, match=r"what to blank must be one of \('value', 'grad', 'both'"):
+        draw(L, blanks={w: "gradient"})
+    with pytest.raises(TypeError, match=r"draw: blanks must be a dict"):
+        draw(L, blanks=w)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"is not in the drawn graph"):
+        draw(L, blanks=[Value(1.0, "elsewhere")])

@@ -57,7 +57,7 @@ from .labels import MAX_FORMULA, MAX_LABEL, MAX_LINES, SHORT_NAME, escape_lines
 from .layout import MAX_ASPECT, WRAP_ASPECT, plan_layout
 from .looks import COLORS, FONT, LEGEND
 from .marks import marks_for
-from .options import DrawOptions, Highlight
+from .options import Blanks, DrawOptions, Highlight
 from .runner import (
     DOT_TIMEOUT,
     INSTALL_GRAPHVIZ,
@@ -134,6 +134,7 @@ def draw(
     fontsize: float = 14,
     edge_labels: bool | None = None,
     expand_loss: bool = False,
+    blanks: Blanks = None,
 ) -> Drawing:
     """Draw root's computation graph; returns a graphviz.Digraph (DOT text in ``.source``).
 
@@ -161,6 +162,10 @@ def draw(
     a fresh backward pass (seed 1), gradients from the steps, not from ``.grad``; the current
     node outlined red, the nodes it just sent gradient to outlined orange, nodes not reached yet
     grey. ``forward_step=k``: after k forward steps, unknown values "?".
+    ``blanks``: values or gradients drawn as a line to fill in (practice sheets): a dict
+    {node or name: "value", "grad" or "both"}, or a list of nodes or names (both), as
+    ``blanks={w: "grad", "h1": "value"}``; wherever the number would be written (box or
+    arrow), and for a leaf drawn beside each use its shares too.
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw: root must be a Value, got {type(root).__name__}")

@@ -85,23 +85,35 @@ def partial(top: str, name: str) -> str:
 
 
 def local_text(
-    fmt: Format, formulas: bool, v: Value, j: int, names: tuple[list[str], str], d: float
+    fmt: Format, formulas: bool, v: Value, js: list[int], names: tuple[list[str], str], d: float
 ) -> str:
-    """The local derivative d on the edge from operand j into v: ∂=0.24, or with formulas
-    ∂o₂/∂h₂ = o₂·(1 − o₂) = 0.24 (the formula from the op table); names: v's operands' names
+    """The local derivative d on the edge from operands js (one operand in one or more slots:
+    x·x reads x twice) into v: ∂=0.24, or with formulas ∂o₂/∂h₂ = o₂·(1 − o₂) = 0.24 (the
+    formula from the op table; 2·x for a Value read in two slots); names: v's operands' names
     and v's own."""
     value = fmt(d)
     if not formulas:
         return f"∂={value}"
     operands, own = names
-    out, child = wrap(own), wrap(operands[j])
-    text = ops.derivative_text(v, j, [wrap(n) for n in operands], out)
+    out, child = wrap(own), wrap(operands[js[0]])
+    wrapped = [wrap(n) for n in operands]
+    texts = [ops.derivative_text(v, j, wrapped, out) for j in js]
+    text = None if None in texts else _slot_sum([t for t in texts if t is not None])
     partial_name = f"∂{out}/∂{child}"
     if len(partial_name) > MAX_FORMULA:  # long expression names: the value alone reads better
         return f"∂={value}"
     if text is None or text == value or len(partial_name) + len(text) > MAX_FORMULA:
         return f"{partial_name} = {value}"
     return f"{partial_name} = {text} = {value}"
+
+
+def _slot_sum(texts: list[str]) -> str:
+    """The local derivatives of one operand's slots added: x, 2·x, x + 1."""
+    if len(texts) == 1:
+        return texts[0]
+    if len(set(texts)) == 1:
+        return f"{len(texts)}·{wrap(texts[0])}"
+    return " + ".join(texts)
 
 
 def vector(fmt: Format, xs: list[float]) -> str:

@@ -77,8 +77,12 @@ def _spine(s: Scene) -> tuple[str, ...]:
     while v is not None and v not in s.hidden and v not in s.copies:
         i = s.index[v]
         path += [f"v{i}", f"o{i}"] if v.children else [f"v{i}"]
-        drawn = [c for _, c, _ in s.drawn_operands(v) if c not in s.hidden and c not in s.copies]
-        v = max(drawn, key=lambda c: (s.depth[c], s.index[c]), default=None)
+        drawn = [
+            (s.depth[c], type(c) is not Constant, -j, c)
+            for j, c, _ in s.drawn_operands(v)
+            if c not in s.hidden and c not in s.copies
+        ]  # the deepest operand, not a constant, the first of equals (x of x·w)
+        v = max(drawn, key=lambda t: t[:3], default=(0, False, 0, None))[3]
     return tuple(path[::-1])
 
 

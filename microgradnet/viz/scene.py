@@ -50,6 +50,8 @@ class Scene:
     edge_labels: bool = True  # numbers on the edges between collapsed nodes
     back_labels: bool = True  # the gradient's number on each red arrow
     notes: tuple[str, ...] = ()  # the caption's remarks
+    blank_values: frozenset[Value] = frozenset()  # values drawn as a line to fill in
+    blank_grads: frozenset[Value] = frozenset()  # gradients drawn so
 
     def drawn_operands(self, v: Value) -> Iterator[tuple[int, Value, float]]:
         """(operand index, operand, local derivative) of v's operands drawn as edges: all but
@@ -88,7 +90,8 @@ def build_scene(root: Value, options: DrawOptions) -> Scene:
     if options.max_nodes is not None and count > options.max_nodes:
         raise ValueError(_too_many(count, options.max_nodes, options.collapse))
     scene = replace(scene, copies=_copies(scene), roles=_roles(scene, options))
-    return _edge_numbers(scene, options)
+    values, grads = _blanked(scene, options)
+    return _edge_numbers(replace(scene, blank_values=values, blank_grads=grads), options)
 
 
 def _base(root: Value, options: DrawOptions) -> Scene:
@@ -139,6 +142,33 @@ def _copies(s: Scene) -> frozenset[Value]:
         if shared or max(at) - min(at) >= 2:
             copies.add(leaf)
     return frozenset(copies)
+
+
+def _blanked(s: Scene, options: DrawOptions) -> tuple[frozenset[Value], frozenset[Value]]:
+    """The Values whose value, and those whose gradient, options.blanks leaves blank (named
+    by the Value or by its drawn name); ValueError for a name or node not in the drawing."""
+    by_name: dict[str, list[Value]] = {}
+    for v in s.order:
+        if v not in s.hidden:
+            by_name.setdefault(s.names[v], []).append(v)
+    values: set[Value] = set()
+    grads: set[Value] = set()
+    for key, what in options.blank_pairs:
+        if isinstance(key, str):
+            found = by_name.get(key)
+            if not found:
+                names = sorted(by_name)
+                known = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
+                raise ValueError(f"draw: blanks: no node named {key!r} (the names: {known})")
+        elif key in s.index and key not in s.hidden:
+            found = [key]
+        else:
+            raise ValueError(f"draw: blanks: {key!r} is not in the drawn graph")
+        if what in ("value", "both"):
+            values.update(found)
+        if what in ("grad", "both"):
+            grads.update(found)
+    return frozenset(values), frozenset(grads)
 
 
 def _roles(s: Scene, options: DrawOptions) -> dict[Value, str]:
