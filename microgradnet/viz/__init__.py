@@ -54,7 +54,7 @@ from .._files import replace_file
 from ..engine import Value
 from .dot_graph import DotGraph
 from .labels import MAX_FORMULA, MAX_LABEL, MAX_LINES, SHORT_NAME, escape_lines
-from .layout import MAX_ASPECT, WRAP_ASPECT, plan_layout
+from .layout import MAX_ASPECT, WRAP_ASPECT
 from .looks import COLORS, FONT, LEGEND
 from .marks import marks_for
 from .options import Blanks, DrawOptions, Highlight
@@ -69,6 +69,7 @@ from .runner import (
     svg_text,
 )
 from .scene import AUTO_BACK_LABELS_UP_TO, AUTO_LABELS_UP_TO, build_scene
+from .shape import SLIDE, choose_layout
 from .writer import DOT_LIMITS, FULL_LAYOUT_UP_TO, LONG_EDGE, Picture
 
 __all__ = [
@@ -88,6 +89,7 @@ __all__ = [
     "MAX_LINES",
     "MAX_PNG_SIDE",
     "SHORT_NAME",
+    "SLIDE",
     "SMALLER",
     "WRAP_ASPECT",
     "DotGraph",
@@ -178,7 +180,7 @@ def picture(root: Value, options: DrawOptions) -> Picture:
     the marks options ask for."""
     scene = build_scene(root, options)
     marks = marks_for(scene, options)
-    return Picture(scene, plan_layout(scene, options), marks, options)
+    return Picture(scene, choose_layout(scene, options, marks), marks, options)
 
 
 def to_svg(root: Value, *, timeout: float = DOT_TIMEOUT, **kwargs: Any) -> str:

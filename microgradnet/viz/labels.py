@@ -102,7 +102,11 @@ def local_text(
     partial_name = f"∂{out}/∂{child}"
     if len(partial_name) > MAX_FORMULA:  # long expression names: the value alone reads better
         return f"∂={value}"
-    if text is None or text == value or len(partial_name) + len(text) > MAX_FORMULA:
+    if (
+        text is None
+        or text.replace("−", "-") == value
+        or len(partial_name) + len(text) > MAX_FORMULA
+    ):
         return f"{partial_name} = {value}"
     return f"{partial_name} = {text} = {value}"
 

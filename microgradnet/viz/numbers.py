@@ -70,9 +70,11 @@ class Numbers:
         return v in self.copies and not self.grads_on_arrows
 
 
-def numbers_for(s: Scene, options: DrawOptions, numbered_back: bool) -> Numbers:
+def numbers_for(
+    s: Scene, options: DrawOptions, numbered_back: bool, copies: frozenset[Value]
+) -> Numbers:
     """The Numbers of scene s drawn with options; numbered_back: the red arrows are drawn and
-    numbered."""
+    numbered; copies: the leaves drawn beside each use."""
     readers: dict[Value, set[object]] = {}
     for v in s.order:
         if v in s.hidden or not v.children:
@@ -85,7 +87,7 @@ def numbers_for(s: Scene, options: DrawOptions, numbered_back: bool) -> Numbers:
                 readers.setdefault(child, set()).add(reader)
     return Numbers(
         {v: len(r) for v, r in readers.items()},
-        s.copies,
+        copies,
         options.values_on_arrows,
         numbered_back,
         s.blank_values,

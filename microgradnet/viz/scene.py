@@ -123,10 +123,12 @@ def _base(root: Value, options: DrawOptions) -> Scene:
 
 
 def _copies(s: Scene) -> frozenset[Value]:
-    """Leaves drawn once beside each use: a constant or parameter used more than once (as a
-    weight in its layer and in a penalty), and a leaf whose uses lie two or more levels apart.
-    Long edges across many levels are what makes dot slow (x·x·…·x with one x would take
-    minutes), and a copy beside each use reads as the notes write it."""
+    """Leaves drawn once beside each use: a leaf read by more than one operation (an input
+    read by every neuron of a layer, a weight read by its neuron and by a penalty), so that
+    no arrow from a shared leaf crosses the others and their numbers (and long edges across
+    many levels, which make dot slow: x·x·…·x with one x would take minutes, are never
+    drawn). In a network drawn by neuron only constants and parameters read more than once,
+    or at levels two or more apart, are copied: its inputs feed every neuron of a layer."""
     uses: dict[Value, set[int]] = {}  # leaf -> depths of the drawn nodes that read it
     readers: dict[Value, set[Value]] = {}
     for v in s.order:
@@ -138,7 +140,8 @@ def _copies(s: Scene) -> frozenset[Value]:
                 readers.setdefault(c, set()).add(v)
     copies = set()
     for leaf, at in uses.items():
-        shared = (type(leaf) is Constant or leaf in s.params) and len(readers[leaf]) > 1
+        many = len(readers[leaf]) > 1
+        shared = (type(leaf) is Constant or leaf in s.params or not s.groups) and many
         if shared or max(at) - min(at) >= 2:
             copies.add(leaf)
     return frozenset(copies)
@@ -196,7 +199,9 @@ def _edge_numbers(s: Scene, options: DrawOptions) -> Scene:
     edge_labels, while there are at most AUTO_BACK_LABELS_UP_TO of them (edge_labels=None)."""
     asked = options.show_local
     edge_labels = bool(options.edge_labels if options.edge_labels is not None else asked)
-    back_labels = options.values_on_arrows or bool(options.edge_labels)
+    # a network by neuron keeps its gradients in its boxes unless asked: its many crossing
+    # arrows cannot carry numbers legibly
+    back_labels = (options.values_on_arrows and not s.groups) or bool(options.edge_labels)
     notes = []
     if asked is None and s.groups and not edge_labels:
         show_local = False  # the thin edges carry no numbers anyway

@@ -75,7 +75,9 @@ class _Writer:
         self.s, self.layout = picture.scene, picture.layout
         self.marks, self.o = picture.marks, picture.options
         self.fmt = self.o.fmt
-        self.n = numbers_for(self.s, self.o, self.o.show_backward and self.s.back_labels)
+        self.copies = self.s.copies | self.layout.split  # leaves drawn beside each use
+        numbered = self.o.show_backward and self.s.back_labels
+        self.n = numbers_for(self.s, self.o, numbered, self.copies)
         self.body: list[Statement] = []
         self.emitted: set[str] = set()  # copies drawn so far
         self.first_copy: dict[Value, str] = {}  # a leaf drawn beside each use: its first copy
@@ -86,7 +88,7 @@ class _Writer:
         s = self.s
         for v in s.order:
             group = s.group_of.get(v)
-            if group is None and v not in s.hidden and v not in s.copies:
+            if group is None and v not in s.hidden and v not in self.copies:
                 self.value(v)
             elif group is not None and v is group.members[-1]:
                 self.group(group)
@@ -99,8 +101,10 @@ class _Writer:
             "nodesep": "0.3",
             "ranksep": "1.5" if s.groups else "0.35",
         }
-        if len(s.order) > FULL_LAYOUT_UP_TO:
-            graph_attr.update(DOT_LIMITS)
+        if len(s.order) > FULL_LAYOUT_UP_TO and not self.layout.wrapped:
+            graph_attr.update(DOT_LIMITS)  # rows are laid out each on its own: no need
+        if self.layout.ratio is not None:
+            graph_attr["ratio"] = f"{self.layout.ratio:.4g}"
         return DotGraph(
             tuple(graph_attr.items()),
             (("fontsize", f"{size:g}"), ("fontname", FONT)),
@@ -121,10 +125,15 @@ class _Writer:
         self.kinds.add(role)
         look = node_look(self.marks, [v], COLORS[role])
         if vid in self.layout.straight:  # dot keeps a group's nodes in line: the spine
-            look["group"] = "spine"
+            look["group"] = self.spine_group(v)
         style = "rounded,filled,dashed" if kind == "reference" else "rounded,filled"
         lines = self.box_lines(v, kind, share)
         self.node(vid, lines, shape="box", style=style, margin="0.08,0.04", **look)
+
+    def spine_group(self, v: Value) -> str:
+        """dot's group of a spine node: one line per row."""
+        row = self.layout.rows.get(v)
+        return "spine" if row is None else f"spine{row}"
 
     def box_lines(self, v: Value, kind: str = "own", share: str | None = None) -> list[str]:
         """v's box: its name, value and gradient where they are written in boxes (Numbers);
@@ -168,7 +177,9 @@ class _Writer:
         return self.fmt(self.marks.grad_of(v) if share is None else share)
 
     def value(self, v: Value) -> None:
-        """v's box, and for a computed v its op node and the edges into and out of it."""
+        """v's box, and for a computed v its op node and the edges into and out of it: the
+        operands' edges in operand order (dot keeps the order of an op's in-edges), each
+        with its red arrow back beside it."""
         vid = f"v{self.s.index[v]}"
         self.value_box(v, vid)
         if not v.children:
@@ -176,14 +187,15 @@ class _Writer:
         oid = f"o{self.s.index[v]}"
         look = node_look(self.marks, [v], COLORS["op"], mark=False)
         if oid in self.layout.straight:
-            look["group"] = "spine"
+            look["group"] = self.spine_group(v)
         symbol = ops.glyph(v)
         shape = "circle" if len(symbol) <= 2 else "ellipse"
-        self.node(oid, self.op_lines(symbol), shape=shape, style="filled", margin="0.02", **look)
-        sources = self.sources(v)
-        self.forward_edges(v, vid, oid, sources)
-        if self.o.show_backward and self.marks.reached(v):
-            self.backward_edges(v, vid, oid, sources)
+        lines = self.op_lines(symbol)
+        self.node(oid, lines, shape=shape, style="filled", margin="0.02", ordering="in", **look)
+        back = self.o.show_backward and self.marks.reached(v)
+        self.out_edges(v, vid, oid, back)
+        for src, (child, slots) in self.sources(v).items():
+            self.operand_edges(v, oid, src, child, slots, back)
 
     def op_lines(self, symbol: str) -> list[str]:
         """An op's glyph; a thin one (the dot product's ·, a power's ²) drawn larger."""
@@ -203,59 +215,64 @@ class _Writer:
                 out.setdefault(src, (child, []))[1].append((j, d))
         return out
 
-    def forward_edges(self, v: Value, vid: str, oid: str, sources: Sources) -> None:
-        """op -> result (its value with values="arrows"), operand -> op (a leaf's value with
-        values="arrows", and the local derivative, summed over the slots it fills)."""
-        s, o, marks = self.s, self.o, self.marks
-        look = forward_look(marks, v)
+    def out_edges(self, v: Value, vid: str, oid: str, back: bool) -> None:
+        """op -> result: blue (the value with values="arrows"), and red back (∂L/∂v when the
+        red arrows are numbered)."""
+        marks = self.marks
         path_in = any((v, child) in marks.marked_edges for child in v.children)
-        out_value = [self.value_text(v)] if self.n.value_on_arrow(v) and marks.known(v) else []
-        self.edge(oid, vid, out_value, look, path_in)
-        names = ([s.names[c] for c in v.children], s.names[v])
-        for src, (child, slots) in sources.items():
-            lines = []
-            if self.leaf_value_here(child, src) and marks.known(child):
-                lines.append(self.value_text(child))
-            if s.show_local and marks.known(v) and type(child) is not Constant:
-                d = math.fsum(d for _, d in slots)
-                js = [j for j, _ in slots]
-                lines.append(labels.local_text(self.fmt, o.formulas, v, js, names, d))
-            self.edge(src, oid, lines, look, (v, child) in marks.marked_edges)
+        value = [self.value_text(v)] if self.n.value_on_arrow(v) and marks.known(v) else []
+        self.edge(oid, vid, value, forward_look(marks, v), path_in)
+        if back:
+            self.drew_back = True
+            grad = [self.grad_text(v)] if self.n.grads_on_arrows else []
+            self.edge(oid, vid, grad, backward_look(marks, v), back=True)
+
+    def operand_edges(
+        self,
+        v: Value,
+        oid: str,
+        src: str,
+        child: Value,
+        slots: list[tuple[int, float]],
+        back: bool,
+    ) -> None:
+        """operand -> op: blue (a leaf's value with values="arrows", and the local
+        derivative summed over the slots it fills), and red back but into a constant (the
+        share of this use, where Numbers writes it)."""
+        s, marks = self.s, self.marks
+        d = math.fsum(d for _, d in slots)
+        lines = []
+        if self.leaf_value_here(child, src) and marks.known(child):
+            lines.append(self.value_text(child))
+        if s.show_local and marks.known(v) and type(child) is not Constant:
+            names = ([s.names[c] for c in v.children], s.names[v])
+            js = [j for j, _ in slots]
+            lines.append(labels.local_text(self.fmt, self.o.formulas, v, js, names, d))
+        self.edge(src, oid, lines, forward_look(marks, v), (v, child) in marks.marked_edges)
+        if back and type(child) is not Constant:
+            share = d * marks.grad_of(v)
+            flow = [self.grad_text(child, share)] if self.n.share_on_arrow(child) else []
+            self.edge(src, oid, flow, backward_look(marks, v), back=True)
 
     def leaf_value_here(self, child: Value, src: str) -> bool:
         """The leaf child's value goes on the arrow from src (its only arrow, or its first
         copy's)."""
         if child.children or not self.n.value_on_arrow(child):
             return False
-        return child not in self.s.copies or self.first_copy.get(child) == src
-
-    def backward_edges(self, v: Value, vid: str, oid: str, sources: Sources) -> None:
-        """The gradient flowing back: result -> op (∂L/∂v), op -> each operand but constants
-        (the share of this use, where Numbers writes it)."""
-        self.drew_back = True
-        g = self.marks.grad_of(v)
-        look = backward_look(self.marks, v)
-        numbered = self.n.grads_on_arrows
-        self.edge(oid, vid, [self.grad_text(v)] if numbered else [], look, back=True)
-        for src, (child, slots) in sources.items():
-            if type(child) is Constant:
-                continue
-            share = math.fsum(d for _, d in slots) * g
-            lines = [self.grad_text(child, share)] if self.n.share_on_arrow(child) else []
-            self.edge(src, oid, lines, look, back=True)
+        return child not in self.copies or self.first_copy.get(child) == src
 
     def source(self, child: Value, user: Value) -> str | None:
         """The drawn node an edge from child to user starts at: child's own node, its group's,
-        or the copy of child beside user (drawn here the first time): for a copied leaf, and in
-        a large or wrapped drawing for a result read more than LONG_EDGE levels later (drawn
-        dashed: a reference to the original; long edges are what makes dot slow)."""
-        s = self.s
-        far = (
-            child.children
-            and s.depth[user] - s.depth[child] > LONG_EDGE
-            and (len(s.order) > FULL_LAYOUT_UP_TO or self.layout.wrapped)
+        or the copy of child beside user (drawn here the first time): for a copied leaf; for a
+        result read in a later row; and in a large drawing for a result read more than
+        LONG_EDGE levels later (drawn dashed: a reference to the original; long edges are what
+        makes dot slow)."""
+        s, rows = self.s, self.layout.rows
+        far = child.children and (
+            (rows and rows[child] != rows[user])
+            or (s.depth[user] - s.depth[child] > LONG_EDGE and len(s.order) > FULL_LAYOUT_UP_TO)
         )
-        if child not in s.copies and not (far and child not in s.group_of):
+        if child not in self.copies and not (far and child not in s.group_of):
             return s.where(child)
         group = s.group_of.get(user)
         at = s.index[group.outputs[-1]] if group is not None else s.index[user]
@@ -401,6 +418,8 @@ class _Writer:
         attrs = dict(look, **MARKED) if marked else dict(look)
         if back:
             attrs["dir"] = "back"
+            if lines:  # a numbered arrow back pulls on nothing: the line of the spine stays
+                attrs["weight"] = "0"
         if lines:
             attrs["label"] = "\\n".join(labels.dot_escape(line) for line in lines)
         self.body.append(EdgeStmt(tail, head, tuple(attrs.items())))
@@ -448,23 +467,20 @@ class _Writer:
             self.body.append(SameRank(tuple(ids), edges))
 
     def rows(self) -> None:
-        """A wrapped spine in rows of about layout.row nodes, each its own rank, the rows
-        starting under each other with a free rank above each for the operands. A row ends
-        with an op, so the edge to the next row is op -> result, which carries no label."""
-        spine, row = self.layout.spine, self.layout.row
-        if self.s.groups or len(spine) < 3 or not row:
+        """Rows under each other, the first on top: each row is laid out on its own (no edge
+        joins two rows), and dot stacks such pieces in the order their first nodes are named,
+        the first named lowest; so each row's first node (the value carried over from the row
+        before, drawn again) is named at the top of the graph, the last row's first."""
+        rows, spine = self.layout.rows, self.layout.spine
+        if not rows or not spine:
             return
-        starts, i = [], 0
-        while i < len(spine):
-            j = min(i + row, len(spine))
-            if j < len(spine) and spine[j - 1][0] == "v" and spine[j][0] == "o":
-                j += 1
-            starts.append(spine[i])
-            self.same_rank(list(spine[i:j]), edges=False)
-            i = j
-        for a, b in itertools.pairwise(starts):  # rows start under each other, as lines of text
-            attrs = (("style", "invis"), ("weight", "100"), ("minlen", "2"))  # a rank for operands
-            self.body.append(EdgeStmt(a, b, attrs))
+        values = [int(n[1:]) for n in spine if n[0] == "v"]
+        starts = [spine[0]]
+        for a, b in itertools.pairwise(values):
+            row = rows.get(self.s.order[a])
+            if row is not None and row != rows[self.s.order[b]]:
+                starts.append(f"v{a}_{b}")
+        self.body[:0] = [NodeStmt(nid, ()) for nid in reversed(starts)]
 
     def legend(self) -> list[str]:
         """The key: the colours of the boxes used, and the arrows: blue forward with the local
