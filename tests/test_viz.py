@@ -21,6 +21,7 @@ from microgradnet.engine import Constant, Value, dot, topological_order, vsum
 from microgradnet.viz import (
     COLORS,
     Drawing,
+    DrawOptions,
     GraphvizError,
     GraphvizNotFoundError,
     draw,
@@ -988,3 +989,88 @@ def test_blanks_leave_chosen_values_and_gradients_to_fill_in() -> None:
         draw(L, blanks=w)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match=r"is not in the drawn graph"):
         draw(L, blanks=[Value(1.0, "elsewhere")])
+
+
+NUMBER_AT_END = re.compile(r"(?:^|[ =])(-?\d[\d.]*(?:e[+-]?\d+)?)(?: \(sum of \d+ uses\))?$")
+
+
+def drawn_numbers(graph: graphviz.Digraph) -> list[str]:
+    """The number each label line ends with (a value, a gradient, a local derivative, a use's
+    share), from the boxes and the arrows of a drawing."""
+    d = Dot(graph)
+    texts = [a["label"].replace("<BR/>", "\n") for a in d.nodes.values()]
+    texts += [a.get("label", "").replace("\\n", "\n") for _, _, a in d.edges]
+    out = []
+    for text in texts:
+        for line in re.sub(r"<[^<>]*>", "", text).split("\n"):
+            if m := NUMBER_AT_END.search(line.strip()):
+                out.append(m[1])
+    return out
+
+
+def quantities(root: Value, precision: int = 4) -> list[str]:
+    """Every quantity a drawing of root may write, each once: values, gradients, the local
+    derivative of each (operand, op) pair, each use's share of a gradient."""
+    fmt = DrawOptions(precision=precision).fmt
+    out = []
+    for v in topological_order(root):
+        out.append(fmt(v.data))
+        if type(v) is not Constant:
+            out.append(fmt(v.grad))
+        slots: dict[int, list[float]] = {}
+        for child, d in zip(v.children, v.local_grads):
+            slots.setdefault(id(child), []).append(d)
+        for ds in slots.values():
+            out += [fmt(sum(ds)), fmt(sum(ds) * v.grad)]
+    return out
+
+
+@pytest.mark.parametrize("figure", ["seed 001", "Masha", "x·x·x·x", "shared input"])
+def test_each_quantity_is_written_once_in_every_mode(figure: str) -> None:
+    """No numeral appears more often than the quantities it can stand for (equal numerals of
+    different quantities are fine): values="arrows" once wrote 6 and 7 twice, 14 four times."""
+    if figure == "seed 001":
+        root = seed001()[3]
+    elif figure == "Masha":
+        root = masha(1.0, 0.5, (0.5, -0.3, 0.8))["L"]
+    elif figure == "x·x·x·x":
+        x = Value(1.5, "x")
+        root = x * x * x * x
+    else:
+        x, y, z = Value(0.5, "x"), Value(-2.0, "y"), Value(3.0, "z")
+        root = (x * y).tanh() + (x * z).sigmoid() * y
+    root.backward()
+    allowed = quantities(root)
+    for values, back, formulas in itertools.product(["box", "arrows"], [False, True], [0, 1]):
+        kwargs = {"values": values, "show_backward": back, "rankdir": "LR"}
+        kwargs["derivatives"] = "formula" if formulas else "value"
+        drawn = drawn_numbers(draw(root, **kwargs))
+        over = {n: drawn.count(n) for n in set(drawn) if drawn.count(n) > allowed.count(n)}
+        assert over == {}, kwargs
+        assert drawn, kwargs
+
+
+def test_a_leaf_beside_each_use_shows_each_share_and_the_total_once() -> None:
+    """The L2 lesson ∂J/∂W = δhᵀ + λW: W drawn beside its use in the network and in the
+    penalty; the first copy holds W's value and its whole gradient, each copy the share its
+    use adds, and the shares add up to the total."""
+    w, x = Value(0.5, "W"), Value(2.0, "x")
+    data = (w * x - 1.0) ** 2  # δ·x = 2·(w·x − 1)·x = 0
+    data.label = "L"
+    penalty = 0.05 * (w * w)  # λ/2·W² (W read twice by one ×), its share λ·W = 0.05
+    J = data + penalty
+    J.label = "J"
+    J.backward()
+    d = Dot(draw(J))
+    copies = [a["label"] for a in d.nodes.values() if a["label"].startswith("<B>W</B>")]
+    assert copies == [
+        f"<B>W</B> = 0.5<BR/>∂J/∂W = {w.grad:.4g} (sum of 2 uses)<BR/>this use adds 0",
+        f"<B>W</B><BR/>this use adds {0.1 * 0.5:.4g}",
+    ]
+    notes = Dot(draw(J, values="arrows", show_backward=True))
+    first, second = (n for n, a in notes.nodes.items() if a["label"].startswith("<B>W</B>"))
+    assert notes.label(first) == f"<B>W</B><BR/>∂J/∂W = {w.grad:.4g} (sum of 2 uses)"
+    shares = [
+        notes.between(c, h, "red") for c in (first, second) for t, h, _ in notes.edges if t == c
+    ]
+    assert sorted({s[0] for s in shares if s}) == ["0", "0.05"]
