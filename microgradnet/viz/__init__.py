@@ -6,6 +6,8 @@
     save_svg / save_png / save_pdf(root, path, ...)   the same, written to a file
     run_dot(source, fmt)        dot under a timeout; GraphvizError when it is missing, fails or
                                 runs past DOT_TIMEOUT (GraphvizNotFoundError when missing)
+    save_frames(frame_sources(pictures, last), directory, format="png")
+                                step-through frames one file each (PNG, PDF, SVG), for slides
 
 The picture is that of the lecture notes on the chain rule and on Masha's network: each Value
 once, as a box with its name, value and gradient (``w = 3``, ``∂L/∂w = 28``), each operation its
@@ -53,6 +55,7 @@ from typing import Any
 from .._files import replace_file
 from ..engine import Value
 from .dot_graph import DotGraph
+from .export import frame_sources, save_frames
 from .labels import MAX_FORMULA, MAX_LABEL, MAX_LINES, SHORT_NAME, escape_lines
 from .layout import MAX_ASPECT, WRAP_ASPECT
 from .looks import COLORS, FONT, LEGEND
@@ -100,8 +103,10 @@ __all__ = [
     "Highlight",
     "Picture",
     "draw",
+    "frame_sources",
     "picture",
     "run_dot",
+    "save_frames",
     "save_pdf",
     "save_png",
     "save_svg",
