@@ -48,7 +48,7 @@ from .scene import Scene
 FULL_LAYOUT_UP_TO = 60  # Values; larger drawings bound dot's iterations (DOT_LIMITS)
 DOT_LIMITS = {"nslimit": "1", "nslimit1": "1", "mclimit": "0.3", "searchsize": "5"}
 LONG_EDGE = 3  # levels; a result read further on is drawn again (dashed) beside its reader
-SMALL_GLYPHS = frozenset("·")  # op glyphs drawn larger, to be seen on a slide
+SMALL_GLYPHS = frozenset("·⁰¹²³⁴⁵⁶⁷⁸⁹⁻")  # op glyphs drawn larger, to be seen on a slide
 Sources = dict[str, tuple[Value, list[tuple[int, float]]]]  # drawn source -> (operand, slots)
 
 
@@ -83,6 +83,7 @@ class _Writer:
         self.first_copy: dict[Value, str] = {}  # a leaf drawn beside each use: its first copy
         self.kinds: set[str] = set()  # the colours used, for the legend
         self.drew_back = False  # a red arrow was drawn, for the legend
+        self.drew_reference = False  # a result drawn again (dashed), for the legend
 
     def write(self) -> DotGraph:
         s = self.s
@@ -201,8 +202,10 @@ class _Writer:
         """An op's glyph; a thin one (the dot product's ·, a power's ²) drawn larger."""
         lines = labels.escape_lines(symbol)
         if symbol and all(ch in SMALL_GLYPHS for ch in symbol):
-            size = self.o.fontsize * 1.8
-            return [f'<FONT POINT-SIZE="{size:g}"><B>{line}</B></FONT>' for line in lines]
+            bold = symbol == "·"  # the dot product's point, bold; a power's digits as they are
+            size = self.o.fontsize * (1.8 if bold else 1.4)
+            lines = [f"<B>{line}</B>" for line in lines] if bold else lines
+            return [f'<FONT POINT-SIZE="{size:g}">{line}</FONT>' for line in lines]
         return lines
 
     def sources(self, v: Value) -> Sources:
@@ -280,6 +283,7 @@ class _Writer:
         if cid not in self.emitted:
             self.emitted.add(cid)
             if child.children:
+                self.drew_reference = True
                 self.value_box(child, cid, "reference")
             else:
                 kind = "copy" if child in self.first_copy else "first"
@@ -491,17 +495,19 @@ class _Writer:
             for k in LEGEND
             if k in self.kinds or (k == "op" and has_ops)
         )
-        forward = "forward: value" if self.o.values_on_arrows else "forward"
+        forward = "forward: the value" if self.o.values_on_arrows else "forward"
         if self.s.show_local:
-            forward += ", ∂ local derivative" if self.o.values_on_arrows else ": ∂ local derivative"
+            forward += (", " if self.o.values_on_arrows else ": ") + "∂ local derivative"
         rows = [
             f'<TR><TD BORDER="0">key:</TD>{cells}</TR>',
             self.arrow_row(COLORS["forward"], "⟶", forward),
         ]
         if self.drew_back:
             top = labels.wrap(self.s.top)
-            back = f"backward: gradient ∂{top}/∂·" if self.n.grads_on_arrows else "backward"
-            rows.append(self.arrow_row(COLORS["backward"], "⇠", back + " (dashed)"))
+            numbers = f"∂{top}/∂· or a use's share" if self.n.grads_on_arrows else "the gradient"
+            rows.append(self.arrow_row(COLORS["backward"], "⇠", f"backward (dashed): {numbers}"))
+        if self.drew_reference:
+            rows.append(self.arrow_row("black", "▭", "dashed: drawn again where it is read"))
         return rows
 
     @staticmethod
