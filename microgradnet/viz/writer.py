@@ -47,6 +47,7 @@ from .scene import Scene
 
 FULL_LAYOUT_UP_TO = 60  # Values; larger drawings bound dot's iterations (DOT_LIMITS)
 DOT_LIMITS = {"nslimit": "1", "nslimit1": "1", "mclimit": "0.3", "searchsize": "5"}
+ROW_LIMITS = {"nslimit1": "1", "mclimit": "0.3"}  # a drawing in rows: ranks and crossings only
 LONG_EDGE = 3  # levels; a result read further on is drawn again (dashed) beside its reader
 SMALL_GLYPHS = frozenset("·⁰¹²³⁴⁵⁶⁷⁸⁹⁻")  # op glyphs drawn larger, to be seen on a slide
 Sources = dict[str, tuple[Value, list[tuple[int, float]]]]  # drawn source -> (operand, slots)
@@ -102,8 +103,8 @@ class _Writer:
             "nodesep": "0.3",
             "ranksep": "1.5" if s.groups else "0.35",
         }
-        if len(s.order) > FULL_LAYOUT_UP_TO and not self.layout.wrapped:
-            graph_attr.update(DOT_LIMITS)  # rows are laid out each on its own: no need
+        if len(s.order) > FULL_LAYOUT_UP_TO:  # rows keep dot's placing whole: straight rows
+            graph_attr.update(ROW_LIMITS if self.layout.wrapped else DOT_LIMITS)
         if self.layout.ratio is not None:
             graph_attr["ratio"] = f"{self.layout.ratio:.4g}"
         return DotGraph(
