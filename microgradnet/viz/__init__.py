@@ -12,29 +12,35 @@
 The picture is that of the lecture notes on the chain rule and on Masha's network: each Value
 once, as a box with its name, value and gradient (``w = 3``, ``∂L/∂w = 28``), each operation its
 own small node, edges operand -> op -> result carrying the local derivatives, red dashed arrows
-for the gradient flowing back. Names: labels; unlabelled leaves x₁, x₂, ... in the order the
-graph first reads them; an nn neuron's nodes by the neuron; other results by their expression.
+for the gradient flowing back; every number said once (``viz.numbers``). Names: labels;
+unlabelled leaves x₁, x₂, ... in the order the graph first reads them; an nn neuron's nodes by
+the neuron; other results by their expression, or z₁, a₁, u₁ when it is long.
 
 The pipeline, one module per step, read in this order:
 
     options   DrawOptions: draw()'s arguments, checked once (a frozen dataclass)
     scene     the graph as drawn: names, roles, places, hidden operands, copies, edge numbers
-              (groups: collapsed neurons, layers and the loss)
-    layout    the direction, the spine kept straight, long chains wrapped into rows
+              (groups: collapsed neurons, layers and the loss), blanks
+    layout    the direction, the spine kept straight, rows
     marks     what a picture emphasises: highlight, a step's current and reached nodes
+    numbers   where each number is written, so that each is said once
     writer    scene + layout + marks -> DotGraph (dot_graph: DOT as data -> DOT text),
               with the text of labels (labels) and the colours (looks)
+    size      about how large dot draws a DotGraph, without dot
+    shape     a still drawing's direction, rows and stretch, chosen for a 1280×720 slide
     runner    Graphviz's programs under a timeout: DOT text -> SVG, PNG, PDF, JSON
     fixed     step-through frames drawn at one fixed layout, all of one size
+    export    step-through frames saved one file each
 
 Time: dot is fast on wide graphs and slow on deep ones with long edges, which it routes through
-every level they cross (and labelled edges count twice). So a leaf read by several ops far
-apart, or a parameter or constant read more than once, is drawn beside each use; in drawings of
-more than FULL_LAYOUT_UP_TO Values a result read more than LONG_EDGE levels later is drawn again
-(dashed) beside its reader, and dot's iterations are capped (DOT_LIMITS). ``show_local`` left at
-None shows at most AUTO_LABELS_UP_TO local derivatives (the caption says when they are hidden);
-no xlabels are used. With these, every graph draw accepts at its default max_nodes renders in a
-few seconds (benchmarks/bench_render.py); dot is stopped after DOT_TIMEOUT seconds anyway.
+every level they cross (and labelled edges count twice). So a leaf read by several ops is drawn
+beside each use; in drawings of more than FULL_LAYOUT_UP_TO Values a result read more than
+LONG_EDGE levels later is drawn again (dashed) beside its reader (in a drawing in rows, every
+result read in a later row), and dot's iterations are capped (DOT_LIMITS; ROW_LIMITS in rows).
+``show_local`` left at None shows at most AUTO_LABELS_UP_TO local derivatives (the caption
+says when they are hidden); no xlabels are used. With these, every graph draw accepts at its
+default max_nodes renders in a few seconds (benchmarks/bench_render.py); dot is stopped after
+DOT_TIMEOUT seconds anyway.
 
 Stable output: node ids come from the topological order, so the same graph gives the same DOT
 text on every run. Labels of any content are shown as written (markup escaped, line breaks
@@ -145,17 +151,26 @@ def draw(
 ) -> Drawing:
     """Draw root's computation graph; returns a graphviz.Digraph (DOT text in ``.source``).
 
-    ``rankdir``: "LR", "TB", "RL" or "BT"; None picks LR or TB, whichever keeps the picture
-    nearer square, and wraps a chain too long for 3:1 either way into rows (lines of text).
+    ``rankdir``: "LR", "TB", "RL" or "BT"; None shapes the picture for a slide (viz.shape):
+    left to right when that fits 1280×720 at 100 %, else left to right, top to bottom or in
+    rows (a long chain as lines of text), whichever shows the text largest, and never past 3:1
+    either way (a flatter picture is spread out, as the notes' figure).
     ``show_local``: the local derivative on each edge into an op; None shows them
     while there are at most AUTO_LABELS_UP_TO of them (the caption says when they are hidden).
     ``derivatives``: "value" (∂=0.24) or "formula" (∂o₂/∂h₂ = o₂·(1 − o₂) = 0.24).
     ``values``: "box" (each value and gradient once, in its box; the red arrows of
-    ``show_backward`` unnumbered) or "arrows" (values on the blue arrows leaving them, gradients
-    on the red ones, as the notes' figure does).
-    ``colors``: "kinds" (inputs, parameters, constants, interior nodes and the root apart) or
-    "uniform" (every value box alike, as the lecture notes draw them). ``legend``: a key to the
-    colours; ``title``: a heading; ``fontsize``: points for the node text.
+    ``show_backward`` unnumbered) or "arrows" (as the notes' figure: a value on the blue arrow
+    out of the op that computes it, a leaf's on its arrow when one op reads it, else in its box;
+    a result's gradient on its red arrow back into its op; a red arrow back into an operand
+    carries that use's share where it is not the whole gradient: into a leaf, or into a result
+    read more than once). A network drawn by neuron keeps its numbers in its boxes.
+    A leaf read by several ops is drawn beside each use: its first copy holds its value and its
+    total gradient, each copy the share its use adds.
+    ``colors``: "kinds" (the notes' colours: inputs light blue, operations pale green, the
+    result coral; plus parameters gold, constants lavender grey, computed values white; told
+    apart in greyscale and for colour-vision deficiencies) or "uniform" (every value box white
+    but the result's). ``legend``: a key to the boxes and the arrows; ``title``: a heading;
+    ``fontsize``: points for the node text.
     ``highlight``: a Value, Values, or a Path or Explanation from explain() (its nodes and
     edges). ``precision``: significant digits. ``max_nodes``: more Values than this (after
     collapsing) raise ValueError; None draws any size (dot's time grows faster than the size:
