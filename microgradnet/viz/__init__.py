@@ -151,26 +151,17 @@ def draw(
 ) -> Drawing:
     """Draw root's computation graph; returns a graphviz.Digraph (DOT text in ``.source``).
 
-    ``rankdir``: "LR", "TB", "RL" or "BT"; None shapes the picture for a slide (viz.shape):
-    left to right when that fits 1280×720 at 100 %, else left to right, top to bottom or in
-    rows (a long chain as lines of text), whichever shows the text largest, and never past 3:1
-    either way (a flatter picture is spread out, as the notes' figure).
-    ``show_local``: the local derivative on each edge into an op; None shows them
-    while there are at most AUTO_LABELS_UP_TO of them (the caption says when they are hidden).
+    ``rankdir``: "LR", "TB", "RL" or "BT"; None shapes the picture for a 1280×720 slide, within
+    3:1 (viz.shape). ``show_local``: the local derivative on each edge into an op; None shows
+    them while there are at most AUTO_LABELS_UP_TO of them (the caption says when not).
     ``derivatives``: "value" (∂=0.24) or "formula" (∂o₂/∂h₂ = o₂·(1 − o₂) = 0.24).
     ``values``: "box" (each value and gradient once, in its box; the red arrows of
-    ``show_backward`` unnumbered) or "arrows" (as the notes' figure: a value on the blue arrow
-    out of the op that computes it, a leaf's on its arrow when one op reads it, else in its box;
-    a result's gradient on its red arrow back into its op; a red arrow back into an operand
-    carries that use's share where it is not the whole gradient: into a leaf, or into a result
-    read more than once). A network drawn by neuron keeps its numbers in its boxes.
-    A leaf read by several ops is drawn beside each use: its first copy holds its value and its
-    total gradient, each copy the share its use adds.
-    ``colors``: "kinds" (the notes' colours: inputs light blue, operations pale green, the
-    result coral; plus parameters gold, constants lavender grey, computed values white; told
-    apart in greyscale and for colour-vision deficiencies) or "uniform" (every value box white
-    but the result's). ``legend``: a key to the boxes and the arrows; ``title``: a heading;
-    ``fontsize``: points for the node text.
+    ``show_backward`` unnumbered) or "arrows" (each number once on an arrow, as the notes'
+    figure: viz.numbers says on which; a network by neuron keeps its numbers in its boxes).
+    A leaf read by several ops is drawn beside each use, with each use's share of its gradient.
+    ``colors``: "kinds" (the notes' colours, extended: viz.looks) or "uniform" (every value
+    box white but the result's). ``legend``: a key to the boxes and the arrows; ``title``: a
+    heading; ``fontsize``: points for the node text.
     ``highlight``: a Value, Values, or a Path or Explanation from explain() (its nodes and
     edges). ``precision``: significant digits. ``max_nodes``: more Values than this (after
     collapsing) raise ValueError; None draws any size (dot's time grows faster than the size:
@@ -184,10 +175,8 @@ def draw(
     a fresh backward pass (seed 1), gradients from the steps, not from ``.grad``; the current
     node outlined red, the nodes it just sent gradient to outlined orange, nodes not reached yet
     grey. ``forward_step=k``: after k forward steps, unknown values "?".
-    ``blanks``: values or gradients drawn as a line to fill in (practice sheets): a dict
-    {node or name: "value", "grad" or "both"}, or a list of nodes or names (both), as
-    ``blanks={w: "grad", "h1": "value"}``; wherever the number would be written (box or
-    arrow), and for a leaf drawn beside each use its shares too.
+    ``blanks``: numbers drawn as a line to fill in, ``{node or name: "value", "grad" or
+    "both"}`` or a list of nodes or names (both), wherever they would be written.
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw: root must be a Value, got {type(root).__name__}")
