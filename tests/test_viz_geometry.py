@@ -341,11 +341,15 @@ def test_a_network_by_neuron_keeps_neuron_order_under_every_option() -> None:
         graph = draw(root, **kwargs)
         layout = json.loads(run_dot(graph.source, "json"))
         ys: dict[str, float] = {}
+        inputs: dict[str, float] = {}
         for o in layout["objects"]:
             label = o.get("label", "")
+            if label.startswith(("<I>x₁</I>", "<I>x₂</I>")):
+                inputs[label[3:5]] = float(o["pos"].split(",")[1])
             if label.startswith("<B>layers.1.neurons."):
                 ys[label[len("<B>layers.1.neurons.") : label.index("<", 3)]] = float(
                     o["pos"].split(",")[1]
                 )
         assert [ys[k] for k in sorted(ys)] == sorted(ys.values(), reverse=True)
+        assert inputs["x₁"] > inputs["x₂"]  # x₁ above x₂
         assert not math.isnan(sum(ys.values()))
