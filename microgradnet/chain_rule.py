@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -287,9 +287,10 @@ def _operand_name(name: str) -> str:
 
 def expression_names(order: Sequence[Value], max_len: int = 24) -> dict[Value, str]:
     """A readable name per node: its label, a constant's value, or the expression that made it
-    (``ops.text_form``: ``x·w + b``) while that stays under max_len characters, else ``op#k``."""
+    (``ops.text_form``: ``x·w + b``) while that stays within max_len characters, else a short
+    symbol (``ShortNames``: z₁ for a sum, a₁ for an activation, u₁ otherwise)."""
     names: dict[Value, str] = {}
-    short = ShortNames(max_len)
+    short = ShortNames(max_len, taken=(v.label for v in order if v.label))
     for node in order:
         if node.label:
             names[node] = node.label
@@ -302,17 +303,36 @@ def expression_names(order: Sequence[Value], max_len: int = 24) -> dict[Value, s
 
 class ShortNames:
     """Names interior nodes by their expression from their operands' names (``ops.text_form``)
-    while it stays within max_len characters, else ``op#k`` with k counting those."""
+    while it stays within max_len characters. A longer one gets a symbol as the notes write
+    them: z₁, z₂, ... for a sum or a dot product (a pre-activation), a₁, a₂, ... for an
+    activation, u₁, u₂, ... for any other operation; the nodes after it then read ``u₁·x``,
+    ``tanh(z₁)``. A symbol in ``taken`` (the graph's labels) is skipped."""
 
-    def __init__(self, max_len: int) -> None:
-        self.max_len, self.unnamed = max_len, 0
+    def __init__(self, max_len: int, taken: Iterable[str] = ()) -> None:
+        self.max_len = max_len
+        self.taken = set(taken)
+        self.counts: dict[str, int] = {}
+        self.symbols: set[str] = set()  # the symbols given: atoms, never parenthesized
 
     def __call__(self, node: Value, names: Mapping[Value, str]) -> str:
         text = ops.text_form(node, [names[c] for c in node.children])
-        if len(text) > self.max_len:
-            self.unnamed += 1
-            text = f"{node.op}#{self.unnamed}"
-        return text
+        for child in node.children:
+            if names[child] in self.symbols:  # text_form parenthesizes a sum's name: z₁·x
+                text = text.replace(f"({names[child]})", names[child])
+        if len(text) <= self.max_len:
+            return text
+        op = ops.op_of(node)
+        letter = "z" if op.notation in ("sum", "dot") else "a" if op.activation else "u"
+        while True:
+            k = self.counts[letter] = self.counts.get(letter, 0) + 1
+            name = letter + str(k).translate(_SUBSCRIPTS)
+            if name not in self.taken:
+                self.taken.add(name)
+                self.symbols.add(name)
+                return name
+
+
+_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
 def _elided(

@@ -179,7 +179,8 @@ def step_names(root: Value, order: list[Value], max_len: int = 24) -> dict[Value
     in input order); an nn neuron's sum and output by the neuron (``layers.0.neurons.3`` for its
     output, ``layers.0.neurons.3.z`` for the sum before the activation); other results by
     their expression (ops.text_form: ``x·w + b``, ``-(-z)``) while it has at most max_len
-    characters, else ``op#k``. An unlabelled root is called L."""
+    characters, else a symbol (chain_rule.ShortNames: z₁ for a sum, a₁ for an activation, u₁
+    otherwise). An unlabelled root is called L."""
     readers: dict[Value, list[Value]] = {}
     for node in order:
         for child in node.children:
@@ -197,7 +198,7 @@ def step_names(root: Value, order: list[Value], max_len: int = 24) -> dict[Value
         else:
             neurons[node] = neuron
     names: dict[Value, str] = {}
-    leaves, short = 0, ShortNames(max_len)
+    leaves, short = 0, ShortNames(max_len, taken=(v.label for v in order if v.label))
     for node in order:  # children come first: each name is made from its operands' names
         for child in node.children:
             if child not in names and not child.label and type(child) is not Constant:

@@ -16,11 +16,11 @@ from microgradnet.chain_rule import explain
 from microgradnet.engine import Value
 from microgradnet.steps import backward_steps, forward_steps
 from microgradnet.viz import MAX_LABEL, MAX_LINES, _escape_lines, draw, to_svg
+from microgradnet.viz.labels import wrap
 
 SVG = "{http://www.w3.org/2000/svg}"
 BREAKS = re.compile("\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 UNPRINTABLE = re.compile("[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
-WORD_JOINER = "\u2060"
 
 HOSTILE = st.one_of(
     st.text(max_size=40),
@@ -50,7 +50,7 @@ def expected_lines(label: str) -> list[str]:
 
 def svg_text(svg: str) -> str:
     root = ET.fromstring(svg)
-    return "\n".join(t.text or "" for t in root.iter(f"{SVG}text")).replace(WORD_JOINER, "")
+    return "\n".join(t.text or "" for t in root.iter(f"{SVG}text"))
 
 
 @pytest.mark.needs_dot
@@ -83,13 +83,35 @@ def test_line_breaks_and_empty_lines_make_valid_html_labels(label: str) -> None:
     assert "<B></B>" not in source
 
 
-def test_backslash_sequences_are_kept_from_dot() -> None:
-    (line,) = _escape_lines("\\N \\G \\L")
-    assert line == f"\\{WORD_JOINER}N \\{WORD_JOINER}G \\{WORD_JOINER}L"
+def test_backslashes_are_doubled_for_dot() -> None:
+    """dot reads a doubled backslash as one, and expands \\N, \\G, \\L otherwise."""
+    (line,) = _escape_lines("\\N \\G \\L \\")
+    assert line == "\\\\N \\\\G \\\\L \\\\"
+
+
+VERBATIM = [
+    "\\N and \\G",
+    "\\L\\E\\T\\H",
+    "a\\\\N",
+    "tail\\",
+    "\\n not a break",
+    'q\\"x',
+    "\\x41 \\u",
+]
 
 
 @pytest.mark.needs_dot
-def test_backslash_n_renders_verbatim_not_as_the_node_name() -> None:
-    root = Value(1.0, "\\N and \\G") * 2.0
-    text = svg_text(to_svg(root))
-    assert "\\N and \\G" in text and "computation_graph" not in text
+@pytest.mark.parametrize("label", VERBATIM)
+def test_labels_with_backslashes_are_drawn_verbatim(label: str) -> None:
+    """The SVG text of a node, of an edge label and of the title equals the label itself: no
+    escape expanded, nothing added (Graphviz of this machine)."""
+    root = Value(1.0, label) * 2.0
+    root.label = label
+    root.backward()
+    svg = to_svg(root, title=label, show_local=True)
+    texts = [t.text or "" for t in ET.fromstring(svg).iter(f"{SVG}text")]
+    assert texts.count(label) >= 2  # the title, and the name of each box
+    formula = to_svg(root, derivatives="formula", rankdir="TB")
+    edge_texts = [t.text or "" for t in ET.fromstring(formula).iter(f"{SVG}text")]
+    name = wrap(label)
+    assert f"∂{name}/∂{name} = 2" in edge_texts  # an edge label (a quoted DOT string)

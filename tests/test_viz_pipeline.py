@@ -368,3 +368,38 @@ def test_dot_text_written_directly_is_the_graph_draw_writes() -> None:
     for root, options in cases:
         graph = picture(root, options).dot_graph
         assert run_dot(graph.text(), "canon") == run_dot(graph.drawing().source, "canon")
+
+
+@pytest.mark.needs_dot
+@pytest.mark.parametrize("fmt", ["png", "pdf", "svg"])
+def test_step_frames_are_saved_one_file_each_all_of_one_size(tmp_path: Path, fmt: str) -> None:
+    """frame_sources + save_frames: one file per frame, in order, every PNG the same size (the
+    nodes never move), PDFs and SVGs whole; bad arguments refused by name, nothing written."""
+    from microgradnet.viz import frame_sources, save_frames
+
+    L = seed001()[3]
+    frames = list(Stepper(L, rankdir="LR").frames())
+    pictures = [f.picture for f in frames if f.picture is not None]
+    sources = frame_sources(pictures, frames[-1].graph.source)
+    assert len(sources) == len(pictures) >= 8
+    paths = save_frames(sources, tmp_path / "slides", format=fmt, dpi=96)
+    assert [p.name for p in paths] == [f"frame-{k:03d}.{fmt}" for k in range(1, len(paths) + 1)]
+    data = [p.read_bytes() for p in paths]
+    if fmt == "png":
+        assert all(d[:8] == b"\x89PNG\r\n\x1a\n" for d in data)
+        sizes = {(int.from_bytes(d[16:20], "big"), int.from_bytes(d[20:24], "big")) for d in data}
+        assert len(sizes) == 1  # one size: the frames can be flipped through
+        (w, h), *_ = sizes
+        assert 200 < w < 2000 and 100 < h < 2000
+    elif fmt == "pdf":
+        assert all(d.startswith(b"%PDF") and b"%%EOF" in d[-64:] for d in data)
+    else:
+        texts = [ET.fromstring(d).iter(f"{SVG}text") for d in data]
+        assert all(any(t.text == "x" for t in ts) for ts in texts)
+    with pytest.raises(ValueError, match=r"save_frames: format must be one of"):
+        save_frames(sources, tmp_path / "no", format="gif")
+    with pytest.raises(ValueError, match=r"save_frames: stem must be"):
+        save_frames(sources, tmp_path / "no", stem="../up")
+    with pytest.raises(ValueError, match=r"save_frames: dpi must be"):
+        save_frames(sources, tmp_path / "no", dpi=10_000)
+    assert not (tmp_path / "no").exists()

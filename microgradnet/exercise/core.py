@@ -206,7 +206,7 @@ def write_sheet_markdown(
     drawn = sheet_figure(variant)
     figure = f"{stem}-sheet.svg"
     write_text(folder / figure, svg_file(drawn.dot), saved)
-    text = sheet_markdown(variant, figure, answers_name, drawn.blanks_drawn)
+    text = sheet_markdown(variant, figure, answers_name)
     write_text(folder / f"{stem}-sheet.md", text, saved)
 
 

@@ -16,14 +16,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from .. import viz
-from .._format import number_format
 from ..engine import Constant, Value, topological_order
 from .variants import Variant
 
-BLANK = "________"
+BLANK = viz.BLANK  # what a blank looks like on the sheet
 FIGURE_PRECISION = 4  # draw's default: the numbers of the figures, as the sheets show them
 
 _COMMENT = re.compile(r"<!--.*?-->\s*", re.DOTALL)
@@ -33,11 +31,9 @@ _ID = re.compile(r'\b(id|href|xlink:href)="(#?)([^"]*)"')
 
 @dataclass(frozen=True)
 class Figure:
-    """A sheet's figure: its DOT text, and True when viz.draw drew the blanks (False: the
-    forward graph without gradients, the asked values blanked in the label text)."""
+    """A sheet's figure: its DOT text (the graph drawn with its blanks)."""
 
     dot: str
-    blanks_drawn: bool
 
 
 def sheet_figure(variant: Variant) -> Figure:
@@ -66,31 +62,7 @@ def key_figure(variant: Variant) -> str:
 def draw_blanks(root: Value, blanks: dict[Value, str], rankdir: str | None = None) -> Figure:
     """root's graph with blanks: node -> "value", "grad" or "both" (local derivatives left
     out: they would give the answers away)."""
-    options: dict[str, Any] = {"blanks": blanks, "show_local": False, "rankdir": rankdir}
-    try:
-        return Figure(str(viz.draw(root, **options).source), True)
-    except TypeError as e:
-        if "blanks" not in str(e):
-            raise
-    values = [v for v, what in blanks.items() if what in ("value", "both")]
-    return Figure(_forward_with_blank_values(root, values, rankdir), False)
-
-
-def _forward_with_blank_values(root: Value, values: list[Value], rankdir: str | None) -> str:
-    """The forward graph without gradients, the given nodes' values written as blanks (the
-    drawing names node i of the topological order v<i>)."""
-    drawing = viz.draw(root, show_grad=False, show_local=False, rankdir=rankdir)
-    source = str(drawing.source)
-    fmt = number_format(FIGURE_PRECISION)
-    index = {id(v): i for i, v in enumerate(topological_order(root))}
-    lines = source.split("\n")
-    for v in values:
-        start = f"\tv{index[id(v)]} [label=<"
-        value = re.compile(rf"= {re.escape(fmt(v.data))}(?=<BR/>|>)")
-        for k, line in enumerate(lines):
-            if line.startswith(start):
-                lines[k] = value.sub(f"= {BLANK}", line, count=1)
-    return "\n".join(lines)
+    return Figure(str(viz.draw(root, blanks=blanks, show_local=False, rankdir=rankdir).source))
 
 
 def inline_svg(dot: str, prefix: str) -> str:

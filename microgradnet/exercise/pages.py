@@ -113,7 +113,7 @@ def _sheet_body(variant: Variant, answers_file: str, prefix: str) -> str:
     drawn = sheet_figure(variant)
     svg = inline_svg(drawn.dot, prefix)
     where = placement(svg)
-    caption = _e(sheet_caption(variant, drawn.blanks_drawn))
+    caption = _e(sheet_caption(variant))
     figure = f'<figure class="{where}">{svg}\n<figcaption>{caption}</figcaption></figure>'
 
     before, after = (figure, "") if where == "inline" else ("", figure)
@@ -150,13 +150,8 @@ def placement(svg: str) -> str:
     return "portrait" if scale(*PORTRAIT_BOX) >= scale(*LANDSCAPE_BOX) else "landscape"
 
 
-def sheet_caption(variant: Variant, blanks_drawn: bool) -> str:
+def sheet_caption(variant: Variant) -> str:
     """The figure's caption: what the blanks are."""
-    if not blanks_drawn:
-        return (
-            "The computation graph, forward: ____ marks a value you fill in; the gradients and "
-            "the local derivatives are left for you."
-        )
     return (
         "The computation graph: each box holds a value and its gradient "
         f"∂{variant.graph.root.label}/∂(·); the blanks are yours to fill in, and the local "
@@ -228,11 +223,9 @@ def chain_rules(variant: Variant) -> list[tuple[str, str]]:
     return out
 
 
-def sheet_markdown(
-    variant: Variant, figure_file: str, answers_file: str = "", blanks_drawn: bool = True
-) -> str:
-    """The question sheet as Markdown; the figure is the SVG file figure_file beside it
-    (drawn with its blanks, or the forward graph when blanks_drawn is False)."""
+def sheet_markdown(variant: Variant, figure_file: str, answers_file: str = "") -> str:
+    """The question sheet as Markdown; the figure is the SVG file figure_file beside it, drawn
+    with its blanks."""
     spec = variant.spec
     lines = [
         f"# {_m(variant.template.title)}",
@@ -244,7 +237,7 @@ def sheet_markdown(
         *_markdown_paragraphs(variant.setup.question),
         f"![The computation graph with blanks]({_link(figure_file)})",
         "",
-        _m(sheet_caption(variant, blanks_drawn)),
+        _m(sheet_caption(variant)),
         "",
         "| | asked | your answer | id |",
         "|---|---|---|---|",

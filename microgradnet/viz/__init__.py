@@ -6,33 +6,41 @@
     save_svg / save_png / save_pdf(root, path, ...)   the same, written to a file
     run_dot(source, fmt)        dot under a timeout; GraphvizError when it is missing, fails or
                                 runs past DOT_TIMEOUT (GraphvizNotFoundError when missing)
+    save_frames(frame_sources(pictures, last), directory, format="png")
+                                step-through frames one file each (PNG, PDF, SVG), for slides
 
 The picture is that of the lecture notes on the chain rule and on Masha's network: each Value
 once, as a box with its name, value and gradient (``w = 3``, ``∂L/∂w = 28``), each operation its
 own small node, edges operand -> op -> result carrying the local derivatives, red dashed arrows
-for the gradient flowing back. Names: labels; unlabelled leaves x₁, x₂, ... in the order the
-graph first reads them; an nn neuron's nodes by the neuron; other results by their expression.
+for the gradient flowing back; every number said once (``viz.numbers``). Names: labels;
+unlabelled leaves x₁, x₂, ... in the order the graph first reads them; an nn neuron's nodes by
+the neuron; other results by their expression, or z₁, a₁, u₁ when it is long.
 
 The pipeline, one module per step, read in this order:
 
     options   DrawOptions: draw()'s arguments, checked once (a frozen dataclass)
     scene     the graph as drawn: names, roles, places, hidden operands, copies, edge numbers
-              (groups: collapsed neurons, layers and the loss)
-    layout    the direction, the spine kept straight, long chains wrapped into rows
+              (groups: collapsed neurons, layers and the loss), blanks
+    layout    the direction, the spine kept straight, rows
     marks     what a picture emphasises: highlight, a step's current and reached nodes
+    numbers   where each number is written, so that each is said once
     writer    scene + layout + marks -> DotGraph (dot_graph: DOT as data -> DOT text),
               with the text of labels (labels) and the colours (looks)
+    size      about how large dot draws a DotGraph, without dot
+    shape     a still drawing's direction, rows and stretch, chosen for a 1280×720 slide
     runner    Graphviz's programs under a timeout: DOT text -> SVG, PNG, PDF, JSON
     fixed     step-through frames drawn at one fixed layout, all of one size
+    export    step-through frames saved one file each
 
 Time: dot is fast on wide graphs and slow on deep ones with long edges, which it routes through
-every level they cross (and labelled edges count twice). So a leaf read by several ops far
-apart, or a parameter or constant read more than once, is drawn beside each use; in drawings of
-more than FULL_LAYOUT_UP_TO Values a result read more than LONG_EDGE levels later is drawn again
-(dashed) beside its reader, and dot's iterations are capped (DOT_LIMITS). ``show_local`` left at
-None shows at most AUTO_LABELS_UP_TO local derivatives (the caption says when they are hidden);
-no xlabels are used. With these, every graph draw accepts at its default max_nodes renders in a
-few seconds (benchmarks/bench_render.py); dot is stopped after DOT_TIMEOUT seconds anyway.
+every level they cross (and labelled edges count twice). So a leaf read by several ops is drawn
+beside each use; in drawings of more than FULL_LAYOUT_UP_TO Values a result read more than
+LONG_EDGE levels later is drawn again (dashed) beside its reader (in a drawing in rows, every
+result read in a later row), and dot's iterations are capped (DOT_LIMITS; ROW_LIMITS in rows).
+``show_local`` left at None shows at most AUTO_LABELS_UP_TO local derivatives (the caption
+says when they are hidden); no xlabels are used. With these, every graph draw accepts at its
+default max_nodes renders in a few seconds (benchmarks/bench_render.py); dot is stopped after
+DOT_TIMEOUT seconds anyway.
 
 Stable output: node ids come from the topological order, so the same graph gives the same DOT
 text on every run. Labels of any content are shown as written (markup escaped, line breaks
@@ -53,11 +61,13 @@ from typing import Any
 from .._files import replace_file
 from ..engine import Value
 from .dot_graph import DotGraph
+from .export import frame_sources, save_frames
 from .labels import MAX_FORMULA, MAX_LABEL, MAX_LINES, SHORT_NAME, escape_lines
-from .layout import MAX_ASPECT, WRAP_ASPECT, plan_layout
+from .layout import MAX_ASPECT, WRAP_ASPECT
 from .looks import COLORS, FONT, LEGEND
 from .marks import marks_for
-from .options import DrawOptions, Highlight
+from .numbers import BLANK
+from .options import Blanks, DrawOptions, Highlight
 from .runner import (
     DOT_TIMEOUT,
     INSTALL_GRAPHVIZ,
@@ -69,11 +79,13 @@ from .runner import (
     svg_text,
 )
 from .scene import AUTO_BACK_LABELS_UP_TO, AUTO_LABELS_UP_TO, build_scene
+from .shape import SLIDE, choose_layout
 from .writer import DOT_LIMITS, FULL_LAYOUT_UP_TO, LONG_EDGE, Picture
 
 __all__ = [
     "AUTO_BACK_LABELS_UP_TO",
     "AUTO_LABELS_UP_TO",
+    "BLANK",
     "COLORS",
     "DOT_LIMITS",
     "DOT_TIMEOUT",
@@ -88,6 +100,7 @@ __all__ = [
     "MAX_LINES",
     "MAX_PNG_SIDE",
     "SHORT_NAME",
+    "SLIDE",
     "SMALLER",
     "WRAP_ASPECT",
     "DotGraph",
@@ -98,8 +111,10 @@ __all__ = [
     "Highlight",
     "Picture",
     "draw",
+    "frame_sources",
     "picture",
     "run_dot",
+    "save_frames",
     "save_pdf",
     "save_png",
     "save_svg",
@@ -134,20 +149,21 @@ def draw(
     fontsize: float = 14,
     edge_labels: bool | None = None,
     expand_loss: bool = False,
+    blanks: Blanks = None,
 ) -> Drawing:
     """Draw root's computation graph; returns a graphviz.Digraph (DOT text in ``.source``).
 
-    ``rankdir``: "LR", "TB", "RL" or "BT"; None picks LR or TB, whichever keeps the picture
-    nearer square, and wraps a chain too long for 3:1 either way into rows (lines of text).
-    ``show_local``: the local derivative on each edge into an op; None shows them
-    while there are at most AUTO_LABELS_UP_TO of them (the caption says when they are hidden).
+    ``rankdir``: "LR", "TB", "RL" or "BT"; None shapes the picture for a 1280×720 slide, within
+    3:1 (viz.shape). ``show_local``: the local derivative on each edge into an op; None shows
+    them while there are at most AUTO_LABELS_UP_TO of them (the caption says when not).
     ``derivatives``: "value" (∂=0.24) or "formula" (∂o₂/∂h₂ = o₂·(1 − o₂) = 0.24).
     ``values``: "box" (each value and gradient once, in its box; the red arrows of
-    ``show_backward`` unnumbered) or "arrows" (values on the blue arrows leaving them, gradients
-    on the red ones, as the notes' figure does).
-    ``colors``: "kinds" (inputs, parameters, constants, interior nodes and the root apart) or
-    "uniform" (every value box alike, as the lecture notes draw them). ``legend``: a key to the
-    colours; ``title``: a heading; ``fontsize``: points for the node text.
+    ``show_backward`` unnumbered) or "arrows" (each number once on an arrow, as the notes'
+    figure: viz.numbers says on which; a network by neuron keeps its numbers in its boxes).
+    A leaf read by several ops is drawn beside each use, with each use's share of its gradient.
+    ``colors``: "kinds" (the notes' colours, extended: viz.looks) or "uniform" (every value
+    box white but the result's). ``legend``: a key to the boxes and the arrows; ``title``: a
+    heading; ``fontsize``: points for the node text.
     ``highlight``: a Value, Values, or a Path or Explanation from explain() (its nodes and
     edges). ``precision``: significant digits. ``max_nodes``: more Values than this (after
     collapsing) raise ValueError; None draws any size (dot's time grows faster than the size:
@@ -161,6 +177,8 @@ def draw(
     a fresh backward pass (seed 1), gradients from the steps, not from ``.grad``; the current
     node outlined red, the nodes it just sent gradient to outlined orange, nodes not reached yet
     grey. ``forward_step=k``: after k forward steps, unknown values "?".
+    ``blanks``: numbers drawn as a line to fill in, ``{node or name: "value", "grad" or
+    "both"}`` or a list of nodes or names (both), wherever they would be written.
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw: root must be a Value, got {type(root).__name__}")
@@ -173,7 +191,7 @@ def picture(root: Value, options: DrawOptions) -> Picture:
     the marks options ask for."""
     scene = build_scene(root, options)
     marks = marks_for(scene, options)
-    return Picture(scene, plan_layout(scene, options), marks, options)
+    return Picture(scene, choose_layout(scene, options, marks), marks, options)
 
 
 def to_svg(root: Value, *, timeout: float = DOT_TIMEOUT, **kwargs: Any) -> str:

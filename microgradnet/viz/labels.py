@@ -1,8 +1,8 @@
 """The text of the drawings, safe for Graphviz: labels of any content are shown as written.
 
     escape_lines(text)   text as the lines of an HTML-like label: markup escaped, line breaks
-                         kept, control characters and lone surrogates as \\xNN, a word joiner
-                         after each backslash so dot does not expand \\N, \\G, \\L
+                         kept, control characters and lone surrogates as \\xNN, backslashes
+                         doubled so dot draws \\N, \\G, \\L as written
     dot_escape(text)     text inside a quoted DOT string (edge labels), on one line
     html_label(lines)    escaped lines joined as an HTML-like label
     partial(top, name)   ∂L/∂w in the notes' notation, expressions in parentheses
@@ -36,9 +36,9 @@ def escape_lines(text: str) -> list[str]:
     """text as HTML-label lines: line breaks (\\n, \\r, \\u2028, ...) break lines, markup
     characters are escaped, characters XML cannot hold (control characters, lone surrogates)
     show as \\xNN escapes, tabs as four spaces, "]" as a character reference (dot's parser
-    fails on a line that starts with it), a word joiner after each backslash keeps dot from
-    expanding \\N, \\G, \\L, ...; empty lines stay (a space); very long labels end in
-    "…"."""
+    fails on a line that starts with it), backslashes doubled (dot reads "\\\\" as one
+    backslash, so \\N, \\G, \\L are drawn as written, not expanded to the node's or the
+    graph's name); empty lines stay (a space); very long labels end in "…"."""
     if len(text) > MAX_LABEL:
         text = text[: MAX_LABEL - 1] + "…"
     lines = _BREAKS.split(text)
@@ -47,7 +47,7 @@ def escape_lines(text: str) -> list[str]:
     out = []
     for line in lines:
         escaped = html.escape(visible(line).replace("\t", "    "), quote=True)
-        escaped = escaped.replace("\\", "\\\u2060").replace("]", "&#93;")  # dot rejects ">]"
+        escaped = escaped.replace("\\", "\\\\").replace("]", "&#93;")  # dot rejects ">]"
         out.append(escaped if escaped.strip() else " ")
     return out
 
@@ -58,11 +58,11 @@ def visible(text: str) -> str:
 
 
 def dot_escape(text: str) -> str:
-    """text inside a quoted DOT string, on one line: backslashes kept (a word joiner stops dot
-    reading \\N, \\G, ... as escapes), quotes escaped, line breaks as spaces, unprintable
+    """text inside a quoted DOT string, on one line: backslashes doubled (drawn as written, not
+    read as dot's escapes \\N, \\G, ...), quotes escaped, line breaks as spaces, unprintable
     characters as \\xNN."""
     text = visible(_BREAKS.sub(" ", text))
-    return text.replace("\\", "\\\\\u2060").replace('"', '\\"')
+    return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def one_line(text: str) -> str:
@@ -103,23 +103,39 @@ def gradients(fmt: Format, gs: list[float | None], *, seed: bool = False) -> str
 
 
 def local_text(
-    fmt: Format, formulas: bool, v: Value, j: int, names: tuple[list[str], str], d: float
+    fmt: Format, formulas: bool, v: Value, js: list[int], names: tuple[list[str], str], d: float
 ) -> str:
-    """The local derivative d on the edge from operand j into v: ∂=0.24, or with formulas
-    ∂o₂/∂h₂ = o₂·(1 − o₂) = 0.24 (the formula from the op table); names: v's operands' names
+    """The local derivative d on the edge from operands js (one operand in one or more slots:
+    x·x reads x twice) into v: ∂=0.24, or with formulas ∂o₂/∂h₂ = o₂·(1 − o₂) = 0.24 (the
+    formula from the op table; 2·x for a Value read in two slots); names: v's operands' names
     and v's own."""
     value = fmt(d)
     if not formulas:
         return f"∂={value}"
     operands, own = names
-    out, child = wrap(own), wrap(operands[j])
-    text = ops.derivative_text(v, j, [wrap(n) for n in operands], out)
+    out, child = wrap(own), wrap(operands[js[0]])
+    wrapped = [wrap(n) for n in operands]
+    texts = [ops.derivative_text(v, j, wrapped, out) for j in js]
+    text = None if None in texts else _slot_sum([t for t in texts if t is not None])
     partial_name = f"∂{out}/∂{child}"
     if len(partial_name) > MAX_FORMULA:  # long expression names: the value alone reads better
         return f"∂={value}"
-    if text is None or text == value or len(partial_name) + len(text) > MAX_FORMULA:
+    if (
+        text is None
+        or text.replace("−", "-") == value
+        or len(partial_name) + len(text) > MAX_FORMULA
+    ):
         return f"{partial_name} = {value}"
     return f"{partial_name} = {text} = {value}"
+
+
+def _slot_sum(texts: list[str]) -> str:
+    """The local derivatives of one operand's slots added: x, 2·x, x + 1."""
+    if len(texts) == 1:
+        return texts[0]
+    if len(set(texts)) == 1:
+        return f"{len(texts)}·{wrap(texts[0])}"
+    return " + ".join(texts)
 
 
 def vector(fmt: Format, xs: list[float]) -> str:

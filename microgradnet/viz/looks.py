@@ -1,10 +1,16 @@
 """Colours and line styles of the drawn nodes and edges, from their roles and the marks.
 
-Colours (``colors="kinds"``): inputs light blue, parameters khaki, constants lavender, computed
-values white, the root light coral, operations pale green; ``colors="uniform"`` draws every value
-box alike. ``highlight`` is orange; in step-through pictures the current node is outlined red,
-the nodes it just sent gradient to orange and in full colour, nodes not reached yet grey.
-Forward edges are blue (grey before their value is known), backward ones red and dashed.
+Colours (``colors="kinds"``, the notes' scheme extended): inputs light blue, operations pale
+green and the result coral, as the notes' figure colours them, plus parameters gold,
+constants lavender grey and computed values white; ``colors="uniform"`` draws every value box
+white but the result (for print, or when the kinds do not matter). The fills are told apart in
+greyscale and under protanopia, deuteranopia and tritanopia (each pair of value-box colours at
+least 8 apart in CIELAB, a ladder of lightness from white to the result's coral; the
+operations and a network's neurons by their shape and against the inputs, parameters and the
+result), as tests/test_palette.py checks. ``highlight`` is orange; in step-through pictures the
+current node is outlined red, the nodes it just sent gradient to orange and in full colour,
+nodes not reached yet grey. Forward edges are blue (grey before their value is known),
+backward ones red and dashed.
 """
 
 from __future__ import annotations
@@ -17,18 +23,18 @@ from .marks import Marks
 
 FONT = "Helvetica"
 COLORS = {
-    "input": "lightblue",
-    "parameter": "khaki",
-    "constant": "lavender",
+    "input": "#99d2e6",
+    "parameter": "#dda73c",
+    "constant": "#e4e4f1",
     "interior": "white",
     "value": "white",
-    "root": "lightcoral",
+    "root": "#d86464",
     "op": "palegreen",
     "group": "palegreen",
     "forward": "blue",
     "thin": "#7f9fd8",
     "backward": "red",
-    "thin_back": "#e07070",
+    "thin_back": "#d05a5a",
     "highlight": "darkorange",
     "current": "red",
     "grey": "gray92",

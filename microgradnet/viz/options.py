@@ -10,7 +10,7 @@ graph is read (the scene and the marks).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from .._format import Format, number_format
@@ -18,6 +18,8 @@ from ..chain_rule import ChainPath, Explanation
 from ..engine import Value
 
 Highlight = Value | ChainPath | Explanation | Iterable[Value] | None
+Blanks = Mapping[Value | str, str] | Iterable[Value | str] | None
+BLANK_KINDS = ("value", "grad", "both")
 
 _CHOICES = {
     "values": ("box", "arrows"),
@@ -51,7 +53,9 @@ class DrawOptions:
     fontsize: float = 14
     edge_labels: bool | None = None
     expand_loss: bool = False
+    blanks: Blanks = field(default=None, repr=False)
     fmt: Format = field(init=False, repr=False)
+    blank_pairs: tuple[tuple[Value | str, str], ...] = field(init=False, repr=False)
     marked: frozenset[Value] = field(init=False, repr=False)
     marked_edges: frozenset[tuple[Value, Value]] = field(init=False, repr=False)  # (parent, child)
 
@@ -70,6 +74,7 @@ class DrawOptions:
         marked, marked_edges = _highlighted(self.highlight)
         fix(self, "marked", frozenset(marked))
         fix(self, "marked_edges", frozenset(marked_edges))
+        fix(self, "blank_pairs", _blanks(self.blanks))
 
     @property
     def values_on_arrows(self) -> bool:
@@ -114,6 +119,26 @@ def _parameters(params: Iterable[Value]) -> tuple[Value, ...]:
     if bad:
         raise TypeError(f"draw: params must be Values, got {bad[0]}")
     return values
+
+
+def _blanks(blanks: Blanks) -> tuple[tuple[Value | str, str], ...]:
+    """blanks as (node or name, "value" | "grad" | "both") pairs; a bare list blanks both."""
+    if blanks is None:
+        return ()
+    if isinstance(blanks, (str, Value)) or not isinstance(blanks, Iterable):
+        raise TypeError(
+            "draw: blanks must be a dict {node or name: 'value', 'grad' or 'both'} or a list "
+            f"of nodes or names, got {type(blanks).__name__}"
+        )
+    pairs = list(blanks.items()) if isinstance(blanks, Mapping) else [(b, "both") for b in blanks]
+    for key, what in pairs:
+        if not isinstance(key, (Value, str)):
+            raise TypeError(f"draw: blanks takes Values or names, got {type(key).__name__}")
+        if what not in BLANK_KINDS:
+            raise ValueError(
+                f"draw: blanks: what to blank must be one of {BLANK_KINDS}, got {what!r}"
+            )
+    return tuple(pairs)
 
 
 def _highlighted(highlight: Highlight) -> tuple[set[Value], set[tuple[Value, Value]]]:

@@ -50,6 +50,8 @@ class Scene:
     edge_labels: bool = True  # numbers on the edges between collapsed nodes
     back_labels: bool = True  # the gradient's number on each red arrow
     notes: tuple[str, ...] = ()  # the caption's remarks
+    blank_values: frozenset[Value] = frozenset()  # values drawn as a line to fill in
+    blank_grads: frozenset[Value] = frozenset()  # gradients drawn so
 
     def drawn_operands(self, v: Value) -> Iterator[tuple[int, Value, float]]:
         """(operand index, operand, local derivative) of v's operands drawn as edges: all but
@@ -88,7 +90,8 @@ def build_scene(root: Value, options: DrawOptions) -> Scene:
     if options.max_nodes is not None and count > options.max_nodes:
         raise ValueError(_too_many(count, options.max_nodes, options.collapse))
     scene = replace(scene, copies=_copies(scene), roles=_roles(scene, options))
-    return _edge_numbers(scene, options)
+    values, grads = _blanked(scene, options)
+    return _edge_numbers(replace(scene, blank_values=values, blank_grads=grads), options)
 
 
 def _base(root: Value, options: DrawOptions) -> Scene:
@@ -120,10 +123,12 @@ def _base(root: Value, options: DrawOptions) -> Scene:
 
 
 def _copies(s: Scene) -> frozenset[Value]:
-    """Leaves drawn once beside each use: a constant or parameter used more than once (as a
-    weight in its layer and in a penalty), and a leaf whose uses lie two or more levels apart.
-    Long edges across many levels are what makes dot slow (x·x·…·x with one x would take
-    minutes), and a copy beside each use reads as the notes write it."""
+    """Leaves drawn once beside each use: a leaf read by more than one operation (an input
+    read by every neuron of a layer, a weight read by its neuron and by a penalty), so that
+    no arrow from a shared leaf crosses the others and their numbers (and long edges across
+    many levels, which make dot slow: x·x·…·x with one x would take minutes, are never
+    drawn). In a network drawn by neuron only constants and parameters read more than once,
+    or at levels two or more apart, are copied: its inputs feed every neuron of a layer."""
     uses: dict[Value, set[int]] = {}  # leaf -> depths of the drawn nodes that read it
     readers: dict[Value, set[Value]] = {}
     for v in s.order:
@@ -135,10 +140,38 @@ def _copies(s: Scene) -> frozenset[Value]:
                 readers.setdefault(c, set()).add(v)
     copies = set()
     for leaf, at in uses.items():
-        shared = (type(leaf) is Constant or leaf in s.params) and len(readers[leaf]) > 1
+        many = len(readers[leaf]) > 1
+        shared = (type(leaf) is Constant or leaf in s.params or not s.groups) and many
         if shared or max(at) - min(at) >= 2:
             copies.add(leaf)
     return frozenset(copies)
+
+
+def _blanked(s: Scene, options: DrawOptions) -> tuple[frozenset[Value], frozenset[Value]]:
+    """The Values whose value, and those whose gradient, options.blanks leaves blank (named
+    by the Value or by its drawn name); ValueError for a name or node not in the drawing."""
+    by_name: dict[str, list[Value]] = {}
+    for v in s.order:
+        if v not in s.hidden:
+            by_name.setdefault(s.names[v], []).append(v)
+    values: set[Value] = set()
+    grads: set[Value] = set()
+    for key, what in options.blank_pairs:
+        if isinstance(key, str):
+            found = by_name.get(key)
+            if not found:
+                names = sorted(by_name)
+                known = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
+                raise ValueError(f"draw: blanks: no node named {key!r} (the names: {known})")
+        elif key in s.index and key not in s.hidden:
+            found = [key]
+        else:
+            raise ValueError(f"draw: blanks: {key!r} is not in the drawn graph")
+        if what in ("value", "both"):
+            values.update(found)
+        if what in ("grad", "both"):
+            grads.update(found)
+    return frozenset(values), frozenset(grads)
 
 
 def _roles(s: Scene, options: DrawOptions) -> dict[Value, str]:
@@ -166,7 +199,9 @@ def _edge_numbers(s: Scene, options: DrawOptions) -> Scene:
     edge_labels, while there are at most AUTO_BACK_LABELS_UP_TO of them (edge_labels=None)."""
     asked = options.show_local
     edge_labels = bool(options.edge_labels if options.edge_labels is not None else asked)
-    back_labels = options.values_on_arrows or bool(options.edge_labels)
+    # a network by neuron keeps its gradients in its boxes unless asked: its many crossing
+    # arrows cannot carry numbers legibly
+    back_labels = (options.values_on_arrows and not s.groups) or bool(options.edge_labels)
     notes = []
     if asked is None and s.groups and not edge_labels:
         show_local = False  # the thin edges carry no numbers anyway

@@ -41,12 +41,16 @@ from .looks import (
     node_look,
 )
 from .marks import Marks
+from .numbers import BLANK, numbers_for
 from .options import DrawOptions
 from .scene import Scene
 
 FULL_LAYOUT_UP_TO = 60  # Values; larger drawings bound dot's iterations (DOT_LIMITS)
 DOT_LIMITS = {"nslimit": "1", "nslimit1": "1", "mclimit": "0.3", "searchsize": "5"}
+ROW_LIMITS = {"nslimit1": "1", "mclimit": "0.3"}  # a drawing in rows: ranks and crossings only
 LONG_EDGE = 3  # levels; a result read further on is drawn again (dashed) beside its reader
+SMALL_GLYPHS = frozenset("·⁰¹²³⁴⁵⁶⁷⁸⁹⁻")  # op glyphs drawn larger, to be seen on a slide
+Sources = dict[str, tuple[Value, list[tuple[int, float]]]]  # drawn source -> (operand, slots)
 
 
 @dataclass(frozen=True, eq=False)
@@ -72,15 +76,21 @@ class _Writer:
         self.s, self.layout = picture.scene, picture.layout
         self.marks, self.o = picture.marks, picture.options
         self.fmt = self.o.fmt
+        self.copies = self.s.copies | self.layout.split  # leaves drawn beside each use
+        numbered = self.o.show_backward and self.s.back_labels
+        self.n = numbers_for(self.s, self.o, numbered, self.copies)
         self.body: list[Statement] = []
         self.emitted: set[str] = set()  # copies drawn so far
+        self.first_copy: dict[Value, str] = {}  # a leaf drawn beside each use: its first copy
         self.kinds: set[str] = set()  # the colours used, for the legend
+        self.drew_back = False  # a red arrow was drawn, for the legend
+        self.drew_reference = False  # a result drawn again (dashed), for the legend
 
     def write(self) -> DotGraph:
         s = self.s
         for v in s.order:
             group = s.group_of.get(v)
-            if group is None and v not in s.hidden and v not in s.copies:
+            if group is None and v not in s.hidden and v not in self.copies:
                 self.value(v)
             elif group is not None and v is group.members[-1]:
                 self.group(group)
@@ -93,8 +103,10 @@ class _Writer:
             "nodesep": "0.3",
             "ranksep": "1.5" if s.groups else "0.35",
         }
-        if len(s.order) > FULL_LAYOUT_UP_TO:
-            graph_attr.update(DOT_LIMITS)
+        if len(s.order) > FULL_LAYOUT_UP_TO:  # rows keep dot's placing whole: straight rows
+            graph_attr.update(ROW_LIMITS if self.layout.wrapped else DOT_LIMITS)
+        if self.layout.ratio is not None:
+            graph_attr["ratio"] = f"{self.layout.ratio:.4g}"
         return DotGraph(
             tuple(graph_attr.items()),
             (("fontsize", f"{size:g}"), ("fontname", FONT)),
@@ -108,108 +120,194 @@ class _Writer:
     def node(self, name: str, label: list[str], **attrs: str) -> None:
         self.body.append(NodeStmt(name, (("label", labels.html_label(label)), *attrs.items())))
 
-    def value_box(self, v: Value, vid: str, *, copy: bool = False) -> None:
-        kind = self.s.roles[v]
-        self.kinds.add(kind)
-        look = node_look(self.marks, [v], COLORS[kind])
+    def value_box(self, v: Value, vid: str, kind: str = "own", share: str | None = None) -> None:
+        """v's box: kind "own" (its node), "first" or "copy" (a leaf drawn beside each use),
+        "reference" (a result drawn again beside a far reader, dashed, its name only)."""
+        role = self.s.roles[v]
+        self.kinds.add(role)
+        look = node_look(self.marks, [v], COLORS[role])
         if vid in self.layout.straight:  # dot keeps a group's nodes in line: the spine
-            look["group"] = "spine"
-        style = "rounded,filled,dashed" if copy else "rounded,filled"
-        self.node(vid, self.box_lines(v), shape="box", style=style, margin="0.08,0.04", **look)
+            look["group"] = self.spine_group(v)
+        style = "rounded,filled,dashed" if kind == "reference" else "rounded,filled"
+        lines = self.box_lines(v, kind, share)
+        self.node(vid, lines, shape="box", style=style, margin="0.08,0.04", **look)
 
-    def box_lines(self, v: Value) -> list[str]:
-        """v's box: its name, value and gradient (or "?" where not known yet)."""
-        s, o, fmt, known = self.s, self.o, self.fmt, self.marks.known(v)
+    def spine_group(self, v: Value) -> str:
+        """dot's group of a spine node: one line per row."""
+        row = self.layout.rows.get(v)
+        return "spine" if row is None else f"spine{row}"
+
+    def box_lines(self, v: Value, kind: str = "own", share: str | None = None) -> list[str]:
+        """v's box: its name, value and gradient where they are written in boxes (Numbers);
+        a copy of a leaf says its use's share."""
+        s, o, n = self.s, self.o, self.n
         if type(v) is Constant:
-            return [html.escape(fmt(v.data)) if known else "?"]
+            return [html.escape(self.value_text(v))]
         tag = "B" if v.label else "I"
         lines = [
             f"<{tag}>{line}</{tag}>" if line.strip() else line
             for line in labels.escape_lines(s.names[v])
         ]
-        if o.show_data and not o.values_on_arrows:
-            value = fmt(v.data) if known else "?"
+        if kind == "reference":
+            return lines
+        if o.show_data and kind != "copy" and not n.value_on_arrow(v):
+            value = html.escape(self.value_text(v))
             if len(lines) == 1 and len(s.names[v]) <= labels.SHORT_NAME:
                 lines[0] += f" = {value}"
             else:
                 lines.append(f"= {value}")
-        grad_on_arrows = o.values_on_arrows and o.show_backward and s.back_labels
-        if o.show_grad and self.marks.phase != "forward" and not grad_on_arrows:
-            grad = labels.gradient(fmt, self.marks.gradient(v), seed=v is self.marks.seed)
-            lines.append(labels.one_line(f"{labels.partial(s.top, s.names[v])} = {grad}"))
+        if o.show_grad and self.marks.phase != "forward":
+            if kind != "copy" and n.grad_in_box(v):
+                total = f"{labels.partial(s.top, s.names[v])} = {self.grad_text(v)}"
+                if kind == "first":
+                    total += f" (sum of {n.readers.get(v, 0)} uses)"
+                lines.append(labels.one_line(total))
+            if share is not None and n.share_in_box(v):
+                lines.append(html.escape(f"this use adds {share}"))
         return lines
 
+    def value_text(self, v: Value) -> str:
+        """v's value as written: its number, "?" before it is computed, or a blank."""
+        if v in self.s.blank_values:
+            return BLANK
+        return self.fmt(v.data) if self.marks.known(v) else "?"
+
+    def grad_text(self, v: Value, share: float | None = None) -> str:
+        """v's gradient (or a share of it) as written: its number, or a blank."""
+        if v in self.s.blank_grads:
+            return BLANK
+        if share is not None:
+            return self.fmt(share)
+        return labels.gradient(self.fmt, self.marks.gradient(v), seed=v is self.marks.seed)
+
     def value(self, v: Value) -> None:
-        """v's box, and for a computed v its op node and the edges into and out of it."""
+        """v's box, and for a computed v its op node and the edges into and out of it: the
+        operands' edges in operand order (dot keeps the order of an op's in-edges), each
+        with its red arrow back beside it."""
         vid = f"v{self.s.index[v]}"
         self.value_box(v, vid)
         if not v.children:
             return
         oid = f"o{self.s.index[v]}"
-        symbol = ops.glyph(v)
         look = node_look(self.marks, [v], COLORS["op"], mark=False)
         if oid in self.layout.straight:
-            look["group"] = "spine"
+            look["group"] = self.spine_group(v)
+        symbol = ops.glyph(v)
         shape = "circle" if len(symbol) <= 2 else "ellipse"
-        self.node(
-            oid, labels.escape_lines(symbol), shape=shape, style="filled", margin="0.02", **look
-        )
-        self.forward_edges(v, vid, oid)
-        if self.o.show_backward and self.marks.reached(v):
-            self.backward_edges(v, vid, oid)
+        lines = self.op_lines(symbol)
+        self.node(oid, lines, shape=shape, style="filled", margin="0.02", ordering="in", **look)
+        back = self.o.show_backward and self.marks.reached(v)
+        self.out_edges(v, vid, oid, back)
+        for src, (child, slots) in self.sources(v).items():
+            self.operand_edges(v, oid, src, child, slots, back)
 
-    def forward_edges(self, v: Value, vid: str, oid: str) -> None:
-        """op -> result (the value on it with values="arrows"), operand -> op (the operand's
-        value and the local derivative)."""
-        s, o, marks, fmt = self.s, self.o, self.marks, self.fmt
-        look = forward_look(marks, v)
+    def op_lines(self, symbol: str) -> list[str]:
+        """An op's glyph; a thin one (the dot product's ·, a power's ²) drawn larger."""
+        lines = labels.escape_lines(symbol)
+        if symbol and all(ch in SMALL_GLYPHS for ch in symbol):
+            bold = symbol == "·"  # the dot product's point, bold; a power's digits as they are
+            size = self.o.fontsize * (1.8 if bold else 1.4)
+            lines = [f"<B>{line}</B>" for line in lines] if bold else lines
+            return [f'<FONT POINT-SIZE="{size:g}">{line}</FONT>' for line in lines]
+        return lines
+
+    def sources(self, v: Value) -> Sources:
+        """The drawn nodes v's operands come from, each with the operand slots it fills (x·x
+        reads one node twice: one arrow)."""
+        out: Sources = {}
+        for j, child, d in self.s.drawn_operands(v):
+            src = self.source(child, v)
+            if src is not None:
+                out.setdefault(src, (child, []))[1].append((j, d))
+        return out
+
+    def out_edges(self, v: Value, vid: str, oid: str, back: bool) -> None:
+        """op -> result: blue (the value with values="arrows"), and red back (∂L/∂v when the
+        red arrows are numbered)."""
+        marks = self.marks
         path_in = any((v, child) in marks.marked_edges for child in v.children)
-        out_value = [fmt(v.data)] if o.values_on_arrows and marks.known(v) else []
-        self.edge(oid, vid, out_value, look, path_in)
-        names = ([s.names[c] for c in v.children], s.names[v])
-        for j, child, d in s.drawn_operands(v):
-            src = self.source(child, v)
-            if src is None:
-                continue
-            lines = []
-            if o.values_on_arrows and marks.known(child):
-                lines.append(fmt(child.data))
-            if s.show_local and marks.known(v) and type(child) is not Constant:
-                lines.append(labels.local_text(fmt, o.formulas, v, j, names, d))
-            self.edge(src, oid, lines, look, (v, child) in marks.marked_edges)
+        value = [self.value_text(v)] if self.n.value_on_arrow(v) and marks.known(v) else []
+        self.edge(oid, vid, value, forward_look(marks, v), path_in)
+        if back:
+            self.drew_back = True
+            grad = [self.grad_text(v)] if self.n.grads_on_arrows else []
+            self.edge(oid, vid, grad, backward_look(marks, v), back=True)
 
-    def backward_edges(self, v: Value, vid: str, oid: str) -> None:
-        """The gradient flowing back: result -> op, op -> each operand but constants."""
-        g = self.marks.grad_of(v)
-        look = backward_look(self.marks, v)
-        numbered = self.s.back_labels
-        self.edge(oid, vid, [self.fmt(g)] if numbered else [], look, back=True)
-        for _, child, d in self.s.drawn_operands(v):
-            src = self.source(child, v)
-            if src is not None and type(child) is not Constant:
-                flow = [self.fmt(d * g)] if numbered else []
-                self.edge(src, oid, flow, look, back=True)
+    def operand_edges(
+        self,
+        v: Value,
+        oid: str,
+        src: str,
+        child: Value,
+        slots: list[tuple[int, float]],
+        back: bool,
+    ) -> None:
+        """operand -> op: blue (a leaf's value with values="arrows", and the local
+        derivative summed over the slots it fills), and red back but into a constant (the
+        share of this use, where Numbers writes it)."""
+        s, marks = self.s, self.marks
+        d = math.fsum(d for _, d in slots)
+        lines = []
+        if self.leaf_value_here(child, src) and marks.known(child):
+            lines.append(self.value_text(child))
+        if s.show_local and marks.known(v) and type(child) is not Constant:
+            names = ([s.names[c] for c in v.children], s.names[v])
+            js = [j for j, _ in slots]
+            lines.append(labels.local_text(self.fmt, self.o.formulas, v, js, names, d))
+        self.edge(src, oid, lines, forward_look(marks, v), (v, child) in marks.marked_edges)
+        if back and type(child) is not Constant:
+            share = d * marks.grad_of(v)
+            flow = [self.grad_text(child, share)] if self.n.share_on_arrow(child) else []
+            self.edge(src, oid, flow, backward_look(marks, v), back=True)
+
+    def leaf_value_here(self, child: Value, src: str) -> bool:
+        """The leaf child's value goes on the arrow from src (its only arrow, or its first
+        copy's)."""
+        if child.children or not self.n.value_on_arrow(child):
+            return False
+        return child not in self.copies or self.first_copy.get(child) == src
 
     def source(self, child: Value, user: Value) -> str | None:
         """The drawn node an edge from child to user starts at: child's own node, its group's,
-        or the copy of child beside user (drawn here the first time): for a copied leaf, and in
-        a large or wrapped drawing for a result read more than LONG_EDGE levels later (drawn
-        dashed: a reference to the original; long edges are what makes dot slow)."""
-        s = self.s
-        far = (
-            child.children
-            and s.depth[user] - s.depth[child] > LONG_EDGE
-            and (len(s.order) > FULL_LAYOUT_UP_TO or self.layout.wrapped)
+        or the copy of child beside user (drawn here the first time): for a copied leaf; for a
+        result read in a later row; and in a large drawing for a result read more than
+        LONG_EDGE levels later (drawn dashed: a reference to the original; long edges are what
+        makes dot slow)."""
+        s, rows = self.s, self.layout.rows
+        far = child.children and (
+            (rows and rows[child] != rows[user])
+            or (s.depth[user] - s.depth[child] > LONG_EDGE and len(s.order) > FULL_LAYOUT_UP_TO)
         )
-        if child not in s.copies and not (far and child not in s.group_of):
+        if child not in self.copies and not (far and child not in s.group_of):
             return s.where(child)
         group = s.group_of.get(user)
         at = s.index[group.outputs[-1]] if group is not None else s.index[user]
         cid = f"v{s.index[child]}_{at}"
         if cid not in self.emitted:
             self.emitted.add(cid)
-            self.value_box(child, cid, copy=bool(child.children))
+            if child.children:
+                self.drew_reference = True
+                self.value_box(child, cid, "reference")
+            else:
+                kind = "copy" if child in self.first_copy else "first"
+                self.first_copy.setdefault(child, cid)
+                self.value_box(child, cid, kind, self.use_share(child, user))
         return cid
+
+    def use_share(self, child: Value, user: Value) -> str | None:
+        """The share of child's gradient that its use by user (or user's group) adds; None
+        before the backward pass reaches the user."""
+        group = self.s.group_of.get(user)
+        members = group.members if group is not None else (user,)
+        if not all(self.marks.reached(m) for m in members if type(m) is not Constant):
+            return None
+        share = math.fsum(
+            d * self.marks.grad_of(m)
+            for m in members
+            for _, c, d in self.s.drawn_operands(m)
+            if c is child
+        )
+        return self.grad_text(child, share)
 
     # -- groups ----------------------------------------------------------------------------------
 
@@ -281,8 +379,8 @@ class _Writer:
             children = list(dict.fromkeys(c for c, _, _ in cs))
             one = children[0] if s.edge_labels and len(children) == 1 else None
             lines = []
-            if one is not None and self.o.values_on_arrows and marks.known(one):
-                lines.append(self.fmt(one.data))
+            if one is not None and self.leaf_value_here(one, src) and marks.known(one):
+                lines.append(self.value_text(one))
             if one is not None and numbered:
                 lines.append(f"∂={self.fmt(group_derivative(group, one))}")
             on_path = any((m, c) in marks.marked_edges for c, m, _ in cs)
@@ -291,6 +389,7 @@ class _Writer:
     def group_backward(
         self, group: Group, gid: str, conns: dict[str, list[tuple[Value, Value, float]]]
     ) -> None:
+        self.drew_back = True
         look = backward_look(self.marks, *group.members)
         if not self.s.edge_labels:
             look.update(penwidth=look.get("penwidth", "0.6"), arrowsize="0.4")
@@ -303,12 +402,12 @@ class _Writer:
                     flows[child] = flows.get(child, 0.0) + d * self.marks.grad_of(m)
             if not flows:
                 continue
-            if not self.s.back_labels:
-                lines = []
-            elif len(flows) == 1:
-                lines = [self.fmt(*flows.values())]
-            else:
+            lines = []
+            if len(flows) > 1 and self.n.grads_on_arrows:
                 lines = [f"‖∇‖={self.fmt(math.hypot(*flows.values()))}"]
+            elif len(flows) == 1 and self.n.share_on_arrow(next(iter(flows))):
+                child, flow = next(iter(flows.items()))
+                lines = [self.grad_text(child, flow)]
             self.edge(src, gid, lines, look, back=True)
 
     # -- edges, columns, rows, caption -----------------------------------------------------------
@@ -329,6 +428,8 @@ class _Writer:
         attrs = dict(look, **MARKED) if marked else dict(look)
         if back:
             attrs["dir"] = "back"
+            if lines:  # a numbered arrow back pulls on nothing: the line of the spine stays
+                attrs["weight"] = "0"
         if lines:
             attrs["label"] = "\\n".join(labels.dot_escape(line) for line in lines)
         self.body.append(EdgeStmt(tail, head, tuple(attrs.items())))
@@ -376,23 +477,51 @@ class _Writer:
             self.body.append(SameRank(tuple(ids), edges))
 
     def rows(self) -> None:
-        """A wrapped spine in rows of about layout.row nodes, each its own rank, the rows
-        starting under each other with a free rank above each for the operands. A row ends
-        with an op, so the edge to the next row is op -> result, which carries no label."""
-        spine, row = self.layout.spine, self.layout.row
-        if self.s.groups or len(spine) < 3 or not row:
+        """Rows under each other, the first on top: each row is laid out on its own (no edge
+        joins two rows), and dot stacks such pieces in the order their first nodes are named,
+        the first named lowest; so each row's first node (the value carried over from the row
+        before, drawn again) is named at the top of the graph, the last row's first."""
+        rows, spine = self.layout.rows, self.layout.spine
+        if not rows or not spine:
             return
-        starts, i = [], 0
-        while i < len(spine):
-            j = min(i + row, len(spine))
-            if j < len(spine) and spine[j - 1][0] == "v" and spine[j][0] == "o":
-                j += 1
-            starts.append(spine[i])
-            self.same_rank(list(spine[i:j]), edges=False)
-            i = j
-        for a, b in itertools.pairwise(starts):  # rows start under each other, as lines of text
-            attrs = (("style", "invis"), ("weight", "100"), ("minlen", "2"))  # a rank for operands
-            self.body.append(EdgeStmt(a, b, attrs))
+        values = [int(n[1:]) for n in spine if n[0] == "v"]
+        starts = [spine[0]]
+        for a, b in itertools.pairwise(values):
+            row = rows.get(self.s.order[a])
+            if row is not None and row != rows[self.s.order[b]]:
+                starts.append(f"v{a}_{b}")
+        self.body[:0] = [NodeStmt(nid, ()) for nid in reversed(starts)]
+
+    def legend(self) -> list[str]:
+        """The key: the colours of the boxes used, and the arrows: blue forward with the local
+        derivatives (and values), red dashed backward with the gradients."""
+        has_ops = any(v.children for v in self.s.order) and not self.s.groups
+        cells = "".join(
+            f'<TD BGCOLOR="{COLORS[k]}" BORDER="1">{LEGEND[k]}</TD>'
+            for k in LEGEND
+            if k in self.kinds or (k == "op" and has_ops)
+        )
+        forward = "forward: the value" if self.o.values_on_arrows else "forward"
+        if self.s.show_local:
+            forward += (", " if self.o.values_on_arrows else ": ") + "∂ local derivative"
+        rows = [
+            f'<TR><TD BORDER="0">key:</TD>{cells}</TR>',
+            self.arrow_row(COLORS["forward"], "⟶", forward),
+        ]
+        if self.drew_back:
+            top = labels.wrap(self.s.top)
+            numbers = f"∂{top}/∂· or a use's share" if self.n.grads_on_arrows else "the gradient"
+            rows.append(self.arrow_row(COLORS["backward"], "⇠", f"backward (dashed): {numbers}"))
+        if self.drew_reference:
+            rows.append(self.arrow_row("black", "▭", "dashed: drawn again where it is read"))
+        return rows
+
+    @staticmethod
+    def arrow_row(color: str, arrow: str, text: str) -> str:
+        return (
+            f'<TR><TD COLSPAN="9" ALIGN="LEFT"><FONT COLOR="{color}">{arrow}</FONT> '
+            f"{html.escape(text)}</TD></TR>"
+        )
 
     def caption(self) -> Attrs:
         """The title above the picture, the legend and the caption's notes below it."""
@@ -404,13 +533,7 @@ class _Writer:
                 "</TD></TR>"
             )
         if self.o.legend:
-            has_ops = any(v.children for v in self.s.order) and not self.s.groups
-            cells = "".join(
-                f'<TD BGCOLOR="{COLORS[k]}" BORDER="1">{LEGEND[k]}</TD>'
-                for k in LEGEND
-                if k in self.kinds or (k == "op" and has_ops)
-            )
-            rows.append(f'<TR><TD BORDER="0">key:</TD>{cells}</TR>')
+            rows += self.legend()
         for note in self.s.notes:
             rows.append(
                 f'<TR><TD COLSPAN="9"><FONT POINT-SIZE="{size - 2:g}">{html.escape(note)}</FONT>'
