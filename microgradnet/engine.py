@@ -46,7 +46,7 @@ from . import optable
 from ._args import named as _named
 from ._args import real_number as _to_float
 from ._args import too_large as _too_large
-from .optable import NARY, Op, domain_text, ieee
+from .optable import NARY, Op, domain_text, each_the_other, ieee
 
 _ARITHMETIC = (ZeroDivisionError, OverflowError, ValueError)
 
@@ -574,6 +574,7 @@ def _binary_methods(op: Op) -> tuple[Callable[..., Any], Callable[..., Any]]:
     with a constant rule's derivatives (+, -) taken as they are."""
     name, forward, rule, domain = op.name, op.forward, op.derivative, op.domain or None
     const = getattr(rule, "constants", None)
+    swap = rule is each_the_other  # a product: each local derivative is the other operand
 
     def method(self: Any, other: Any) -> Any:
         if type(other) is Value:
@@ -592,7 +593,10 @@ def _binary_methods(op: Op) -> tuple[Callable[..., Any], Callable[..., Any]]:
             _check_domain(op, (self, other), (x, y))
         try:
             out = forward(x, y)
-            da, db = const or rule(out, x, y)
+            if swap:
+                da, db = y, x
+            else:
+                da, db = const or rule(out, x, y)
         except _ARITHMETIC:
             out, (da, db) = _evaluate(op, (x, y), ())
         n: Value = _new(Value)
@@ -620,7 +624,10 @@ def _binary_methods(op: Op) -> tuple[Callable[..., Any], Callable[..., Any]]:
             _check_domain(op, (other, self), (x, y))
         try:
             out = forward(x, y)
-            da, db = const or rule(out, x, y)
+            if swap:
+                da, db = y, x
+            else:
+                da, db = const or rule(out, x, y)
         except _ARITHMETIC:
             out, (da, db) = _evaluate(op, (x, y), ())
         n: Value = _new(Value)

@@ -212,6 +212,12 @@ def constant(*values: float) -> Rule:
     return rule
 
 
+def each_the_other(out: Any, a: Any, b: Any) -> tuple[Any, Any]:
+    """The rule of a product of two factors: each local derivative is the other factor
+    (d(a·b)/da = b, d(a·b)/db = a). The engine takes the operands as they are."""
+    return b, a
+
+
 def _is_array(x: Any) -> bool:
     return isinstance(x, np.ndarray)
 
@@ -617,7 +623,7 @@ _BUILTINS: list[Op] = [
         derivative_texts=_texts("1", "−1"), points=_BINARY_POINTS,
     ),
     Op(
-        "*", 2, operator.mul, lambda out, a, b: (b, a),
+        "*", 2, operator.mul, each_the_other,
         methods=("__mul__",), reflected="__rmul__", numpy_forward=np.multiply,
         glyph="×", symbol="·", notation="infix", precedence=PRODUCT, torch="mul",
         derivative_texts=lambda n, names, out: (names[1], names[0]), points=_BINARY_POINTS,
