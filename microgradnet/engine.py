@@ -910,16 +910,16 @@ def _interior_postorder(
         push(node)
         a, b = node._a, node._b
         if b is None:
-            if a._a is not None and a._mark is not done:
+            if a._a is not None:
                 push(a)
-        elif b is nary:
+        elif b is nary:  # many operands, often shared: those done are not pushed again
             for child in reversed(a):
                 if child._a is not None and child._mark is not done:
                     push(child)
         else:  # the first operand on top: its graph comes first (x before w in x·w)
-            if type(b) is not float and b._a is not None and b._mark is not done:
+            if type(b) is not float and b._a is not None:
                 push(b)
-            if type(a) is not float and a._a is not None and a._mark is not done:
+            if type(a) is not float and a._a is not None:
                 push(a)
     return order
 
