@@ -21,6 +21,8 @@ import inspect
 import keyword
 import math
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from functools import partial
 from numbers import Real
 from typing import Any
 
@@ -105,61 +107,63 @@ def define_op(
     ``"1/(1 + |{x}|)²"``; ``glyph`` is drawn in graph nodes (default: the name); ``torch`` names
     the PyTorch function computing the same (``"nn.functional.softsign"``), for ``to_torch``.
 
-    With ``check`` (default), the derivative is compared with central differences at
-    ``check_points`` (inside the domain), and the Value and numpy rules with the float rules at
-    the same points; a wrong one raises a ValueError naming the op and the point, like
-    ``torch.autograd.gradcheck``. A built-in name is refused; defining a name again replaces
-    the earlier custom op for new nodes (re-running a notebook cell works).
+    With ``check`` (default) the rules are checked at ``check_points`` first (see the module
+    docstring). A built-in name is refused; a name defined again is replaced for new nodes.
     """
     _check_name(name)
     arity = _check_arity(name, arity)
     _check_functions(name, forward, derivative, value_derivative, numpy_forward, numpy_derivative)
-    _check_functions(name, domain=domain)
+    _check_functions(name, domain=domain)  # and below, the texts and the points
+    _check_texts(name, glyph=glyph, torch=torch, domain_message=domain_message)
     points = _check_points(name, check_points)
-    if (numpy_forward is None) != (numpy_derivative is None):
-        raise ValueError(
-            f"define_op({name!r}): give numpy_forward and numpy_derivative together (the "
-            "replay needs both)"
-        )
-    for what, v in (("glyph", glyph), ("torch", torch), ("domain_message", domain_message)):
-        if v is not None and not isinstance(v, str):
-            raise TypeError(f"define_op({name!r}): {what} must be a str, got {type(v).__name__}")
-    token = OpName(name)
-    op = Op(
-        token,
+    op = _record(
+        name, arity, forward, derivative, value_derivative, numpy_forward, numpy_derivative
+    )
+    texts = _template_texts(name, derivative_text, arity)
+    domains = () if domain is None else ((_outside(name, domain), ValueError, domain_message),)
+    op = replace(op, domain=domains, glyph=glyph or name, text=text, derivative_texts=texts)
+    op = replace(op, torch=torch, doc=doc)
+    op.name.record = op  # type: ignore[attr-defined]
+    _register(op, lambda: _check_rules(op, arity, points, domain) if check else None)
+    return CustomOp(op)
+
+
+def _record(name: str, arity: int, *rules: Callable[..., Any] | None) -> Op:
+    """The record of a custom op from the user's forward, derivative and optional twins."""
+    forward, derivative, value_derivative, numpy_forward, numpy_derivative = rules
+    assert forward is not None and derivative is not None
+    rule = partial(_optional_rule, name, arity)
+    return Op(
+        OpName(name),
         arity,
-        forward=_named_forward(name, forward),
-        derivative=_as_rule(name, derivative, arity, "derivative"),
-        value_derivative=None
-        if value_derivative is None
-        else _as_rule(name, value_derivative, arity, "value_derivative"),
+        _named_forward(name, forward),
+        _as_rule(name, derivative, arity, "derivative"),
+        value_derivative=rule(value_derivative, "value_derivative"),
         numpy_forward=numpy_forward,
-        numpy_derivative=None
-        if numpy_derivative is None
-        else _as_rule(name, numpy_derivative, arity, "numpy_derivative"),
-        domain=() if domain is None else ((_outside(name, domain), ValueError, domain_message),),
-        glyph=glyph or name,
-        text=text,
-        derivative_texts=_template_texts(name, derivative_text, arity),
-        torch=torch,
+        numpy_derivative=rule(numpy_derivative, "numpy_derivative"),
         activation=arity == 1,
         builtin=False,
-        doc=doc,
     )
-    token.record = op
+
+
+def _optional_rule(name: str, arity: int, f: Callable[..., Any] | None, what: str) -> Rule | None:
+    return None if f is None else _as_rule(name, f, arity, what)
+
+
+def _register(op: Op, check: Callable[[], None]) -> None:
+    """Put op in the table, then check it (a rule may use the op being defined); a failing
+    check puts back what was there."""
     with REGISTRY:
-        previous = OPS.get(name)
-        OPS[name] = op  # before the checks: a rule may use the op being defined
+        previous = OPS.get(op.name)
+        OPS[op.name] = op
         try:
-            if check:
-                _check_rules(op, arity, points, domain)
+            check()
         except BaseException:
             if previous is None:
-                del OPS[name]
+                del OPS[op.name]
             else:
-                OPS[name] = previous
+                OPS[op.name] = previous
             raise
-    return CustomOp(op)
 
 
 def undefine_op(name: str) -> None:
@@ -202,9 +206,20 @@ def _check_functions(name: str, *required: Any, **optional: Any) -> None:
         if (f is not None or k < 2) and not callable(f):
             kind = "a function" if k < 2 else "a function or None"
             raise TypeError(f"define_op({name!r}): {labels[k]} must be {kind}")
+    if len(required) == 5 and (required[3] is None) != (required[4] is None):
+        raise ValueError(
+            f"define_op({name!r}): give numpy_forward and numpy_derivative together (the "
+            "replay needs both)"
+        )
     for what, g in optional.items():
         if g is not None and not callable(g):
             raise TypeError(f"define_op({name!r}): {what} must be a function or None")
+
+
+def _check_texts(name: str, **texts: object) -> None:
+    for what, v in texts.items():
+        if v is not None and not isinstance(v, str):
+            raise TypeError(f"define_op({name!r}): {what} must be a str, got {type(v).__name__}")
 
 
 def _check_points(name: str, points: object) -> tuple[float, ...]:

@@ -568,15 +568,21 @@ def _unary_method(op: Op) -> Callable[..., Value]:
 
 
 def _binary_methods(op: Op) -> tuple[Callable[..., Any], Callable[..., Any]]:
-    """The operator and its reflected form (x + y, 2 + x), or a named method (x.atan2(y)).
+    """The operator and its reflected form (x + y, 2 + x); named methods (x.atan2(y)) wrap the
+    operator so that a number may come first.
 
-    The hot path of the engine: the node is built in the closure itself (one call per node),
-    with a constant rule's derivatives (+, -) taken as they are."""
+    The hot path of the engine: each node is built in the closure itself (one call per node),
+    with a constant rule's derivatives (+, -) and a product's (each the other factor) taken
+    as they are."""
+    return _operator_method(op), _reflected_method(op)
+
+
+def _operator_method(op: Op) -> Callable[..., Any]:
+    """self op other, self a Value."""
     name, forward, rule, domain = op.name, op.forward, op.derivative, op.domain or None
-    const = getattr(rule, "constants", None)
-    swap = rule is each_the_other  # a product: each local derivative is the other operand
+    const, swap = getattr(rule, "constants", None), rule is each_the_other
 
-    def method(self: Any, other: Any) -> Any:
+    def method(self: Value, other: Any) -> Any:
         if type(other) is Value:
             y = other.data
         elif type(other) is float:
@@ -611,7 +617,15 @@ def _binary_methods(op: Op) -> tuple[Callable[..., Any], Callable[..., Any]]:
         n._db = db
         return n
 
-    def reflected(self: Value, other: Any) -> Any:  # other (a number) op self
+    return method
+
+
+def _reflected_method(op: Op) -> Callable[..., Any]:
+    """other op self, other a number (2 + x): the number is the first operand."""
+    name, forward, rule, domain = op.name, op.forward, op.derivative, op.domain or None
+    const, swap = getattr(rule, "constants", None), rule is each_the_other
+
+    def reflected(self: Value, other: Any) -> Any:
         if type(other) is not float:
             other = _number_operand(other, name)
             if other is None:
@@ -642,7 +656,7 @@ def _binary_methods(op: Op) -> tuple[Callable[..., Any], Callable[..., Any]]:
         n._db = db
         return n
 
-    return method, reflected
+    return reflected
 
 
 def _number_first(

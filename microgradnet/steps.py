@@ -181,6 +181,33 @@ def step_names(root: Value, order: list[Value], max_len: int = 24) -> dict[Value
     their expression (ops.text_form: ``x·w + b``, ``-(-z)``) while it has at most max_len
     characters, else a symbol (chain_rule.ShortNames: z₁ for a sum, a₁ for an activation, u₁
     otherwise). An unlabelled root is called L."""
+    neurons = _neuron_names(root, order)
+    names: dict[Value, str] = {}
+    leaves, short = 0, ShortNames(max_len, taken=(v.label for v in order if v.label))
+    for node in order:  # children come first: each name is made from its operands' names
+        for child in node.children:
+            if child not in names and not child.label and type(child) is not Constant:
+                leaves += 1
+                names[child] = "x" + str(leaves).translate(_SUBSCRIPTS)
+        if node.label:
+            names[node] = node.label
+        elif node in names or (not node.children and type(node) is not Constant):
+            continue  # an unlabelled leaf is named x₁, x₂, ... where it is first read
+        elif type(node) is Constant:
+            names[node] = number_format(6)(node.data)
+        else:
+            names[node] = neurons.get(node) or short(node, names)
+    if not root.label:
+        names[root] = "L"
+    for node in order:  # leaves that nothing reads (only a root can be one)
+        names.setdefault(node, number_format(6)(node.data))
+    return names
+
+
+def _neuron_names(root: Value, order: list[Value]) -> dict[Value, str]:
+    """An nn neuron's sum and output by the neuron: ``layers.0.neurons.3.z`` for the sum
+    before the activation, ``layers.0.neurons.3`` for its output (or its sum when it has no
+    activation, or when the sum is the root)."""
     readers: dict[Value, list[Value]] = {}
     for node in order:
         for child in node.children:
@@ -197,30 +224,7 @@ def step_names(root: Value, order: list[Value], max_len: int = 24) -> dict[Value
             neurons[node], neurons[act] = f"{neuron}.z", neuron
         else:
             neurons[node] = neuron
-    names: dict[Value, str] = {}
-    leaves, short = 0, ShortNames(max_len, taken=(v.label for v in order if v.label))
-    for node in order:  # children come first: each name is made from its operands' names
-        for child in node.children:
-            if child not in names and not child.label and type(child) is not Constant:
-                leaves += 1
-                names[child] = "x" + str(leaves).translate(_SUBSCRIPTS)
-        if node.label:
-            names[node] = node.label
-        elif node in names:
-            continue
-        elif type(node) is Constant:
-            names[node] = number_format(6)(node.data)
-        elif not node.children:
-            continue  # an unlabelled leaf is named x₁, x₂, ... where it is first read
-        elif node in neurons:
-            names[node] = neurons[node]
-        else:
-            names[node] = short(node, names)
-    if not root.label:
-        names[root] = "L"
-    for node in order:  # leaves that nothing reads (only a root can be one)
-        names.setdefault(node, number_format(6)(node.data))
-    return names
+    return neurons
 
 
 def neuron_of(node: Value) -> ModulePlace | None:
