@@ -224,9 +224,9 @@ def fit(
 
     compile replays the model's graph, built once for one sample, with numpy over each batch
     (CompiledStep): the same losses and gradients, many times faster; models whose graph depends
-    on the sample (BatchNorm1d, Dropout with p > 0) are refused with a ValueError. With an SGD or
-    Adam over exactly the model's parameters (in their order) the parameters stay in numpy
-    arrays while training (Tape's arrays=True, the optimizer's update()), written back to the
+    on the sample (BatchNorm1d, Dropout with p > 0) are refused with a ValueError. With a named
+    loss and an SGD or Adam over exactly the model's parameters (in their order) the parameters
+    stay in numpy arrays while training (Tape's arrays=True, the optimizer's update()), written back to the
     Values before each validation and at the end.
     """
     loss_fn, name = _loss(loss)
@@ -310,10 +310,13 @@ class _Run:
 
     def compile(self, name: str) -> None:
         """Train by the compiled step; keep the parameters in arrays when the optimizer can
-        update arrays and holds exactly the model's parameters."""
+        update arrays and holds exactly the model's parameters, and the loss is a named one
+        (a loss function of the user's may read the parameters, as an L2 penalty does: it
+        needs their Values up to date and puts its gradients into their .grad)."""
         opt, params = self.optimizer, self.params
         arrays = (
-            type(opt).step in (SGD.step, Adam.step)
+            name in NUMPY_LOSSES
+            and type(opt).step in (SGD.step, Adam.step)
             and len(opt.params) == len(params)
             and all(p is q for p, q in zip(opt.params, params))
         )

@@ -155,3 +155,28 @@ def test_compile_must_be_a_bool() -> None:
     X, y, _ = _data("mse")
     with pytest.raises(TypeError, match=r"fit\(compile\) must be a bool, got str"):
         fit(MLP(2, [1], seed=0), X, y[:, 0], progress=False, compile="yes")  # type: ignore[arg-type]
+
+
+def test_a_loss_of_the_users_that_reads_the_parameters_trains_the_same_compiled() -> None:
+    """An L2 penalty inside the loss function reads the weights' Values and puts its gradient
+    into their .grad: the compiled path keeps them up to date (no arrays for such a loss)."""
+    from microgradnet import Adam, l2_penalty
+    from microgradnet.losses import bce_with_logits
+
+    X = np.random.default_rng(0).uniform(-1, 1, (30, 2))
+    y = (X[:, 0] * X[:, 1] > 0).astype(float)
+
+    def run(compile: bool) -> list[float]:
+        net = MLP(2, [8, 1], seed=0)
+        weights = [p for name, p in net.named_parameters() if ".w." in name]
+
+        def loss(logits: Any, targets: Any) -> Any:
+            return bce_with_logits(logits, targets) + l2_penalty(weights, 0.05)
+
+        opt = Adam(net, lr=0.05)
+        h = fit(
+            net, X, y, loss=loss, optimizer=opt, epochs=4, seed=0, progress=False, compile=compile
+        )
+        return h.loss
+
+    assert run(True) == pytest.approx(run(False), rel=1e-12)
