@@ -16,6 +16,10 @@ text is under READABLE_PX; a picture larger than the area at that size is placed
 many of the nodes the step changed as fit (nested CSS clamps, one per prefix of the focus).
 "fit" shows the whole picture at any size, "100%" its natural size (placed the same way).
 
+A quiz (``questions``) adds, for each frame with a question, the picture before its step and
+the question's data, and the quiz's panel, style and script (``html_quiz``): the frame shows
+the picture before the step until its question is answered or revealed.
+
 Deterministic: the same frames give the same bytes on every run (exercise sheets and
 reproducible figures rely on it). Any number of fragments may share a page: each one's script
 finds its own elements from ``document.currentScript`` (or, where scripts are run detached from

@@ -27,6 +27,7 @@ from browsers import (
     wait_for,
 )
 
+from microgradnet import Value
 from microgradnet.html_quiz import NOT_KEPT, PRACTICE_NOTE
 from microgradnet.stepper import Stepper
 
@@ -145,6 +146,37 @@ def test_right_and_wrong_answers_each_diagnosis_retry_hint_reveal_and_the_count(
     )
     assert quiz.answer(0, "6") == "✓ right: x·w = 2·3 = 6"
     assert not quiz.asking() and quiz.score() == "right: 2 of 8 · revealed: 1"
+    assert severe_console_messages(browser) == []
+
+
+def test_a_path_left_out_and_a_total_for_what_a_step_adds_are_diagnosed(
+    browser: Any, tmp_path: Path
+) -> None:
+    """L = u·z + u·v with u = x·y at x = 2, y = 3, z = 5, v = 2: ∂L/∂u = z + v = 7 sums two
+    uses. At a's step u already holds 2 (from b): typing the total 7 instead of the 5 it adds
+    is diagnosed; at u's step, 3 × (7 − 5) = 6 leaves out the path through a."""
+    x, y, z, v = Value(2.0, "x"), Value(3.0, "y"), Value(5.0, "z"), Value(2.0, "v")
+    u = x * y
+    u.label = "u"
+    a, b = u * z, u * v
+    a.label, b.label = "a", "b"
+    L = a + b
+    L.label = "L"
+    stepper = Stepper(L, quiz=True)
+    frames = [f.steps for f in stepper.frames()]
+    (quiz,) = open_quizzes(browser, stepper.save_html(tmp_path / "paths.html"))
+    quiz.go(frames.index("backward step 3"))  # a is reached: it sends z·1 = 5 to u
+    assert quiz.answer(0, "7") == (
+        "✗ not right: it looks like the total ∂L/∂u after this step (2 + it), not what it adds."
+        " Try again."
+    )
+    assert quiz.answer(0, "5") == "✓ right: dL/du += 5 × 1 = 5, so dL/du = 7"
+    quiz.go(frames.index("backward step 4"))  # u is reached with 7: it sends y·7 = 21 to x
+    assert quiz.answer(0, "6") == (
+        "✗ not right: it looks like ∂L/∂u without the path through a (∂L/∂u sums 2 uses of u)."
+        " Try again."
+    )
+    assert quiz.answer(0, "21") == "✓ right: dL/dx += 3 × 7 = 21"
     assert severe_console_messages(browser) == []
 
 
