@@ -395,9 +395,31 @@ RUN_ALL = "//div[contains(@class,'lm-Menu-itemLabel') and text()='Run All Cells'
 class LabPage:
     """The notebook open in JupyterLab: its kernel, its Run menu, its cells."""
 
-    def __init__(self, driver: Any) -> None:
-        self.driver = driver
+    def __init__(self, driver: Any, url: str = "") -> None:
+        self.driver, self.url = driver, url
         self.last_run = time.monotonic()
+
+    def status(self) -> str:
+        """The kernel's status as the notebook's indicator shows it (idle, busy, ...)."""
+        from selenium.webdriver.common.by import By
+
+        indicator = self.driver.find_element(By.CSS_SELECTOR, ".jp-Notebook-ExecutionIndicator")
+        return str(indicator.get_attribute("data-status"))
+
+    def stalled(self) -> bool:
+        """The kernel has been neither idle nor busy for 90 s since the last run."""
+        return time.monotonic() - self.last_run > 90 and self.status() not in ("idle", "busy")
+
+    def reopen(self) -> None:
+        """Open the notebook afresh and run every cell: on a loaded machine the page's
+        connection to a starting kernel is sometimes lost for good ("Disconnected")."""
+        from selenium.webdriver.common.by import By
+
+        self.leave()
+        self.driver.get(self.url)
+        wait_for(lambda: self.driver.find_element(By.XPATH, RUN_MENU), 90, "JupyterLab to load")
+        open_file_browser(self.driver)
+        self.run_all()
 
     def kernel_idle(self) -> bool:
         from selenium.webdriver.common.by import By
@@ -431,7 +453,8 @@ class LabPage:
 
     def stepper_widgets(self) -> list[Any] | None:
         """The Stepper widgets once all are shown; runs every cell again when they will not
-        be (a kernel dialog, or unfinished() for 30 s)."""
+        be (a kernel dialog, or unfinished() for 30 s), and opens the notebook afresh when
+        its kernel is neither idle nor busy 90 s after the last run."""
         from selenium.webdriver.common.by import By
 
         found = self.driver.find_elements(By.CSS_SELECTOR, ".mgn-widget")
@@ -440,6 +463,8 @@ class LabPage:
         dialog = self.driver.find_elements(By.CSS_SELECTOR, ".jp-Dialog-button.jp-mod-accept")
         if dialog or (time.monotonic() - self.last_run > 30 and self.unfinished()):
             self.run_all()
+        elif self.url and self.stalled():
+            self.reopen()  # neither idle nor busy for long: the connection is gone
         return None
 
     def leave(self) -> None:
@@ -463,7 +488,7 @@ def lab_widgets(chromium_driver: Any, jupyter_lab: str, shots: Path) -> Iterator
     driver.set_window_size(*SMALL)
     scripts(driver, True)
     driver.get(jupyter_lab)
-    page = LabPage(driver)
+    page = LabPage(driver, jupyter_lab)
     try:
         wait_for(lambda: driver.find_element(By.XPATH, RUN_MENU), 90, "JupyterLab to load")
         open_file_browser(driver)
