@@ -191,6 +191,8 @@ def _grad(args: argparse.Namespace) -> str:
     f = parse_expression(args.expr, variables)
     if args.steps is not None:
         _within_frames(f)
+    elif args.quiz:
+        raise CliError("--quiz asks the questions in the --steps page; add --steps FILE.html")
     _warn_unused(args.prog, f, variables)
     if f.children and not f.label:
         f.label = "f"
@@ -202,7 +204,7 @@ def _grad(args: argparse.Namespace) -> str:
     if args.svg is not None:
         write_graph(f, args.svg, dot_source_fallback=False, show_backward=True, **drawing)
     if args.steps is not None:
-        _write_stepper(f, args.steps, drawing)
+        _write_stepper(f, args.steps, drawing, args.quiz)
     if args.json:
         return _json_text(_as_json(args, f, gradient, hessian, explanation))
     lines = [f"f = {_fmt(f.data)}", *(f"df/d{name} = {_fmt(g)}" for name, g in gradient.items())]
@@ -242,14 +244,17 @@ def _within_frames(f: Value) -> None:
         )
 
 
-def _write_stepper(root: Value, path: str, drawing: dict[str, Any]) -> None:
-    """Save the step-through of root's forward and backward passes as one HTML page."""
+def _write_stepper(root: Value, path: str, drawing: dict[str, Any], quiz: bool = False) -> None:
+    """Save the step-through of root's forward and backward passes as one HTML page (with
+    quiz, each number asked before it is shown)."""
     from . import viz
     from .stepper import Stepper
 
     shown = path_text(path, 200)
+    title = f"{root.label or 'f'}, step by step" + (": predict, then check" if quiz else "")
     try:
-        Stepper(root, **drawing).save_html(path, title=f"{root.label or 'f'}, step by step")
+        options = {**drawing, "quiz": True} if quiz else drawing
+        Stepper(root, **options).save_html(path, title=title)
     except viz.GraphvizError as e:  # no dot, or dot failed: one line, exit 2
         raise CliError(f"cannot write {shown}: {e}") from None
     except ValueError as e:  # a graph too large to step through
@@ -731,6 +736,14 @@ def _grad_options(commands: Any, known: dict[str, bool]) -> None:
         metavar="FILE.html",
         type=_file_name,
         help="write the forward and backward passes step by step as one self-contained HTML page",
+    )
+    _option(
+        grad,
+        known,
+        "--quiz",
+        action="store_true",
+        help="in --steps, ask for each value and gradient before showing it (practice: the "
+        "answers are in the page)",
     )
     _option(
         grad,

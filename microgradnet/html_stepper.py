@@ -16,6 +16,10 @@ text is under READABLE_PX; a picture larger than the area at that size is placed
 many of the nodes the step changed as fit (nested CSS clamps, one per prefix of the focus).
 "fit" shows the whole picture at any size, "100%" its natural size (placed the same way).
 
+A quiz (``questions``) adds, for each frame with a question, the picture before its step and
+the question's data, and the quiz's panel, style and script (``html_quiz``): the frame shows
+the picture before the step until its question is answered or revealed.
+
 Deterministic: the same frames give the same bytes on every run (exercise sheets and
 reproducible figures rely on it). Any number of fragments may share a page: each one's script
 finds its own elements from ``document.currentScript`` (or, where scripts are run detached from
@@ -34,6 +38,7 @@ from dataclasses import dataclass
 from xml.etree import ElementTree
 from xml.parsers import expat
 
+from .html_quiz import QUIZ_CSS, QUIZ_JS, QUIZ_PANEL
 from .viz.fixed import Box, node_boxes
 from .viz.labels import visible
 
@@ -155,29 +160,29 @@ def html_stepper(
     title: str,
     view: View,
     sheets: Sequence[str],
+    questions: Sequence[tuple[str, Mapping[str, object]] | None] = (),
 ) -> str:
     """The fragment for frames with these SVG pictures, texts (their arithmetic), counters
     ("frame 3 of 9 — backward step 1") and places of the picture in the view (``sheets``,
-    View.sheet_style), played at interval ms, under title ("": none)."""
-    table: dict[str, int] = {}
-    frames: list[dict[str, object]] = []
-    ids: list[int] = []
-    for svg, text, counter, sheet in zip(svgs, texts, counters, sheets):
-        ids = [table.setdefault(piece, len(table)) for piece in svg_pieces(svg)]
-        frames.append({"c": ids, "t": text, "s": counter, "v": sheet})
-    pieces = list(table)
-    payload = _script_json({"chunks": pieces, "frames": frames, "interval": interval})
+    View.sheet_style), played at interval ms, under title ("": none). ``questions``: a quiz
+    (html_quiz), for each frame None or the picture shown while its question is open and the
+    question's data (quiz.Question.page_data)."""
+    payload, final_svg = _payload(svgs, texts, counters, sheets, questions, interval)
     title = visible(title)
     uid = hashlib.sha1((title + payload).encode()).hexdigest()[:8]
-    final_svg = "".join(pieces[c] for c in ids)  # the last frame's
     steps = "\n".join(
         f"<li><b>{html.escape(c)}</b><pre>{html.escape(t)}</pre></li>"
         for c, t in zip(counters, texts)
     )
-    n = len(frames)
+    n = len(svgs)
     heading = f'<div class="mgn-title">{html.escape(title)}</div>' if title else ""
+    text = f'<pre class="mgn-text">{html.escape(texts[-1])}</pre>'
+    quiz = any(q is not None for q in questions)
+    if quiz:
+        text = f'<div class="mgn-row">\n{text}\n{QUIZ_PANEL}\n</div>'
+    script = _JS.replace("/*QUIZ*/", QUIZ_JS if quiz else "")
     return f"""<div class="mgn-stepper" id="mgn-stepper-{uid}" tabindex="0" aria-label="stepper">
-<style>{_CSS}</style>
+<style>{_CSS}{QUIZ_CSS if quiz else ""}</style>
 {heading}<div class="mgn-controls" hidden>
 <button type="button" class="mgn-prev" title="previous frame (←)">◀ prev</button>
 <button type="button" class="mgn-play" title="play / pause">▶ play</button>
@@ -186,7 +191,7 @@ def html_stepper(
 <span class="mgn-zoom">{_ZOOM_BUTTONS}</span>
 </div>
 <div class="mgn-counter">{html.escape(counters[-1])}</div>
-<pre class="mgn-text">{html.escape(texts[-1])}</pre>
+{text}
 <div class="mgn-view" style="{view.style()}"><div class="mgn-sheet" style="{sheets[-1]}">
 {final_svg}</div></div>
 <details class="mgn-steps" open><summary>all {n} frames as text</summary>
@@ -194,8 +199,36 @@ def html_stepper(
 {steps}
 </ol></details>
 <script type="application/json" class="mgn-data">{payload}</script>
-<script>{_JS}</script>
+<script>{script}</script>
 </div>"""
+
+
+def _payload(
+    svgs: Sequence[str],
+    texts: Sequence[str],
+    counters: Sequence[str],
+    sheets: Sequence[str],
+    questions: Sequence[tuple[str, Mapping[str, object]] | None],
+    interval: int,
+) -> tuple[str, str]:
+    """The page's data as JSON (the pieces of every picture once, each frame by the pieces it
+    is made of), and the last frame's SVG."""
+    table: dict[str, int] = {}
+    frames: list[dict[str, object]] = []
+    ids: list[int] = []
+    for k, (svg, text, counter, sheet) in enumerate(zip(svgs, texts, counters, sheets)):
+        ids = [table.setdefault(piece, len(table)) for piece in svg_pieces(svg)]
+        frame: dict[str, object] = {"c": ids, "t": text, "s": counter, "v": sheet}
+        asked = questions[k] if k < len(questions) else None
+        if asked is not None:
+            before = [table.setdefault(piece, len(table)) for piece in svg_pieces(asked[0])]
+            frame["q"] = {"c": before, **asked[1]}
+        frames.append(frame)
+    pieces = list(table)
+    data: dict[str, object] = {"chunks": pieces, "frames": frames, "interval": interval}
+    if any(q is not None for q in questions):
+        data["quiz"] = True
+    return _script_json(data), "".join(pieces[c] for c in ids)
 
 
 def svg_pieces(svg: str) -> list[str]:
@@ -282,6 +315,7 @@ def _script_json(data: object) -> str:
 # and the text take above the picture, so the area fits the window (100vh) under them.
 VIEW_CSS = f"""
 .mgn-view {{ position: relative; overflow: hidden; container-type: size; width: 100%;
+  box-sizing: border-box;
   height: min(var(--H), max(160px, calc(100vh - var(--above, 200px))));
   max-height: {VIEW_HEIGHT * 2}px; border: 1px solid #ccc; background: white; }}
 .mgn-sheet {{ position: absolute; width: var(--w); height: calc(var(--w) / var(--a));
@@ -339,18 +373,21 @@ _JS = """(function () {
     var sheet = q(".mgn-sheet"), text = q(".mgn-text"), counter = q(".mgn-counter");
     var slider = q(".mgn-slider"), play = q(".mgn-play"), prev = q(".mgn-prev");
     var next = q(".mgn-next");
-    var last = data.frames.length - 1, i = 0, timer = null;
+    var last = data.frames.length - 1, i = 0, timer = null, quiz = null;
     function show(j) {
       i = Math.max(0, Math.min(last, j));
       var f = data.frames[i];
-      sheet.innerHTML = f.c.map(function (k) { return data.chunks[k]; }).join("");
+      var shown = quiz !== null && quiz.open(i) ? f.q : f;  // a question: the picture before
+      sheet.innerHTML = shown.c.map(function (k) { return data.chunks[k]; }).join("");
       sheet.style.cssText = f.v;  // the picture's place: the step in view (CSS, see VIEW_CSS)
-      text.textContent = f.t;
+      text.textContent = shown.t;
       counter.textContent = f.s;
       slider.value = String(i);
       prev.disabled = i === 0;
       next.disabled = i === last;
       root.setAttribute("data-frame", String(i));
+      root.setAttribute("data-asking", String(shown !== f));
+      if (quiz !== null) { quiz.show(i); }
     }
     function zoom(kind) {
       root.classList.toggle("mgn-fit", kind === "fit");
@@ -370,28 +407,34 @@ _JS = """(function () {
       root.setAttribute("data-playing", "true");
       timer = setInterval(function () {
         show(i + 1);
-        if (i >= last) { stop(); }
+        if (i >= last || (quiz !== null && quiz.open(i))) { stop(); }  // a question waits
       }, data.interval);
     }
     play.addEventListener("click", function () {
       if (timer === null) { begin(); } else { stop(); }
     });
     prev.addEventListener("click", function () { stop(); show(i - 1); });
-    next.addEventListener("click", function () { stop(); show(i + 1); });
+    next.addEventListener("click", function () {
+      stop();
+      show(i + 1);
+      if (quiz !== null) { quiz.focus(); }  // keyboard: Enter on next, type, Enter
+    });
     slider.addEventListener("input", function () { stop(); show(Number(slider.value)); });
     ["auto", "fit", "full"].forEach(function (k) {
       q(".mgn-zoom-" + k).addEventListener("click", function () { zoom(k); });
     });
     root.addEventListener("keydown", function (e) {
-      if (e.target === slider || e.altKey || e.ctrlKey || e.metaKey) { return; }
+      if (e.target === slider || e.target.tagName === "INPUT" || e.altKey || e.ctrlKey ||
+          e.metaKey) { return; }
       var moves = {ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: last};
       if (!(e.key in moves)) { return; }
       e.preventDefault();
       stop();
       show(moves[e.key]);
     });
+    /*QUIZ*/
     q(".mgn-controls").hidden = false;
     q(".mgn-steps").open = false;
-    show(0);
+    show(quiz !== null ? quiz.first : 0);
   }
 })();"""

@@ -4,6 +4,8 @@
     Stepper(root).frames()      the frames as objects (phase, k, text, graph, svg)
     Stepper(root).to_html()     one self-contained HTML stepper: no kernel, no network needed
     Stepper(root).save_html(p)  the same written to a file (slides, a web page, an e-mail)
+    Stepper(root).save_frames(d)  each frame as a file of its own (PNG, PDF, SVG), for slides
+    Stepper(root, quiz=True)    predict, then reveal: each number typed before it is shown
     Stepper(root).widget()      the ipywidgets version (needs a live kernel)
 
 Each frame is ``draw(root, step=k)`` (or ``forward_step=k``) with the arithmetic of that step,
@@ -29,6 +31,15 @@ the same size. A graph of more than AUTO_COLLAPSE_ABOVE Values is drawn collapse
 unless ``collapse`` says otherwise (draw() itself leaves out the local derivatives when there are
 many); without ``rankdir`` the direction is left to right unless top to bottom needs much less
 shrinking to fit the viewing area (VIEW_WIDTH × VIEW_HEIGHT px).
+
+A quiz (``quiz=True``): predict, then reveal. Each computed step asks before it shows: forward,
+the value its node gets; backward, what its node passes back to each operand that is not a
+constant (the local derivative × the node's gradient), or with ``quiz="local"`` the local
+derivatives (the frames are then drawn without them). The frame shows the graph before the
+step and one input per number; the answer is checked in the page (``quiz`` computes the
+answers, the ranges counted right and the usual mistakes; ``html_quiz`` is the page's part),
+then the frame shows the step's picture and arithmetic. In a quiz no frames are folded: every
+computed step asks its own question. Practice, not an exam: the answers are in the page.
 
 In Jupyter a Stepper shows as the ipywidgets widget while a kernel runs it, with the HTML stepper
 as the fallback for any viewer without the kernel (exported HTML, notebook viewers, slides); where
@@ -62,13 +73,23 @@ from .html_stepper import (
     view_html,
     zoom_controls,
 )
+from .quiz import Question, backward_questions, forward_questions, kind_of
 from .steps import BackwardStep, ForwardStep, backward_steps, forward_steps
 from .viz import Drawing, DrawOptions, GraphvizNotFoundError, Picture, run_dot, svg_text
+from .viz.export import frame_sources, save_frames
 from .viz.fixed import FixedFrames, focus
 from .viz.labels import visible
-from .viz.layout import plan_layout
-from .viz.marks import Marks, after_backward_step, after_forward_step, marks_for, over_run
+from .viz.layout import Layout, plan_layout
+from .viz.marks import (
+    Marks,
+    after_backward_step,
+    after_forward_step,
+    asking,
+    marks_for,
+    over_run,
+)
 from .viz.scene import Scene, build_scene
+from .viz.shape import choose_layout
 
 INSTALL_NOTEBOOK = 'the Stepper widget needs ipywidgets: pip install "microgradnet[notebook]"'
 AUTO_COLLAPSE_ABOVE = 40  # Values; larger graphs are drawn collapsed by neuron by default
@@ -97,6 +118,8 @@ class Frame:
     picture: Picture | None = field(default=None, repr=False, compare=False)
     film: FixedFrames | None = field(default=None, repr=False, compare=False)
     focus: tuple[str, ...] = ()
+    question: Question | None = field(default=None, repr=False)
+    asking: Picture | None = field(default=None, repr=False, compare=False)
 
     @property
     def steps(self) -> str:
@@ -114,6 +137,16 @@ class Frame:
             return svg_text(self.graph)
         return self.film.svg(self.picture)
 
+    @property
+    def question_svg(self) -> str | None:
+        """In a quiz, the picture shown while the frame's question is open (the graph before
+        the step), as SVG at the same layout; None for a frame without a question."""
+        if self.asking is None:
+            return None
+        if self.film is None:
+            return svg_text(self.asking.dot_graph.drawing())
+        return self.film.svg(self.asking)
+
 
 class Stepper:
     """Play the forward pass, then backpropagation one node at a time.
@@ -122,9 +155,12 @@ class Stepper:
     folding). ``interval``: ms between frames when playing (1 to
     MAX_INTERVAL). ``widget``: shown in a notebook as the ipywidgets widget where a kernel runs
     (True) or always as the HTML stepper (False: it keeps working in the saved notebook, kernel
-    or not). Other keyword arguments go to draw() for every frame (collapse, rankdir,
-    show_local, show_backward, precision, params, ...); show_backward defaults to True, collapse
-    and rankdir are chosen by the graph's size (module notes) unless given.
+    or not). ``quiz``: predict, then reveal (module notes): True asks for each value forward
+    and for what each node passes back to its operands, "local" for its local derivatives
+    instead (drawn without them). Other keyword arguments go to draw() for every frame
+    (collapse, rankdir, show_local, show_backward, precision, params, ...); show_backward
+    defaults to True, collapse and rankdir are chosen by the graph's size (module notes) unless
+    given.
     """
 
     def __init__(
@@ -136,6 +172,7 @@ class Stepper:
         one_by_one: bool = False,
         interval: int = 1000,
         widget: bool = True,
+        quiz: bool | str = False,
         **draw_kwargs: Any,
     ) -> None:
         if not isinstance(root, Value):
@@ -145,6 +182,14 @@ class Stepper:
         if not forward and not backward:
             raise ValueError("Stepper: forward and backward are both False: nothing to play")
         draw_kwargs.setdefault("show_backward", True)
+        self.quiz = kind_of(quiz)
+        if self.quiz == "local":
+            if draw_kwargs.get("show_local"):
+                raise ValueError(
+                    "Stepper: quiz='local' asks for the local derivatives, so the frames are "
+                    "drawn without them; leave out show_local=True"
+                )
+            draw_kwargs["show_local"] = False
         if len(topological_order(root)) > AUTO_COLLAPSE_ABOVE:
             draw_kwargs.setdefault("collapse", "neuron")
         self.options = DrawOptions(**draw_kwargs)  # bad options fail here, not in the widget
@@ -176,7 +221,8 @@ class Stepper:
         svgs = [f.svg for f in frames]
         view = View.of(svgs[-1])
         sheets = [view.sheet_style(f.focus) for f in frames]
-        body = html_stepper(svgs, texts, counters, self.interval, title, view, sheets)
+        questions = [_page_question(f) for f in frames]
+        body = html_stepper(svgs, texts, counters, self.interval, title, view, sheets, questions)
         if not page:
             return body
         head = html.escape(visible(title or f"Backpropagation through {self._top()}, step by step"))
@@ -191,17 +237,41 @@ class Stepper:
         replace_file(path, self.to_html(title=title), "save_html")
         return FilePath(path)
 
+    def save_frames(
+        self, directory: str | os.PathLike[str], *, format: str = "png", dpi: int = 150
+    ) -> list[FilePath]:
+        """Each frame to a file of its own for slides: directory/frame-001.png, frame-002.png,
+        ... in order (the directory is made if missing); format "png" (at dpi dots per inch),
+        "pdf" or "svg". Every file has the same size and the nodes stay in place, as in the
+        stepper; without a rankdir the frames are shaped for a slide as draw() shapes a still
+        drawing (left to right when that fits 1280×720, else top to bottom or in rows).
+        Returns the paths. Needs Graphviz."""
+        layout = choose_layout(self.scene, self.options, self._last())
+        frames = self._fold(self._raw_frames(self.scene, self.options, layout))
+        pictures = [f.picture for f in frames if f.picture is not None]
+        return save_frames(frame_sources(pictures), directory, format=format, dpi=dpi)
+
     def widget(self) -> Any:
         """An ipywidgets VBox: play and slider with the counter and the zoom ("auto", "fit",
         "100%"), the step's arithmetic, and the picture in an area of fixed size whose view
         follows the step (module notes). Everything runs in the browser: the slider is linked
-        to the frames there, the view and the zoom are CSS."""
+        to the frames there, the view and the zoom are CSS.
+
+        A quiz is the HTML stepper itself in an ipywidgets Output: the answers are checked in
+        the page, as in the saved HTML (no kernel round trip, no second checker; it keeps
+        working in a saved notebook and keeps its answers in the browser as the page does)."""
         try:
             import ipywidgets as widgets
         except ImportError as e:
             raise ImportError(
                 f"{INSTALL_NOTEBOOK} (Stepper(root).frames() and .to_html() work without it)"
             ) from e
+        if self.quiz is not None:
+            page = {"text/html": self.to_html(page=False), "text/plain": self._plain()}
+            out = widgets.Output(layout=widgets.Layout(width="100%", max_width=f"{MAX_WIDTH}px"))
+            out.outputs = ({"output_type": "display_data", "data": page, "metadata": {}},)
+            out.add_class("mgn-quiz-widget")
+            return out
         frames = self._all_frames()
         n, last = len(frames), len(frames) - 1
         svgs = [svg[svg.find("<svg") :] for svg in (f.svg for f in frames)]  # one Graphviz run
@@ -274,7 +344,9 @@ class Stepper:
                     f"Stepper: {len(frames)} frames, more than MAX_FRAMES = {MAX_FRAMES}; "
                     "pass collapse='neuron' or 'layer', or step through a smaller graph"
                 )
-            pictures = [f.picture for f in frames if f.picture is not None]
+            # the questions' pictures first: the film is laid out as its last picture
+            pictures = [f.asking for f in frames if f.asking is not None]
+            pictures += [f.picture for f in frames if f.picture is not None]
             film = FixedFrames(pictures)
             self._frames = [replace(f, film=film) for f in frames]
         return self._frames
@@ -287,15 +359,24 @@ class Stepper:
             return after_backward_step(self.scene, n, plain)
         return after_forward_step(self.scene, sum(1 for _ in forward_steps(self.root)), plain)
 
-    def _raw_frames(self, scene: Scene, options: DrawOptions) -> Iterator[Frame]:
-        """Frames before folding: one per step, a run of leaves as one."""
-        layout, plain, p = plan_layout(scene, options), marks_for(scene, options), self.precision
+    def _raw_frames(
+        self, scene: Scene, options: DrawOptions, layout: Layout | None = None
+    ) -> Iterator[Frame]:
+        """Frames before folding: one per step, a run of leaves as one; laid out in the
+        direction of options unless a layout is given."""
+        layout = plan_layout(scene, options) if layout is None else layout
+        plain, p = marks_for(scene, options), self.precision
+        questions = self._questions()
 
         def frame(phase: str, run: list[Step], title: str, marks: Marks) -> Frame:
             if len(run) > 1:
                 marks = over_run(marks, [s.node for s in run])
-            picture = Picture(scene, layout, marks, options)
-            return _frame(phase, run, p, title, picture)
+            made = _frame(phase, run, p, title, Picture(scene, layout, marks, options))
+            question = questions.get((phase, made.k)) if len(run) == 1 else None
+            if question is None:
+                return made
+            before = Picture(scene, layout, asking(scene, phase, made.k, plain), options)
+            return replace(made, question=question, asking=before)
 
         if self.forward:
             for run in _runs(list(forward_steps(self.root)), self.one_by_one):
@@ -310,14 +391,29 @@ class Stepper:
                 marks = after_backward_step(scene, run[-1].k, plain)
                 yield frame("backward", run, LEAVES_REACHED, marks)
 
+    def _questions(self) -> dict[tuple[str, int], Question]:
+        """A quiz's questions by (phase, step); none without a quiz."""
+        if self.quiz is None:
+            return {}
+        out: dict[tuple[str, int], Question] = {}
+        if self.forward:
+            asked = forward_questions(self.root, self.precision)
+            out.update((("forward", k), q) for k, q in asked.items())
+        if self.backward:
+            asked = backward_questions(self.root, self.quiz, self.precision)
+            out.update((("backward", k), q) for k, q in asked.items())
+        return out
+
     def _fold(self, frames: Iterator[Frame]) -> Iterator[Frame]:
-        """Consecutive frames of one phase with the same picture become one."""
+        """Consecutive frames of one phase with the same picture become one (not in a quiz:
+        each step asks its own question)."""
         held: Frame | None = None
         for f in frames:
             if held is None:
                 held = f
             elif (
                 not self.one_by_one
+                and self.quiz is None
                 and f.phase == held.phase
                 and f.graph.source == held.graph.source
             ):
@@ -382,6 +478,14 @@ def _frame(phase: str, run: list[Step], precision: int, title: str, picture: Pic
         return Frame(phase, run[0].k, text, graph, picture=picture, focus=ids)
     first, k = run[0].k, run[-1].k
     return Frame(phase, k, text, graph, first=first, title=title, picture=picture, focus=ids)
+
+
+def _page_question(frame: Frame) -> tuple[str, dict[str, Any]] | None:
+    """A frame's question as the HTML stepper takes it: its picture and its data."""
+    svg = frame.question_svg
+    if frame.question is None or svg is None:
+        return None
+    return svg, frame.question.page_data()
 
 
 def _counter(i: int, n: int, frame: Frame) -> str:

@@ -105,6 +105,12 @@ class ForwardStep:
             return f"step {self.k}: {name} = {fmt(node.data)} (given)"
         return f"step {self.k}: {name} = {_formula(node, fmt)} = {fmt(node.data)}"
 
+    def formula(self, precision: int = 6) -> str:
+        """The operation on the operands' numbers, without its result: ``2·3`` for x·w (a
+        quiz's hint); a leaf's own number."""
+        fmt = number_format(precision)
+        return _formula(self.node, fmt) if self.node.children else fmt(self.node.data)
+
     def __str__(self) -> str:
         return self.text()
 

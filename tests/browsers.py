@@ -1,5 +1,6 @@
 """Headless Chromium for the browser tests (one session shared by them all: conftest's
-``chromium_driver``), waiting without time assertions, and where a stepper's nodes are on screen.
+``chromium_driver``), waiting without time assertions, where a stepper's nodes are on screen,
+and a quiz as a student uses it (``Quiz``: its inputs, feedback, count; the keyboard alone).
 
 Nothing here downloads a browser: the driver gets explicit paths to the system's chromium and
 chromedriver (conftest.chromium_paths()).
@@ -179,6 +180,100 @@ def focus_problems(shown: OnScreen, focus: Sequence[str]) -> list[str]:
             problems += [f"{n} of {prefix} is not in view" for n in prefix if not shown.inside(n)]
         size *= 2
     return problems
+
+
+# -- a quiz, as a student uses it ---------------------------------------------------------------
+
+
+class Quiz:
+    """One quiz stepper in the page, as a student sees it."""
+
+    def __init__(self, driver: Any, root: Any) -> None:
+        self.driver, self.root = driver, root
+
+    def find(self, css: str) -> Any:
+        from selenium.webdriver.common.by import By
+
+        return self.root.find_element(By.CSS_SELECTOR, css)
+
+    def inputs(self) -> list[Any]:
+        from selenium.webdriver.common.by import By
+
+        return list(self.root.find_elements(By.CSS_SELECTOR, ".mgn-answer"))
+
+    def feedback(self) -> list[str]:
+        from selenium.webdriver.common.by import By
+
+        return [e.text for e in self.root.find_elements(By.CSS_SELECTOR, ".mgn-feedback")]
+
+    def states(self) -> list[str]:
+        from selenium.webdriver.common.by import By
+
+        asks = self.root.find_elements(By.CSS_SELECTOR, ".mgn-ask")
+        return [str(a.get_attribute("data-state")) for a in asks]
+
+    def go(self, i: int) -> None:
+        self.driver.execute_script(
+            "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input'))",
+            self.find(".mgn-slider"),
+            str(i),
+        )
+        wait_for(lambda: self.root.get_attribute("data-frame") == str(i), what=f"frame {i}")
+
+    def answer(self, k: int, text: str) -> str:
+        """Type text in the k-th input (replacing what is there), press Enter; the feedback."""
+        from selenium.webdriver.common.keys import Keys
+
+        box = self.inputs()[k]
+        box.clear()
+        box.send_keys(text, Keys.ENTER)
+        return str(self.feedback()[k])
+
+    def score(self) -> str:
+        return str(self.find(".mgn-score").text)
+
+    def asking(self) -> bool:
+        return self.root.get_attribute("data-asking") == "true"
+
+    def text(self) -> str:
+        return str(self.find(".mgn-text").text)
+
+    def picture(self) -> str:
+        return str(self.find(".mgn-sheet").get_attribute("innerHTML"))
+
+
+def open_quizzes(driver: Any, page: Path, n: int = 1) -> list[Quiz]:
+    from selenium.webdriver.common.by import By
+
+    driver.get(page.as_uri())
+
+    def ready() -> list[Any] | None:
+        found = driver.find_elements(By.CSS_SELECTOR, ".mgn-stepper[data-ready]")
+        return found if len(found) == n else None
+
+    return [Quiz(driver, root) for root in wait_for(ready, what=f"{n} quizzes")]
+
+
+def active_class(driver: Any) -> str:
+    return str(driver.switch_to.active_element.get_attribute("class") or "")
+
+
+def keys(driver: Any, *typed: str) -> None:
+    """Keys pressed with the focus wherever it is (the keyboard alone)."""
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    ActionChains(driver).send_keys(*typed).perform()
+
+
+def tab_to(driver: Any, cls: str, limit: int = 40) -> None:
+    from selenium.webdriver.common.keys import Keys
+
+    """Press Tab (at most limit times) until the focus is on the element of class cls."""
+    for _ in range(limit):
+        if cls in active_class(driver).split():
+            return
+        keys(driver, Keys.TAB)
+    assert cls in active_class(driver).split(), f"{limit} Tabs did not reach .{cls}"
 
 
 # -- the graphs stepped through: the notes' example, Masha's network, MLP(2, [4, 4, 1]) --------

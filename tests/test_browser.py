@@ -9,7 +9,8 @@ session for every browser test (conftest's chromium_driver).
    readable size.
 3. The ipywidgets Stepper inside JupyterLab (a temporary server, the file browser open): the
    slider moves the picture and the text, the zoom works, and the view follows the step in
-   every frame of the same three graphs, at both windows.
+   every frame of the same three graphs, at both windows; a quiz (the HTML quiz in an Output
+   widget) starts and checks answers there too.
 
 Screenshots go to $MICROGRADNET_SCREENSHOTS (default: a temporary directory), for a person to
 look at.
@@ -36,6 +37,7 @@ from browsers import (
     GRAPHS,
     LARGE,
     SMALL,
+    Quiz,
     ServerDied,
     focus_problems,
     notes_example,
@@ -267,6 +269,7 @@ NOTEBOOK_CELLS = [
     f"import sys\nsys.path.insert(0, {str(TESTS)!r})\n"
     "from browsers import GRAPHS\nfrom microgradnet import Stepper",
     *[f"Stepper(GRAPHS[{name!r}](), interval=300)" for name in GRAPHS],
+    "Stepper(GRAPHS['notes'](), quiz=True)",
 ]
 
 
@@ -392,9 +395,31 @@ RUN_ALL = "//div[contains(@class,'lm-Menu-itemLabel') and text()='Run All Cells'
 class LabPage:
     """The notebook open in JupyterLab: its kernel, its Run menu, its cells."""
 
-    def __init__(self, driver: Any) -> None:
-        self.driver = driver
+    def __init__(self, driver: Any, url: str = "") -> None:
+        self.driver, self.url = driver, url
         self.last_run = time.monotonic()
+
+    def status(self) -> str:
+        """The kernel's status as the notebook's indicator shows it (idle, busy, ...)."""
+        from selenium.webdriver.common.by import By
+
+        indicator = self.driver.find_element(By.CSS_SELECTOR, ".jp-Notebook-ExecutionIndicator")
+        return str(indicator.get_attribute("data-status"))
+
+    def stalled(self) -> bool:
+        """The kernel has been neither idle nor busy for 90 s since the last run."""
+        return time.monotonic() - self.last_run > 90 and self.status() not in ("idle", "busy")
+
+    def reopen(self) -> None:
+        """Open the notebook afresh and run every cell: on a loaded machine the page's
+        connection to a starting kernel is sometimes lost for good ("Disconnected")."""
+        from selenium.webdriver.common.by import By
+
+        self.leave()
+        self.driver.get(self.url)
+        wait_for(lambda: self.driver.find_element(By.XPATH, RUN_MENU), 90, "JupyterLab to load")
+        open_file_browser(self.driver)
+        self.run_all()
 
     def kernel_idle(self) -> bool:
         from selenium.webdriver.common.by import By
@@ -428,7 +453,8 @@ class LabPage:
 
     def stepper_widgets(self) -> list[Any] | None:
         """The Stepper widgets once all are shown; runs every cell again when they will not
-        be (a kernel dialog, or unfinished() for 30 s)."""
+        be (a kernel dialog, or unfinished() for 30 s), and opens the notebook afresh when
+        its kernel is neither idle nor busy 90 s after the last run."""
         from selenium.webdriver.common.by import By
 
         found = self.driver.find_elements(By.CSS_SELECTOR, ".mgn-widget")
@@ -437,6 +463,8 @@ class LabPage:
         dialog = self.driver.find_elements(By.CSS_SELECTOR, ".jp-Dialog-button.jp-mod-accept")
         if dialog or (time.monotonic() - self.last_run > 30 and self.unfinished()):
             self.run_all()
+        elif self.url and self.stalled():
+            self.reopen()  # neither idle nor busy for long: the connection is gone
         return None
 
     def leave(self) -> None:
@@ -460,7 +488,7 @@ def lab_widgets(chromium_driver: Any, jupyter_lab: str, shots: Path) -> Iterator
     driver.set_window_size(*SMALL)
     scripts(driver, True)
     driver.get(jupyter_lab)
-    page = LabPage(driver)
+    page = LabPage(driver, jupyter_lab)
     try:
         wait_for(lambda: driver.find_element(By.XPATH, RUN_MENU), 90, "JupyterLab to load")
         open_file_browser(driver)
@@ -591,3 +619,29 @@ def test_widget_zoom_fit_shows_every_node(
     full = wait_for(lambda: on_screen(driver, box, names))
     assert full.scale == pytest.approx(1.0, abs=0.005) and full.inside(frames[0].focus[0])
     box.find_element(By.CSS_SELECTOR, ".mgn-pick-auto").click()
+
+
+def test_quiz_widget_in_jupyterlab_checks_answers_in_the_page(
+    chromium_driver: Any, lab_widgets: list[Any], shots: Path
+) -> None:
+    """Stepper(L, quiz=True) in JupyterLab: the HTML quiz inside an ipywidgets Output runs its
+    script there (the output is trusted) and checks the answers without the kernel."""
+    from selenium.webdriver.common.by import By
+
+    driver = chromium_driver
+    root = wait_for(
+        lambda: driver.find_element(By.CSS_SELECTOR, ".mgn-quiz-widget .mgn-stepper[data-ready]"),
+        60,
+        "the quiz to start",
+    )
+    driver.execute_script("arguments[0].scrollIntoView({block: 'start'})", root)
+    quiz = Quiz(driver, root)
+    assert quiz.score() == "right: 0 of 8"
+    quiz.go(7)  # backward step 3
+    assert quiz.asking() and quiz.inputs()[0].accessible_name == "∂L/∂x: what x·w passes back to x"
+    assert quiz.answer(0, "-42") == "✗ not right: it looks like the opposite sign. Try again."
+    assert quiz.answer(0, "42") == "✓ right: dL/dx += 3 × 14 = 42"
+    assert quiz.answer(1, "28") == "✓ right: dL/dw += 2 × 14 = 28"
+    assert not quiz.asking() and quiz.score() == "right: 2 of 8"
+    assert GRAD_X_42.search(quiz.picture())
+    driver.save_screenshot(str(shots / "lab-quiz-answered.png"))

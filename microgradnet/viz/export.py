@@ -1,13 +1,15 @@
 """Step-through frames exported one file each, for slides: PNG, PDF or SVG.
 
     frame_sources(pictures, last)      the DOT text of each frame, pinned where dot puts the
-                                       last one, all of one size (as the stepper shows them)
+                                       last one, all of one size (as the stepper shows them;
+                                       without last, each node as large as its largest
+                                       label in any frame, as the stepper lays them out)
     save_frames(sources, directory)    each DOT text rendered by neato -n2 (positions kept) to
                                        directory/frame-001.png, frame-002.png, ...
 
-A stepper exports its frames with ``save_frames(frame_sources(pictures, last), directory)``;
-every frame has the same size and the nodes never move, so the files can be flipped through
-as slides.
+A stepper exports its frames with ``save_frames(frame_sources(pictures), directory)``
+(``Stepper(root).save_frames(directory)``); every frame has the same size and the nodes never
+move, so the files can be flipped through as slides.
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path as FilePath
 
-from .fixed import Positions, in_viewport, pin, viewport_of
+from .dot_graph import DotGraph
+from .fixed import Positions, at_least, in_viewport, node_sizes, pin, viewport_of
 from .runner import DOT_TIMEOUT, run_dot
 from .writer import Picture
 
@@ -27,16 +31,27 @@ _STEM = re.compile(r"[\w.-]{1,64}")
 
 
 def frame_sources(
-    pictures: Sequence[Picture], last: str, *, timeout: float = DOT_TIMEOUT
+    pictures: Sequence[Picture], last: str | None = None, *, timeout: float = DOT_TIMEOUT
 ) -> list[str]:
     """The DOT text of each picture laid out as the last one (whose DOT text, as draw() writes
-    it, is last), in one box that holds every frame: the input of neato -n2."""
+    it, is last; by default the last picture's with each node as large as in any frame, as
+    the stepper lays its frames out), in one box that holds every frame: the input of neato
+    -n2."""
     if not pictures:
         return []
+    if last is None:
+        graphs = [p.dot_graph for p in pictures]
+        last = at_least(graphs[-1], node_sizes(graphs, timeout)).drawing().source
     at = Positions.of(last, timeout)
-    pinned = [pin(p.dot_graph, at) for p in pictures]
+    pinned = [_unstretched(pin(p.dot_graph, at)) for p in pictures]
     viewport = viewport_of(pinned, timeout)
     return [in_viewport(g, viewport).text() for g in pinned]
+
+
+def _unstretched(graph: DotGraph) -> DotGraph:
+    """graph without dot's ratio: its positions, pinned, already hold the stretch (neato -n2
+    would apply it again, and crashes on some)."""
+    return replace(graph, graph_attr=tuple(a for a in graph.graph_attr if a[0] != "ratio"))
 
 
 def save_frames(

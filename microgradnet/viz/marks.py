@@ -7,7 +7,9 @@ marks of its step; a still drawing has the marks of ``highlight``.
   current node (outlined red) and the nodes whose gradient it changed (outlined orange); the
   others are grey. Step 0 is the seed: the root outlined, holding d root / d root = 1;
 - after forward step k (``forward_step=k``): the values computed so far (the others are "?"),
-  the node just computed outlined red.
+  the node just computed outlined red;
+- the question of step k in a quiz (``asking``): the picture before the step with its node
+  outlined red, what the step computes or sends still unknown.
 
 The steps are those of ``steps.forward_steps`` and ``steps.backward_steps``: a picture and the
 step texts talk about the same nodes. ``over_run`` marks a frame showing several steps at once
@@ -107,6 +109,26 @@ def after_forward_step(scene: Scene, k: int, marks: Marks) -> Marks:
         waiting=frozenset(scene.order),
         current=nodes[k - 1] if k else None,
     )
+
+
+def asking(scene: Scene, phase: str, k: int, marks: Marks) -> Marks:
+    """marks of the question of step k (1-based) of phase, in a quiz: the picture before the
+    step, its node outlined as current. Forward, the node's value still "?"; backward, the
+    node in full colour with its whole gradient (complete before its step), its operands'
+    gradients as they were, nothing sent yet (no red arrow leaves it)."""
+    forward = phase == "forward"
+    nodes = (
+        step_order(list(scene.order))
+        if forward
+        else [s.node for s in grads_after(scene.root, 0)[1]]
+    )
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= len(nodes):
+        raise ValueError(f"step must be an int from 1 to {len(nodes)} (the steps), got {k!r}")
+    node = nodes[k - 1]
+    if forward:
+        return replace(after_forward_step(scene, k - 1, marks), current=node)
+    before = after_backward_step(scene, k - 1, marks)
+    return replace(before, current=node, received=frozenset({node}))
 
 
 def over_run(marks: Marks, nodes: Iterable[Value]) -> Marks:

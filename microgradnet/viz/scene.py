@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from .. import ops
 from ..engine import Constant, Value, topological_order
 from ..nn import parameter_place
-from ..steps import step_names
+from ..steps import folded_operands, step_names
 from .groups import Group, find_groups
 from .options import DrawOptions
 
@@ -100,13 +100,6 @@ def _base(root: Value, options: DrawOptions) -> Scene:
     depth: dict[Value, int] = {}
     for v in order:
         depth[v] = 1 + max((depth[c] for c in v.children), default=-1)
-    folded: set[Value] = set()
-    unfolded: set[Value] = set()
-    for v in order:
-        if v.children:
-            inside = ops.constant_operands(v)
-            for i, c in enumerate(v.children):
-                (folded if i in inside else unfolded).add(c)
     if options.params is None:  # the leaves that nn modules hold as parameters
         params = {v for v in order if not v.children and parameter_place(v) is not None}
     else:
@@ -118,7 +111,7 @@ def _base(root: Value, options: DrawOptions) -> Scene:
         step_names(root, list(order)),
         depth,
         frozenset(params),
-        hidden=frozenset(folded - unfolded),
+        hidden=frozenset(folded_operands(list(order))),
     )
 
 

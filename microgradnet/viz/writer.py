@@ -49,6 +49,7 @@ FULL_LAYOUT_UP_TO = 60  # Values; larger drawings bound dot's iterations (DOT_LI
 DOT_LIMITS = {"nslimit": "1", "nslimit1": "1", "mclimit": "0.3", "searchsize": "5"}
 ROW_LIMITS = {"nslimit1": "1", "mclimit": "0.3"}  # a drawing in rows: ranks and crossings only
 LONG_EDGE = 3  # levels; a result read further on is drawn again (dashed) beside its reader
+NOT_PROPAGATED = "(not propagated)"  # below a local derivative into a constant
 SMALL_GLYPHS = frozenset("·⁰¹²³⁴⁵⁶⁷⁸⁹⁻")  # op glyphs drawn larger, to be seen on a slide
 Sources = dict[str, tuple[Value, list[tuple[int, float]]]]  # drawn source -> (operand, slots)
 
@@ -85,6 +86,7 @@ class _Writer:
         self.kinds: set[str] = set()  # the colours used, for the legend
         self.drew_back = False  # a red arrow was drawn, for the legend
         self.drew_reference = False  # a result drawn again (dashed), for the legend
+        self.drew_unpropagated = False  # a local derivative into a constant, for the legend
 
     def write(self) -> DotGraph:
         s = self.s
@@ -243,18 +245,26 @@ class _Writer:
         back: bool,
     ) -> None:
         """operand -> op: blue (a leaf's value with values="arrows", and the local
-        derivative summed over the slots it fills), and red back but into a constant (the
-        share of this use, where Numbers writes it)."""
+        derivative summed over the slots it fills; into a constant only where local
+        derivatives are asked for, in grey, "not propagated"), and red back but into a
+        constant (the share of this use, where Numbers writes it)."""
         s, marks = self.s, self.marks
         d = math.fsum(d for _, d in slots)
         lines = []
+        look = forward_look(marks, v)
         if self.leaf_value_here(child, src) and marks.known(child):
             lines.append(self.value_text(child))
-        if s.show_local and marks.known(v) and type(child) is not Constant:
+        constant = type(child) is Constant
+        asked = self.o.show_local is True or self.o.formulas
+        if s.show_local and marks.known(v) and (asked or not constant):
             names = ([s.names[c] for c in v.children], s.names[v])
             js = [j for j, _ in slots]
             lines.append(labels.local_text(self.fmt, self.o.formulas, v, js, names, d))
-        self.edge(src, oid, lines, forward_look(marks, v), (v, child) in marks.marked_edges)
+            if constant:  # a constant is never differentiated: nothing flows back along it
+                lines.append(NOT_PROPAGATED)
+                look = dict(look, fontcolor=COLORS["grey_text"])
+                self.drew_unpropagated = True
+        self.edge(src, oid, lines, look, (v, child) in marks.marked_edges)
         if back and type(child) is not Constant:
             share = d * marks.grad_of(v)
             flow = [self.grad_text(child, share)] if self.n.share_on_arrow(child) else []
@@ -331,7 +341,7 @@ class _Writer:
     def group_box(self, group: Group, gid: str) -> None:
         s, marks = self.s, self.marks
         out = group.outputs
-        kind = "root" if s.root in out else "group"
+        kind = "root" if any(v is s.root for v in out) else "group"  # Values compare by data
         self.kinds.add(kind)
         known = all(marks.known(v) for v in out)
         grey = not known if marks.phase == "forward" else not group_reached(marks, group)
@@ -514,6 +524,9 @@ class _Writer:
             rows.append(self.arrow_row(COLORS["backward"], "⇠", f"backward (dashed): {numbers}"))
         if self.drew_reference:
             rows.append(self.arrow_row("black", "▭", "dashed: drawn again where it is read"))
+        if self.drew_unpropagated:
+            text = f"{NOT_PROPAGATED}: into a constant, which gets no gradient"
+            rows.append(self.arrow_row(COLORS["grey_text"], "∂", text))
         return rows
 
     @staticmethod
