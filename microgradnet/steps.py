@@ -29,11 +29,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from . import ops
 from ._args import real_number as _real
-from ._format import Format
-from ._format import number_format as number_format  # steps.number_format, as before
+from ._format import Format, number_format
 from .chain_rule import ShortNames, wrap_name
 from .engine import Constant, Value, topological_order
 from .nn import ModulePlace, parameter_place
@@ -299,3 +299,18 @@ def _formula(node: Value, fmt: Format) -> str:
 def _check_root(root: object, where: str) -> None:
     if not isinstance(root, Value):
         raise TypeError(f"{where}: root must be a Value, got {type(root).__name__}")
+
+
+def __getattr__(name: str) -> Any:
+    """``number_format``: the deprecated old home of ``microgradnet._format``'s formatter."""
+    if name == "number_format":
+        import warnings
+
+        warnings.warn(
+            "steps.number_format is deprecated: step texts format numbers with "
+            "BackwardStep.text(precision)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return number_format
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -226,8 +226,8 @@ def fit(
     (CompiledStep): the same losses and gradients, many times faster; models whose graph depends
     on the sample (BatchNorm1d, Dropout with p > 0) are refused with a ValueError. With a named
     loss and an SGD or Adam over exactly the model's parameters (in their order) the parameters
-    stay in numpy arrays while training (Tape's arrays=True, the optimizer's update()), written back to the
-    Values before each validation and at the end.
+    stay in numpy arrays while training (Tape's arrays=True, the optimizer's update()), written
+    back to the Values before each validation and at the end.
     """
     loss_fn, name = _loss(loss)
     Xs, ys = _dataset(X, y, name, "fit")
