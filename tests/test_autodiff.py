@@ -326,7 +326,8 @@ def test_explain_to_latex_for_several_paths_and_none() -> None:
 
 
 def test_path_is_a_deprecated_alias_of_chain_path() -> None:
-    from microgradnet import Path
+    with pytest.warns(DeprecationWarning, match="use ChainPath"):
+        from microgradnet import Path
 
     assert Path is ChainPath
 

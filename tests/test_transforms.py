@@ -414,6 +414,7 @@ def test_no_warnings_on_ordinary_use() -> None:
         assert grad(lambda x: x.tanh())(0.0) == 1.0
 
 
+@pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:DeprecationWarning")
 def test_transforms_agree_with_torch_func() -> None:
     """grad, jvp, vjp, jacfwd, jacrev, hessian and hvp against torch.func in float64."""
     torch = pytest.importorskip(
