@@ -1,11 +1,13 @@
 """Files written whole or not at all, and read only when they are regular files.
 
-``replace_file(path, text, where)`` writes through a temporary file beside the target and a
-rename: a failure leaves the old file as it was. A new file gets the usual mode (0o666 less the
-umask), an existing one keeps its mode, a symlink is written through (the link stays a link),
-and anything else that is not a regular file (a directory, device, FIFO or socket) is refused
-with a ValueError before anything is written. ``file_kind(mode)`` names such a file. Used by
-``Module.save``, the drawings' ``save_svg`` and the stepper's ``save_html``.
+``replace_file(path, data, where)`` writes text (UTF-8) or bytes through a temporary file
+beside the target and a rename: a failure leaves the old file as it was. A new file gets the
+usual mode (0o666 less the umask), an existing one keeps its mode, a symlink is written
+through (the link stays a link), and anything else that is not a regular file (a directory,
+device, FIFO or socket) is refused with a ValueError before anything is written.
+``file_kind(mode)`` names such a file. Used by ``Module.save``, every file of the drawings
+(``save_svg``, ``save_png``, ``save_pdf``, the step frames, ``Drawing.render``) and the
+stepper's ``save_html``.
 """
 
 from __future__ import annotations
@@ -28,8 +30,9 @@ def file_kind(mode: int) -> str:
     return next((name for test, name in kinds if test(mode)), "not a regular file")
 
 
-def replace_file(path: str | os.PathLike[str], text: str, where: str = "save") -> None:
-    """Write text to path through a temporary file and a rename; errors name path."""
+def replace_file(path: str | os.PathLike[str], data: str | bytes, where: str = "save") -> None:
+    """Write data (text as UTF-8, or bytes) to path through a temporary file and a rename;
+    errors name path."""
     shown = os.fspath(path)
     target = Path(os.path.realpath(path))  # through symlinks: the link itself stays
     try:
@@ -48,10 +51,10 @@ def replace_file(path: str | os.PathLike[str], text: str, where: str = "save") -
     tmp = None
     try:
         fd, tmp = _create_beside(target)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
+        with os.fdopen(fd, "wb") as f:
             if old is not None:  # keep the old file's mode (and owner, where allowed)
                 _keep_mode_and_owner(f.fileno(), tmp, old)
-            f.write(text)
+            f.write(data.encode("utf-8") if isinstance(data, str) else data)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, target)

@@ -256,13 +256,14 @@ import resource, signal, sys
 sys.path.insert(0, {tests!r})
 from networks import seed001
 from microgradnet.stepper import Stepper
-from microgradnet.viz import save_svg
+from microgradnet.viz import save_pdf, save_png, save_svg
 L = seed001()[3]
 stepper = Stepper(L, rankdir="LR")
 stepper.to_html()  # rendered before the limit: the failure is in the write
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 resource.setrlimit(resource.RLIMIT_FSIZE, (2000, 2000))  # a file may not pass 2000 bytes
-for name, save in (("svg", lambda p: save_svg(L, p)), ("html", stepper.save_html)):
+saves = {{"svg": save_svg, "png": save_png, "pdf": save_pdf}}
+for name, save in [*((n, lambda p, s=s: s(L, p)) for n, s in saves.items()), ("html", stepper.save_html)]:
     try:
         save({folder!r} + "/out." + name)
     except OSError as e:
@@ -273,9 +274,10 @@ for name, save in (("svg", lambda p: save_svg(L, p)), ("html", stepper.save_html
 @pytest.mark.needs_dot
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs POSIX resource limits")
 def test_a_write_failing_halfway_leaves_the_old_file(tmp_path: Path) -> None:
-    """save_svg and save_html past the file-size limit: an error naming the file, the old file
-    as it was, no temporary file left."""
-    for name in ("svg", "html"):
+    """save_svg, save_png, save_pdf and save_html past the file-size limit: an error naming the
+    file, the old file as it was, no temporary file left."""
+    names = ("svg", "png", "pdf", "html")
+    for name in names:
         (tmp_path / f"out.{name}").write_text(f"old {name}", encoding="utf-8")
     script = FAIL_HALFWAY.format(tests=str(ROOT / "tests"), folder=str(tmp_path))
     env = dict(
@@ -290,13 +292,11 @@ def test_a_write_failing_halfway_leaves_the_old_file(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == [
-        f"svg refused 27 {tmp_path}/out.svg",  # EFBIG: File too large
-        f"html refused 27 {tmp_path}/out.html",
-    ]
-    for name in ("svg", "html"):
+    # EFBIG (27): File too large
+    assert done.stdout.splitlines() == [f"{n} refused 27 {tmp_path}/out.{n}" for n in names]
+    for name in names:
         assert (tmp_path / f"out.{name}").read_text(encoding="utf-8") == f"old {name}"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.html", "out.svg"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"out.{n}" for n in names)
 
 
 @pytest.mark.needs_dot

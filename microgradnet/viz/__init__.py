@@ -225,20 +225,17 @@ def save_png(
     side = f"{MAX_PNG_SIDE / dpi:.4g}"  # inches: dot scales a larger drawing down to fit
     graph = draw(root, **kwargs)
     graph.graph_attr.update(dpi=str(dpi), size=f"{side},{side}")
-    return _write(path, run_dot(graph.source, "png", timeout=timeout))
+    replace_file(path, run_dot(graph.source, "png", timeout=timeout), "save_png")
+    return FilePath(path)
 
 
 def save_pdf(
     root: Value, path: str | os.PathLike[str], *, timeout: float = DOT_TIMEOUT, **kwargs: Any
 ) -> FilePath:
-    """Write draw(root, **kwargs) as a PDF (vector, for slides and print)."""
-    return _write(path, run_dot(draw(root, **kwargs).source, "pdf", timeout=timeout))
-
-
-def _write(path: str | os.PathLike[str], data: bytes) -> FilePath:
-    target = FilePath(path)
-    target.write_bytes(data)  # rendered first: a failure of dot leaves no file
-    return target
+    """Write draw(root, **kwargs) as a PDF (vector, for slides and print), whole or not at
+    all."""
+    replace_file(path, run_dot(draw(root, **kwargs).source, "pdf", timeout=timeout), "save_pdf")
+    return FilePath(path)
 
 
 def __getattr__(name: str) -> Any:

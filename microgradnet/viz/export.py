@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path as FilePath
 
+from .._files import replace_file
 from .dot_graph import DotGraph
 from .fixed import Positions, at_least, in_viewport, node_sizes, pin, viewport_of
 from .runner import DOT_TIMEOUT, run_dot
@@ -88,6 +89,6 @@ def save_frames(
     for k, source in enumerate(frames, 1):
         data = run_dot(source, format, timeout=timeout, layout="neato", options=options)
         path = folder / f"{stem}-{k:0{width}d}.{format}"
-        path.write_bytes(data)
+        replace_file(path, data, "save_frames")
         paths.append(path)
     return paths

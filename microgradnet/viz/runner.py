@@ -18,6 +18,8 @@ from typing import Any
 
 import graphviz
 
+from .._files import replace_file
+
 INSTALL_GRAPHVIZ = (
     "rendering needs Graphviz's `dot` program, which was not found on PATH. Install it with "
     "`apt-get install graphviz` (Debian, Ubuntu), `brew install graphviz` (macOS), "
@@ -99,10 +101,11 @@ class Drawing(graphviz.Digraph):  # type: ignore[misc]
         format: str | None = None,
         **kwargs: Any,
     ) -> str:
-        """Write the drawing rendered by dot to filename + "." + format; returns that path."""
+        """Write the drawing rendered by dot to filename + "." + format, whole or not at all;
+        returns that path."""
         fmt = format or "svg"
         target = FilePath(f"{filename or self.name}.{fmt}")
-        target.write_bytes(run_dot(self.source, fmt, timeout=self.timeout))
+        replace_file(target, run_dot(self.source, fmt, timeout=self.timeout), "render")
         return str(target)
 
     def _repr_svg_(self) -> str:
