@@ -262,10 +262,11 @@ stepper = Stepper(L, rankdir="LR")
 stepper.to_html()  # rendered before the limit: the failure is in the write
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 resource.setrlimit(resource.RLIMIT_FSIZE, (2000, 2000))  # a file may not pass 2000 bytes
-saves = {{"svg": save_svg, "png": save_png, "pdf": save_pdf}}
-for name, save in [*((n, lambda p, s=s: s(L, p)) for n, s in saves.items()), ("html", stepper.save_html)]:
+saves = {{"svg": save_svg, "png": save_png, "pdf": save_pdf, "html": None}}
+for name, save in saves.items():
+    path = {folder!r} + "/out." + name
     try:
-        save({folder!r} + "/out." + name)
+        stepper.save_html(path) if save is None else save(L, path)
     except OSError as e:
         print(name, "refused", e.errno, e.filename)
 """
