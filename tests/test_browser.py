@@ -54,7 +54,7 @@ from microgradnet.stepper import Frame, Stepper
 pytestmark = [pytest.mark.browser, pytest.mark.needs_dot]
 TESTS = Path(__file__).resolve().parent
 GRAD_X_42 = re.compile(r">(grad|∂L/∂x =) 42<")  # dL/dx = 3 × 14 drawn in its node
-UNKNOWN = re.compile(r">(data|) ?= \?<|>data \?<")  # a value not computed yet
+UNKNOWN = re.compile(r">(data|)(\xa0|&#160;|&nbsp;)?= \?<|>data \?<")  # a value not computed yet
 
 
 @pytest.fixture(scope="module")

@@ -343,7 +343,7 @@ def test_make_refuses_mixed_arguments() -> None:
 def test_the_sheets_figure_blanks_the_asked_values_and_what_gives_them_away() -> None:
     ex = make("masha", 7)
     dot = sheet_figure(ex.variant).dot
-    values = dict(re.findall(r"<B>([^<]+)</B> = ([^<>]+)", dot))  # each box: name = value
+    values = dict(re.findall(r"<B>([^<]+)</B>&#160;= ([^<>]+)", dot))  # each box: name = value
     for asked in ("o₁", "o₂", "ŷ", "L"):
         assert values[asked] == BLANK, asked
     assert values["h₂"] == BLANK  # h₂ = o₁·w₂ would give o₁ away

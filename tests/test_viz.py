@@ -112,10 +112,10 @@ def test_seed001_values_once_gradients_in_the_notes_notation() -> None:
     vxw, vxwb = d.node("<I>x·w</I>"), d.node("<I>x·w + b</I>")
     mul, add, square = d.op_of(vxw), d.op_of(vxwb), d.op_of(vL)
     assert [bare(d.label(op)) for op in (mul, add, square)] == ["×", "+", "²"]
-    assert d.label(vx) == "<B>x</B> = 2<BR/>∂L/∂x = 42"
-    assert d.label(vw) == "<B>w</B> = 3<BR/>∂L/∂w = 28"
-    assert d.label(vL) == "<B>L</B> = 49<BR/>∂L/∂L = 1"
-    assert d.label(vxw) == "<I>x·w</I> = 6<BR/>∂L/∂(x·w) = 14"
+    assert d.label(vx) == "<B>x</B>&#160;= 2<BR/>∂L/∂x = 42"
+    assert d.label(vw) == "<B>w</B>&#160;= 3<BR/>∂L/∂w = 28"
+    assert d.label(vL) == "<B>L</B>&#160;= 49<BR/>∂L/∂L = 1"
+    assert d.label(vxw) == "<I>x·w</I>&#160;= 6<BR/>∂L/∂(x·w) = 14"
     # forward: only the local derivative d op / d child; the values are in the boxes
     assert d.between(vx, mul) == ["∂=3"]
     assert d.between(vw, mul) == ["∂=2"]
@@ -299,7 +299,7 @@ def test_reused_leaf_is_drawn_beside_each_far_use() -> None:
     assert len(copies) == 9  # x·x reads x twice from one copy
     # the first copy holds the value and the total once; each copy its use's share
     assert copies[0] == (
-        f"<B>x</B> = 1.5<BR/>∂L/∂x = {x.grad:.4g} (sum of 9 uses)"
+        f"<B>x</B>&#160;= 1.5<BR/>∂L/∂x = {x.grad:.4g} (sum of 9 uses)"
         f"<BR/>this use adds {2 * 1.5 * 1.5**8:.4g}"  # x·x: 2·x times ∂L/∂(x·x) = x⁸
     )
     shares = [float(c.rsplit("adds ", 1)[1]) for c in copies]
@@ -352,9 +352,9 @@ def test_bad_arguments_are_named() -> None:
 def test_precision_is_significant_digits() -> None:
     x = Value(1 / 3, "x")
     root = x * 3.14159
-    assert "<B>x</B> = 0.3333<" in draw(root).source
-    assert "<B>x</B> = 0.33333333<" in draw(root, precision=8).source
-    assert "<B>x</B> = 0.3<" in draw(root, precision=1).source
+    assert "<B>x</B>&#160;= 0.3333<" in draw(root).source
+    assert "<B>x</B>&#160;= 0.33333333<" in draw(root, precision=8).source
+    assert "<B>x</B>&#160;= 0.3<" in draw(root, precision=1).source
 
 
 def test_max_nodes_suggests_collapse() -> None:
@@ -416,7 +416,7 @@ def test_save_svg_png_pdf_and_jupyter_display(tmp_path: Path) -> None:
     assert 3.5 < width[1] / width[0] < 4.5  # 4 times the dots per inch
     assert save_pdf(L, tmp_path / "seed001.pdf").read_bytes().startswith(b"%PDF")
     graph = draw(L)
-    assert " = 6" in svg_texts(graph._repr_svg_())
+    assert "\xa0= 6" in svg_texts(graph._repr_svg_())  # a no-break space: kept by browsers
 
 
 @pytest.mark.needs_dot
@@ -489,8 +489,8 @@ def test_collapse_neuron_draws_a_network() -> None:
     d = Dot(draw(loss, collapse="neuron", show_backward=True, edge_labels=True))
     names = {a["label"].split("<BR/>")[0]: n for n, a in d.nodes.items()}
     assert set(names) == {
-        "<I>x₁</I> = 0.5",
-        "<I>x₂</I> = -1",
+        "<I>x₁</I>&#160;= 0.5",
+        "<I>x₂</I>&#160;= -1",
         "<B>layers.0.neurons.0</B>",
         "<B>layers.0.neurons.1</B>",
         "<B>layers.0.neurons.2</B>",
@@ -507,7 +507,7 @@ def test_collapse_neuron_draws_a_network() -> None:
     assert d.nodes[n00]["fillcolor"] == "palegreen"
     # forward: x₁ -> neuron with d tanh(z) / d x₁ = (1 - tanh²)·w.0 on the edge
     w0 = model.layers[0].neurons[0].w[0]
-    vx1 = names["<I>x₁</I> = 0.5"]
+    vx1 = names["<I>x₁</I>&#160;= 0.5"]
     assert d.between(vx1, n00) == [f"∂={(1 - h0.data**2) * w0.data:.4g}"]
     # backward: what each neuron sends to x₁, laid out along the forward edge
     flows = [float(a["label"]) for t, h, a in d.edges if t == vx1 and a.get("color") == "red"]
@@ -626,10 +626,10 @@ def test_draw_at_backward_step_uses_the_steps_and_leaves_grad_alone() -> None:
 def test_draw_at_forward_step() -> None:
     L = seed001()[3]
     d = Dot(draw(L, forward_step=4, show_backward=True))  # x, w, b given; x·w computed
-    assert d.label(d.node("<I>x·w</I>")) == "<I>x·w</I> = 6"  # no grads in the forward pass
+    assert d.label(d.node("<I>x·w</I>")) == "<I>x·w</I>&#160;= 6"  # no grads in the forward pass
     assert d.nodes[d.node("<I>x·w</I>")]["color"] == "red"
     vxwb = d.node("<I>x·w + b</I>")
-    assert d.label(vxwb) == "<I>x·w + b</I> = ?"
+    assert d.label(vxwb) == "<I>x·w + b</I>&#160;= ?"
     assert d.nodes[vxwb]["fillcolor"] == "gray92"
     assert not [a for _, _, a in d.edges if a.get("color") == "red"]
 
@@ -982,10 +982,10 @@ def test_blanks_leave_chosen_values_and_gradients_to_fill_in() -> None:
     written (box or arrow); nothing else changes; bad blanks are refused by name."""
     x, w, b, L = seed001()
     d = Dot(draw(L, blanks={w: "grad", "x·w": "value", b: "both"}))
-    assert d.label(d.node("<B>w</B>")) == "<B>w</B> = 3<BR/>∂L/∂w = ______"
-    assert d.label(d.node("<I>x·w</I>")) == "<I>x·w</I> = ______<BR/>∂L/∂(x·w) = 14"
-    assert d.label(d.node("<B>b</B>")) == "<B>b</B> = ______<BR/>∂L/∂b = ______"
-    assert d.label(d.node("<B>x</B>")) == "<B>x</B> = 2<BR/>∂L/∂x = 42"
+    assert d.label(d.node("<B>w</B>")) == "<B>w</B>&#160;= 3<BR/>∂L/∂w = ______"
+    assert d.label(d.node("<I>x·w</I>")) == "<I>x·w</I>&#160;= ______<BR/>∂L/∂(x·w) = 14"
+    assert d.label(d.node("<B>b</B>")) == "<B>b</B>&#160;= ______<BR/>∂L/∂b = ______"
+    assert d.label(d.node("<B>x</B>")) == "<B>x</B>&#160;= 2<BR/>∂L/∂x = 42"
     assert "28" not in d.source and "= 6" not in d.source
     arrows = Dot(draw(L, values="arrows", show_backward=True, blanks=[x, "x·w + b"]))
     vx, vxwb = arrows.node("<B>x</B>"), arrows.node("<I>x·w + b</I>")
@@ -1082,7 +1082,7 @@ def test_a_leaf_beside_each_use_shows_each_share_and_the_total_once() -> None:
     d = Dot(draw(J))
     copies = [a["label"] for a in d.nodes.values() if a["label"].startswith("<B>W</B>")]
     assert copies == [
-        f"<B>W</B> = 0.5<BR/>∂J/∂W = {w.grad:.4g} (sum of 2 uses)<BR/>this use adds 0",
+        f"<B>W</B>&#160;= 0.5<BR/>∂J/∂W = {w.grad:.4g} (sum of 2 uses)<BR/>this use adds 0",
         f"<B>W</B><BR/>this use adds {0.1 * 0.5:.4g}",
     ]
     notes = Dot(draw(J, values="arrows", show_backward=True))

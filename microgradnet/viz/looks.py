@@ -21,7 +21,7 @@ from ..engine import Constant, Value
 from .groups import Group
 from .marks import Marks
 
-FONT = "Helvetica"
+FONT = "Arial"
 COLORS = {
     "input": "#99d2e6",
     "parameter": "#dda73c",

@@ -47,6 +47,9 @@ from .scene import Scene
 
 FULL_LAYOUT_UP_TO = 60  # Values; larger drawings bound dot's iterations (DOT_LIMITS)
 DOT_LIMITS = {"nslimit": "1", "nslimit1": "1", "mclimit": "0.3", "searchsize": "5"}
+# The space after a bold or coloured run (x = 2): dot writes each run as its own SVG <text>,
+# and a browser drops a plain leading space there; a no-break space stays.
+JOIN = "&#160;"
 ROW_LIMITS = {"nslimit1": "1", "mclimit": "0.3"}  # a drawing in rows: ranks and crossings only
 LONG_EDGE = 3  # levels; a result read further on is drawn again (dashed) beside its reader
 NOT_PROPAGATED = "(not propagated)"  # below a local derivative into a constant
@@ -155,7 +158,7 @@ class _Writer:
         if o.show_data and kind != "copy" and not n.value_on_arrow(v):
             value = html.escape(self.value_text(v))
             if len(lines) == 1 and len(s.names[v]) <= labels.SHORT_NAME:
-                lines[0] += f" = {value}"
+                lines[0] += f"{JOIN}= {value}"
             else:
                 lines.append(f"= {value}")
         if o.show_grad and self.marks.phase != "forward":
@@ -532,7 +535,7 @@ class _Writer:
     @staticmethod
     def arrow_row(color: str, arrow: str, text: str) -> str:
         return (
-            f'<TR><TD COLSPAN="9" ALIGN="LEFT"><FONT COLOR="{color}">{arrow}</FONT> '
+            f'<TR><TD COLSPAN="9" ALIGN="LEFT"><FONT COLOR="{color}">{arrow}</FONT>{JOIN}'
             f"{html.escape(text)}</TD></TR>"
         )
 
