@@ -397,7 +397,8 @@ class LabPage:
 
     def __init__(self, driver: Any, url: str = "") -> None:
         self.driver, self.url = driver, url
-        self.last_run = time.monotonic()
+        self.last_run = self.opened = time.monotonic()
+        self.reopened = False
 
     def status(self) -> str:
         """The kernel's status as the notebook's indicator shows it (idle, busy, ...)."""
@@ -410,11 +411,18 @@ class LabPage:
         """The kernel has been neither idle nor busy for 90 s since the last run."""
         return time.monotonic() - self.last_run > 90 and self.status() not in ("idle", "busy")
 
+    def stuck(self) -> bool:
+        """No widgets 120 s after the page was opened, and it has not been opened afresh yet:
+        on a loaded machine JupyterLab may start two kernels for the notebook at once, shut
+        them down and leave the page talking to neither, its status still reading idle."""
+        return not self.reopened and time.monotonic() - self.opened > 120
+
     def reopen(self) -> None:
         """Open the notebook afresh and run every cell: on a loaded machine the page's
         connection to a starting kernel is sometimes lost for good ("Disconnected")."""
         from selenium.webdriver.common.by import By
 
+        self.opened, self.reopened = time.monotonic(), True
         self.leave()
         self.driver.get(self.url)
         wait_for(lambda: self.driver.find_element(By.XPATH, RUN_MENU), 90, "JupyterLab to load")
@@ -454,7 +462,8 @@ class LabPage:
     def stepper_widgets(self) -> list[Any] | None:
         """The Stepper widgets once all are shown; runs every cell again when they will not
         be (a kernel dialog, or unfinished() for 30 s), and opens the notebook afresh when
-        its kernel is neither idle nor busy 90 s after the last run."""
+        its kernel is neither idle nor busy 90 s after the last run, or once when no widget
+        has come 120 s after it was opened."""
         from selenium.webdriver.common.by import By
 
         found = self.driver.find_elements(By.CSS_SELECTOR, ".mgn-widget")
@@ -463,8 +472,8 @@ class LabPage:
         dialog = self.driver.find_elements(By.CSS_SELECTOR, ".jp-Dialog-button.jp-mod-accept")
         if dialog or (time.monotonic() - self.last_run > 30 and self.unfinished()):
             self.run_all()
-        elif self.url and self.stalled():
-            self.reopen()  # neither idle nor busy for long: the connection is gone
+        elif self.url and (self.stalled() or self.stuck()):
+            self.reopen()  # the connection to the kernel is gone
         return None
 
     def leave(self) -> None:
@@ -493,7 +502,7 @@ def lab_widgets(chromium_driver: Any, jupyter_lab: str, shots: Path) -> Iterator
         wait_for(lambda: driver.find_element(By.XPATH, RUN_MENU), 90, "JupyterLab to load")
         open_file_browser(driver)
         page.run_all()
-        yield wait_for(page.stepper_widgets, timeout=240, what="the Stepper widgets")
+        yield wait_for(page.stepper_widgets, timeout=360, what="the Stepper widgets")
     except BaseException:
         driver.save_screenshot(str(shots / "lab-failed.png"))
         raise
