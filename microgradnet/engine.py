@@ -362,7 +362,7 @@ def gradients(
     """
     if not isinstance(root, Value):
         raise TypeError(f"gradients: root must be a Value, got {type(root).__name__}")
-    wrt = _values_list(wrt, "gradients(wrt)")
+    wrt = value_list(wrt, "gradients(wrt)")
     if not isinstance(grad, Value):
         grad = _to_float(grad, "gradients(grad)")
     grads: dict[Value, Any] = {root: grad}
@@ -1068,9 +1068,10 @@ def _operands(xs: Iterable[Value | float], where: str) -> Sequence[Value]:
     return out
 
 
-def _values_list(xs: object, where: str) -> list[Value]:
+def value_list(xs: object, where: str, expected: str = "a list of Values") -> list[Value]:
+    """xs as a list of Values; a TypeError naming where and the first item that is not one."""
     if isinstance(xs, Value) or not isinstance(xs, Sequence):
-        raise TypeError(f"{where} must be a list of Values, got {type(xs).__name__}")
+        raise TypeError(f"{where} must be {expected}, got {type(xs).__name__}")
     out = list(xs)
     for i, v in enumerate(out):
         if not isinstance(v, Value):

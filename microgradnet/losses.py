@@ -37,7 +37,7 @@ import numpy.typing as npt
 
 from ._args import named as _named
 from ._args import real as _real
-from .engine import Value, dot, vsum
+from .engine import Value, dot, value_list, vsum
 from .nn import Module
 from .ops import OPS
 
@@ -223,9 +223,7 @@ def l2_penalty(params: Module | Iterable[Value], lam: float) -> Value:
     ps = params.parameters() if isinstance(params, Module) else list(params)
     if not ps:
         raise ValueError("l2_penalty: no parameters given")
-    for i, p in enumerate(ps):
-        if not isinstance(p, Value):
-            raise TypeError(f"l2_penalty: item {i} is a {type(p).__name__}, not a Value")
+    ps = value_list(ps, "l2_penalty(params)", "a Module or a list of Values")
     return dot(ps, ps) * (lam / 2)
 
 

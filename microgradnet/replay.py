@@ -57,7 +57,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from . import ops
 from ._args import node_name as _name
-from .engine import Constant, Value, topological_order
+from .engine import Constant, Value, topological_order, value_list
 from .optable import domain_text
 
 Array = npt.NDArray[np.float64]
@@ -107,7 +107,11 @@ class Tape:
         if not isinstance(arrays, bool):
             raise TypeError(f"Tape(arrays) must be a bool, got {type(arrays).__name__}")
         self._single = isinstance(outputs, Value)
-        outs = [outputs] if isinstance(outputs, Value) else _values(outputs, "outputs")
+        outs = (
+            [outputs]
+            if isinstance(outputs, Value)
+            else value_list(outputs, "Tape(outputs)", "a Value or a list of Values")
+        )
         if not outs:
             raise ValueError("Tape: needs at least one output")
         self.inputs = _leaves(inputs, "inputs")
@@ -811,19 +815,9 @@ def _check_replayable_op(node: Value) -> None:
         )
 
 
-def _values(items: Sequence[Value], where: str) -> list[Value]:
-    if not isinstance(items, Sequence):
-        raise TypeError(f"Tape({where}) must be a Value or a list of Values")
-    out = list(items)
-    for i, v in enumerate(out):
-        if not isinstance(v, Value):
-            raise TypeError(f"Tape({where}): item {i} is a {type(v).__name__}, not a Value")
-    return out
-
-
 def _leaves(items: Sequence[Value], where: str) -> list[Value]:
     """Distinct leaf Values that are not Constants."""
-    out = _values(items, where)
+    out = value_list(items, f"Tape({where})")
     seen: set[Value] = set()
     for i, v in enumerate(out):
         if v.children:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import gc
 import math
 import weakref
+from collections.abc import Callable
 from fractions import Fraction
 
 import numpy as np
 import pytest
 
 from microgradnet import Constant, Value, dot, gradients, linear, ops, topological_order, vsum
+from microgradnet.losses import l2_penalty
+from microgradnet.replay import Tape
 
 
 def leaf(x: float, label: str = "") -> Value:
@@ -516,3 +519,21 @@ def test_threads_backpropagating_graphs_that_share_leaves() -> None:
         t.join()
     expected = sum(2 * 2 * x.data * (1 - math.tanh(x.data**2) ** 2) for x in w)
     assert all(r == pytest.approx([expected] * 50, rel=1e-12) for r in results)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda x: gradients(x * x, x), r"gradients\(wrt\) must be a list of Values, got Value"),
+        (lambda x: gradients(x * x, [x, 2.0]), r"gradients\(wrt\): item 1 is a float, not a"),
+        (lambda x: Tape(x * x, x, []), r"Tape\(inputs\) must be a list of Values, got Value"),
+        (lambda x: Tape(5, [x], []), r"Tape\(outputs\) must be a Value or a list of Values"),
+        (lambda x: l2_penalty([x, "a"], 0.1), r"l2_penalty\(params\): item 1 is a str, not a"),
+    ],
+)
+def test_one_check_of_lists_of_values_names_the_call_and_the_item(
+    call: Callable[[Value], object], message: str
+) -> None:
+    """engine.value_list serves gradients, Tape and l2_penalty alike."""
+    with pytest.raises(TypeError, match=message):
+        call(Value(1.0, "x"))
