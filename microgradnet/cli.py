@@ -700,6 +700,19 @@ def _parser() -> tuple[_Parser, Options]:
     return parser, options
 
 
+def _command(
+    commands: Any, name: str, help: str, description: str, epilog: str | None = None
+) -> argparse.ArgumentParser:
+    """A subcommand's parser: no abbreviated options, its name in its errors; with an epilog
+    of examples, the description and the examples kept as written."""
+    raw = {"formatter_class": argparse.RawDescriptionHelpFormatter} if epilog else {}
+    command: argparse.ArgumentParser = commands.add_parser(
+        name, help=help, description=description, epilog=epilog, allow_abbrev=False, **raw
+    )
+    command.set_defaults(prog=command.prog)
+    return command
+
+
 def _option(
     command: argparse.ArgumentParser, known: dict[str, bool], *names: str, **kw: Any
 ) -> None:
@@ -708,15 +721,13 @@ def _option(
 
 
 def _grad_options(commands: Any, known: dict[str, bool]) -> None:
-    grad = commands.add_parser(
+    grad = _command(
+        commands,
         "grad",
-        help="value, gradient (and Hessian, chain rule, graph) of a formula",
-        description="Print f and df/dNAME for each declared variable, in the order declared.",
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        allow_abbrev=False,
+        "value, gradient (and Hessian, chain rule, graph) of a formula",
+        "Print f and df/dNAME for each declared variable, in the order declared.",
+        EXAMPLES,
     )
-    grad.set_defaults(prog=grad.prog)
     grad.add_argument("expr", metavar="EXPR", help='the formula, such as "(x*w + b)**2"')
     grad.add_argument(
         "assignments", metavar="NAME=VALUE", nargs="*", default=[], help="a variable and its value"
@@ -765,19 +776,15 @@ def _grad_options(commands: Any, known: dict[str, bool]) -> None:
 
 
 def _check_options(commands: Any, known: dict[str, bool]) -> None:
-    check = commands.add_parser(
+    check = _command(
+        commands,
         "check",
-        help="check a derivative derived by hand against backprop at many points",
-        description=(
-            "Compare FORMULA, your d EXPR / d NAME, with the engine's gradient at random\n"
-            "points; print where they differ and name the usual mistake (sign, constant\n"
-            "factor, wrong variable, a chain-rule path left out or counted twice)."
-        ),
-        epilog=CHECK_EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        allow_abbrev=False,
+        "check a derivative derived by hand against backprop at many points",
+        "Compare FORMULA, your d EXPR / d NAME, with the engine's gradient at random\n"
+        "points; print where they differ and name the usual mistake (sign, constant\n"
+        "factor, wrong variable, a chain-rule path left out or counted twice).",
+        CHECK_EXAMPLES,
     )
-    check.set_defaults(prog=check.prog)
     check.add_argument("expr", metavar="EXPR", help='the function, such as "x**2*y"')
     check.add_argument(
         "assignments", metavar="NAME=VALUE", nargs="*", default=[], help="a centre for the points"
@@ -822,18 +829,14 @@ def _check_options(commands: Any, known: dict[str, bool]) -> None:
 
 
 def _exercise_options(commands: Any, known: dict[str, bool]) -> None:
-    command = commands.add_parser(
+    command = _command(
+        commands,
         "exercise",
-        help="practice sheets from the notes' templates, their keys, and a grader",
-        description=(
-            "list the templates; write a sheet, its key and its answer file (sheet); one sheet\n"
-            "per student and one key (class); grade an answer file or a folder (check)."
-        ),
-        epilog=EXERCISE_EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        allow_abbrev=False,
+        "practice sheets from the notes' templates, their keys, and a grader",
+        "list the templates; write a sheet, its key and its answer file (sheet); one sheet\n"
+        "per student and one key (class); grade an answer file or a folder (check).",
+        EXERCISE_EXAMPLES,
     )
-    command.set_defaults(prog=command.prog)
     command.add_argument(
         "action", metavar="ACTION", choices=_EXERCISE_ACTIONS, help="list, sheet, class or check"
     )
@@ -890,16 +893,13 @@ def _formats(text: str) -> str:
 
 
 def _demo_options(commands: Any, known: dict[str, bool]) -> None:
-    run_demo = commands.add_parser(
+    run_demo = _command(
+        commands,
         "demo",
-        help="the notes' worked example (x*w + b)**2, then an MLP trained on the two moons",
-        description=(
-            "Print the lecture notes' worked example L = (x*w + b)**2 and draw its graph, then "
-            "train an MLP on the two moons; write the graphs (SVG) and plots (PNG) into DIR."
-        ),
-        allow_abbrev=False,
+        "the notes' worked example (x*w + b)**2, then an MLP trained on the two moons",
+        "Print the lecture notes' worked example L = (x*w + b)**2 and draw its graph, then "
+        "train an MLP on the two moons; write the graphs (SVG) and plots (PNG) into DIR.",
     )
-    run_demo.set_defaults(prog=run_demo.prog)
     _option(
         run_demo,
         known,
