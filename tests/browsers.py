@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from conftest import chromium_paths
+from networks import mashas_network
 
 from microgradnet import MLP, Value
 
@@ -284,22 +285,6 @@ def notes_example() -> Value:
     x, w, b = Value(2.0, "x"), Value(3.0, "w"), Value(1.0, "b")
     L = (x * w + b) ** 2
     L.label = "L"
-    return L
-
-
-def mashas_network() -> Value:
-    """L = ½(y − ŷ)², ŷ = σ(σ(x·w1)·w2)·w3 at x = 1.5, y = 0.2, w = (0.8, −1.2, 1.5), named as
-    in notebook 02."""
-    x, y = Value(1.5, "x"), Value(0.2, "y")
-    w1, w2, w3 = Value(0.8, "w1"), Value(-1.2, "w2"), Value(1.5, "w3")
-    h1 = x * w1
-    o1 = h1.sigmoid()
-    h2 = o1 * w2
-    o2 = h2.sigmoid()
-    y_hat = o2 * w3
-    L = 0.5 * (y - y_hat) ** 2
-    for v, name in [(h1, "h1"), (o1, "o1"), (h2, "h2"), (o2, "o2"), (y_hat, "ŷ"), (L, "L")]:
-        v.label = name
     return L
 
 

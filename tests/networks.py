@@ -14,6 +14,22 @@ def seed001() -> tuple[Value, Value, Value, Value]:
     return x, w, b, L
 
 
+def mashas_network() -> Value:
+    """L = ½(y − ŷ)², ŷ = σ(σ(x·w1)·w2)·w3 at x = 1.5, y = 0.2, w = (0.8, −1.2, 1.5), every
+    node named as in notebook 02 (x and y leaves too); before backward."""
+    x, y = Value(1.5, "x"), Value(0.2, "y")
+    w1, w2, w3 = Value(0.8, "w1"), Value(-1.2, "w2"), Value(1.5, "w3")
+    h1 = x * w1
+    o1 = h1.sigmoid()
+    h2 = o1 * w2
+    o2 = h2.sigmoid()
+    y_hat = o2 * w3
+    L = 0.5 * (y - y_hat) ** 2
+    for v, name in [(h1, "h1"), (o1, "o1"), (h2, "h2"), (o2, "o2"), (y_hat, "ŷ"), (L, "L")]:
+        v.label = name
+    return L
+
+
 def masha(x: float, y: float, w: tuple[float, float, float]) -> dict[str, Value]:
     """Seed 002: y_hat = f(f(x·w1)·w2)·w3 with f = sigmoid, L = ½(y - y_hat)²."""
     w1, w2, w3 = (Value(v, f"w{i}") for i, v in enumerate(w, 1))

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+import networks
 import numpy as np
 import pytest
 from networks import seed001
@@ -40,17 +41,7 @@ def notes_example() -> tuple[Value, dict[str, Any]]:
 
 
 def mashas_network() -> tuple[Value, dict[str, Any]]:
-    """Notebook 02: ŷ = σ(σ(x·w1)·w2)·w3, L = ½(y − ŷ)² at x = 1.5, y = 0.2."""
-    x, y = Value(1.5, "x"), Value(0.2, "y")
-    w1, w2, w3 = Value(0.8, "w1"), Value(-1.2, "w2"), Value(1.5, "w3")
-    h1 = x * w1
-    o1 = h1.sigmoid()
-    h2 = o1 * w2
-    o2 = h2.sigmoid()
-    y_hat = o2 * w3
-    L = 0.5 * (y - y_hat) ** 2
-    for v, name in [(h1, "h1"), (o1, "o1"), (h2, "h2"), (o2, "o2"), (y_hat, "ŷ"), (L, "L")]:
-        v.label = name
+    L = networks.mashas_network()
     L.backward()
     return L, {}
 
