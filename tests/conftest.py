@@ -8,12 +8,18 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import shutil
+import subprocess
+import sys
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+ROOT = Path(__file__).resolve().parent.parent
 DOT_REASON = (
     "Graphviz's dot program is not on PATH: install Graphviz (Debian/Ubuntu: "
     "apt-get install graphviz; macOS: brew install graphviz) or run `make test`"
@@ -30,6 +36,20 @@ def chromium_paths() -> tuple[str, str] | None:
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     driver = shutil.which("chromedriver")
     return (browser, driver) if browser and driver else None
+
+
+def run_python(script: str, *, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """script run by a fresh Python with this checkout first on its path (at most 120 s), its
+    output read as UTF-8 text."""
+    path = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        encoding="utf-8",
+        timeout=120,
+        env=dict(os.environ, PYTHONPATH=path),
+        check=check,
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -57,3 +77,13 @@ def chromium_driver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         yield driver
     finally:
         driver.quit()
+
+
+@pytest.fixture(scope="session")
+def shots() -> Path:
+    """Where the browser tests save their screenshots (MICROGRADNET_SCREENSHOTS, else a new
+    temporary folder)."""
+    folder = os.environ.get("MICROGRADNET_SCREENSHOTS") or tempfile.mkdtemp(prefix="mgn-shots-")
+    path = Path(folder)
+    path.mkdir(parents=True, exist_ok=True)
+    return path

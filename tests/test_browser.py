@@ -25,7 +25,6 @@ import secrets
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -55,14 +54,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.needs_dot]
 TESTS = Path(__file__).resolve().parent
 GRAD_X_42 = re.compile(r">(grad|∂L/∂x =) 42<")  # dL/dx = 3 × 14 drawn in its node
 UNKNOWN = re.compile(r">(data|)(\xa0|&#160;|&nbsp;)?= \?<|>data \?<")  # a value not computed yet
-
-
-@pytest.fixture(scope="module")
-def shots() -> Path:
-    folder = os.environ.get("MICROGRADNET_SCREENSHOTS") or tempfile.mkdtemp(prefix="mgn-shots-")
-    path = Path(folder)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 @pytest.fixture

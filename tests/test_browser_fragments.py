@@ -5,14 +5,12 @@ place (as some notebook front ends do)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from browsers import SMALL, scripts, severe_console_messages, wait_for
+from conftest import run_python
 
 pytestmark = [pytest.mark.browser, pytest.mark.needs_dot]
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,17 +24,7 @@ sys.stdout.write(Stepper(seed001()[3]).to_html(page=False))
 
 
 def fragment_from_a_new_process() -> str:
-    env = dict(
-        os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", MAKE_FRAGMENT.format(tests=str(ROOT / "tests"))],
-        capture_output=True,
-        timeout=120,
-        env=env,
-        check=True,
-    )
-    return done.stdout.decode("utf-8")
+    return run_python(MAKE_FRAGMENT.format(tests=str(ROOT / "tests"))).stdout
 
 
 def ready_steppers(driver: Any, n: int) -> list[Any]:

@@ -8,8 +8,6 @@ Screenshots go to $MICROGRADNET_SCREENSHOTS (default: a temporary directory)."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -35,14 +33,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.needs_dot]
 # the frames of the notes' example: 0 given, 1-3 forward steps 4-6, 4 the seed, 5-7 backward
 # steps 1-3, 8 the leaves reached
 BACKWARD_3 = 7
-
-
-@pytest.fixture(scope="module")
-def shots() -> Path:
-    folder = os.environ.get("MICROGRADNET_SCREENSHOTS") or tempfile.mkdtemp(prefix="mgn-shots-")
-    path = Path(folder)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 @pytest.fixture(scope="module")

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import run_python
 from networks import seed001
 
 import microgradnet.stepper as stepper_module
@@ -29,18 +27,7 @@ print(hashlib.sha256(Stepper(seed001()[3]).to_html(page=False).encode()).hexdige
 
 
 def fragment_digest_in_a_new_process() -> str:
-    env = dict(
-        os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", FRAGMENT.format(tests=str(ROOT / "tests"))],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        check=True,
-    )
-    return done.stdout.strip()
+    return run_python(FRAGMENT.format(tests=str(ROOT / "tests"))).stdout.strip()
 
 
 @pytest.mark.needs_dot

@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from browsers import mashas_network, mlp_4_4_1, notes_example
+from conftest import run_python
 from test_stepper import svg_texts
 
 from microgradnet import backward_steps, forward_steps
@@ -33,18 +31,7 @@ print(hashlib.sha256(page.encode()).hexdigest())
 
 
 def digest_in_a_new_process(quiz: object) -> str:
-    env = dict(
-        os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", DIGEST.format(tests=str(ROOT / "tests"), quiz=quiz)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        check=True,
-    )
-    return done.stdout.strip()
+    return run_python(DIGEST.format(tests=str(ROOT / "tests"), quiz=quiz)).stdout.strip()
 
 
 def page_data(fragment: str) -> dict[str, Any]:

@@ -7,13 +7,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import subprocess
-import sys
 import textwrap
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from conftest import run_python
 from networks import seed001
 
 from microgradnet.engine import Constant, Value, topological_order
@@ -281,17 +280,7 @@ def test_a_write_failing_halfway_leaves_the_old_file(tmp_path: Path) -> None:
     for name in names:
         (tmp_path / f"out.{name}").write_text(f"old {name}", encoding="utf-8")
     script = FAIL_HALFWAY.format(tests=str(ROOT / "tests"), folder=str(tmp_path))
-    env = dict(
-        os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(script)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        check=False,
-    )
+    done = run_python(textwrap.dedent(script), check=False)
     assert done.returncode == 0, done.stderr
     # EFBIG (27): File too large
     assert done.stdout.splitlines() == [f"{n} refused 27 {tmp_path}/out.{n}" for n in names]
