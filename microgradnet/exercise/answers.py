@@ -24,7 +24,7 @@ from typing import Any
 from .._files import file_kind
 from .._format import cut, path_text
 from .program import ExerciseError
-from .variants import Spec
+from .variants import Spec, json_type
 
 MAX_BYTES = 64 * 1024
 MAX_DEPTH = 4  # the answers object, the exercise spec, its ranges: three levels are used
@@ -82,7 +82,7 @@ def load_file(path: str | os.PathLike[str]) -> Answers:
     if not isinstance(data, dict):
         raise AnswerFileError(
             f'{shown}: an answer file is one JSON object {{"blank id": answer, ...}}, '
-            f"got {_kind(data)}"
+            f"got {json_type(data)}"
         )
     return from_mapping(data, shown, AnswerFileError)
 
@@ -93,7 +93,7 @@ def from_mapping(data: Mapping[Any, Any], shown: str, error: type[Exception]) ->
     given: dict[str, Given] = {}
     for key, value in data.items():
         if not isinstance(key, str):
-            raise error(f"{shown}: blank ids are strings, got {_kind(key)}")
+            raise error(f"{shown}: blank ids are strings, got {json_type(key)}")
         if key == "exercise":
             spec = value if isinstance(value, Spec) else _spec(value, shown)
             continue
@@ -107,7 +107,7 @@ def from_mapping(data: Mapping[Any, Any], shown: str, error: type[Exception]) ->
         else:
             raise error(
                 f"{shown}: {cut(repr(key))} must be a number, a formula (a string) or null, "
-                f"got {_kind(value)}"
+                f"got {json_type(value)}"
             )
     return Answers(spec, given, shown)
 
@@ -191,16 +191,3 @@ def _bounded_int(text: str) -> int:
     if len(text.lstrip("-")) > MAX_DIGITS:
         raise ValueError(f"a whole number of {len(text)} digits is too long")
     return int(text)
-
-
-def _kind(value: object) -> str:
-    names = {
-        bool: "a boolean",
-        list: "an array",
-        dict: "an object",
-        str: "a string",
-        type(None): "null",
-        int: "a number",
-        float: "a number",
-    }
-    return names.get(type(value), type(value).__name__)

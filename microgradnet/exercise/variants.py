@@ -69,7 +69,7 @@ class Spec:
         if not isinstance(data, dict):
             raise ExerciseError(
                 f'"exercise" must be an object such as {{"template": "masha", "seed": 7}}, '
-                f"got {_json_type(data)}"
+                f"got {json_type(data)}"
             )
         unknown = set(data) - {"template", "seed", "expression", "ranges", "student"}
         if unknown:
@@ -84,13 +84,11 @@ class Spec:
         ):
             if isinstance(value, bool) or not isinstance(value, kind):
                 raise ExerciseError(
-                    f'"exercise": "{key}" must be {_JSON[kind]}, got {_json_type(value)}'
+                    f'"exercise": "{key}" must be {_JSON[kind]}, got {json_type(value)}'
                 )
         for key, value in (("expression", expression), ("student", student)):
             if value is not None and not isinstance(value, str):
-                raise ExerciseError(
-                    f'"exercise": "{key}" must be a string, got {_json_type(value)}'
-                )
+                raise ExerciseError(f'"exercise": "{key}" must be a string, got {json_type(value)}')
         assert isinstance(ranges, dict)
         pairs = []
         for name, r in ranges.items():
@@ -225,7 +223,8 @@ def _printable_name(text: str) -> bool:
 _JSON = {str: "a string", int: "a whole number", dict: "an object"}
 
 
-def _json_type(value: object) -> str:
+def json_type(value: object) -> str:
+    """A JSON value's kind as messages name it: "a string", "an array", "null", ..."""
     names = {
         bool: "a boolean",
         str: "a string",
