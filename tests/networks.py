@@ -30,6 +30,19 @@ def mashas_network() -> Value:
     return L
 
 
+def two_uses() -> Value:
+    """L = u·z + u·v with u = x·y at x = 2, y = 3, z = 5, v = 2: ∂L/∂u = z + v = 7 sums the
+    two uses of u, and x gets y·7 = 21; before backward."""
+    x, y, z, v = Value(2.0, "x"), Value(3.0, "y"), Value(5.0, "z"), Value(2.0, "v")
+    u = x * y
+    u.label = "u"
+    a, b = u * z, u * v
+    a.label, b.label = "a", "b"
+    L = a + b
+    L.label = "L"
+    return L
+
+
 def masha(x: float, y: float, w: tuple[float, float, float]) -> dict[str, Value]:
     """Seed 002: y_hat = f(f(x·w1)·w2)·w3 with f = sigmoid, L = ½(y - y_hat)²."""
     w1, w2, w3 = (Value(v, f"w{i}") for i, v in enumerate(w, 1))

@@ -24,8 +24,8 @@ from browsers import (
     tab_to,
     wait_for,
 )
+from networks import two_uses
 
-from microgradnet import Value
 from microgradnet.html_quiz import NOT_KEPT, PRACTICE_NOTE
 from microgradnet.stepper import Stepper
 
@@ -145,13 +145,7 @@ def test_a_path_left_out_and_a_total_for_what_a_step_adds_are_diagnosed(
     """L = u·z + u·v with u = x·y at x = 2, y = 3, z = 5, v = 2: ∂L/∂u = z + v = 7 sums two
     uses. At a's step u already holds 2 (from b): typing the total 7 instead of the 5 it adds
     is diagnosed; at u's step, 3 × (7 − 5) = 6 leaves out the path through a."""
-    x, y, z, v = Value(2.0, "x"), Value(3.0, "y"), Value(5.0, "z"), Value(2.0, "v")
-    u = x * y
-    u.label = "u"
-    a, b = u * z, u * v
-    a.label, b.label = "a", "b"
-    L = a + b
-    L.label = "L"
+    L = two_uses()
     stepper = Stepper(L, quiz=True)
     frames = [f.steps for f in stepper.frames()]
     (quiz,) = open_quizzes(browser, stepper.save_html(tmp_path / "paths.html"))

@@ -11,6 +11,7 @@ import pytest
 from browsers import notes_example
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from networks import two_uses
 
 from microgradnet import Value
 from microgradnet.exercise.blanks import close
@@ -165,13 +166,7 @@ def test_local_asks_the_local_derivatives_with_the_rule_as_hint() -> None:
 def test_a_gradient_summing_two_uses_diagnoses_a_path_left_out() -> None:
     """L = u·z + u·v with u = x·y: ∂L/∂u = z + v = 7 sums two uses; x gets y·7 = 21, and
     leaving out one path gives y·v = 6 or y·z = 15."""
-    x, y, z, v = Value(2.0, "x"), Value(3.0, "y"), Value(5.0, "z"), Value(2.0, "v")
-    u = x * y
-    u.label = "u"
-    a, b = u * z, u * v
-    a.label, b.label = "a", "b"
-    L = a + b
-    L.label = "L"
+    L = two_uses()
     step = next(q for q in backward_questions(L).values() if q.prompt.startswith("step 4: u"))
     dx = step.asks[0]
     assert dx.truth == 21.0 and dx.reveal == "dL/dx += 3 × 7 = 21"
